@@ -1,0 +1,40 @@
+"""Library errors, each mapped to one process exit code in one place (the CLI)."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_NO_SOLUTION = 4
+EXIT_LOCKED = 75
+
+
+class WfmError(Exception):
+    """Base class of every error wfm raises on purpose."""
+
+    exit_code: int = EXIT_INTERNAL
+
+
+class BadInput(WfmError):
+    """An input file or config value is invalid; the message names the place."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class InfeasibleRules(WfmError):
+    """No schedule satisfies the hard rules."""
+
+    exit_code = EXIT_INFEASIBLE
+
+
+class NoSolution(WfmError):
+    """The solver found no schedule within its time limit."""
+
+    exit_code = EXIT_NO_SOLUTION
+
+
+class Locked(WfmError):
+    """Another run holds the lock on the run folder."""
+
+    exit_code = EXIT_LOCKED
