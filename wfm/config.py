@@ -1,0 +1,490 @@
+"""The center configuration: pydantic models for one YAML file describing a center.
+
+`load_config(path)` returns a validated `CenterConfig`; any unknown key or bad value raises
+`BadInput` naming the key path (``queues[2].channel``) and, for choices, the allowed values.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from wfm.errors import BadInput
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Channel = Literal["voice", "chat", "email", "outbound"]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_clock_minutes(text: str) -> int:
+    """Return minutes after midnight for ``HH:MM`` (``24:00`` allowed as 1440)."""
+    match = _HHMM.match(str(text).strip())
+    if not match:
+        raise ValueError(f"expected a time HH:MM, got {text!r}")
+    minutes = int(match.group(1)) * 60 + int(match.group(2))
+    if minutes > 24 * 60:
+        raise ValueError(f"time {text!r} is after 24:00")
+    return minutes
+
+
+def format_clock(minutes: int) -> str:
+    """Return ``HH:MM`` for minutes after midnight (1440 gives ``24:00``)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DayHours(_Strict):
+    """Opening hours of one weekday as minutes after local midnight."""
+
+    open_minute: int
+    close_minute: int
+
+    @property
+    def open_minutes(self) -> int:
+        """Minutes open on that day (wall clock)."""
+        return self.close_minute - self.open_minute
+
+
+def _parse_day_hours(value: object) -> DayHours | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "closed"):
+        return None
+    if isinstance(value, DayHours):
+        return value
+    if isinstance(value, dict):
+        return DayHours(**value)
+    if isinstance(value, str) and "-" in value:
+        start_text, end_text = value.split("-", 1)
+        start, end = parse_clock_minutes(start_text), parse_clock_minutes(end_text)
+        if end <= start:
+            raise ValueError(f"closing time must be after opening time in {value!r}")
+        return DayHours(open_minute=start, close_minute=end)
+    raise ValueError(f"expected 'HH:MM-HH:MM' or 'closed', got {value!r}")
+
+
+class HolidayCalendar(_Strict):
+    """Public holidays from the `holidays` package plus the center's own closed dates."""
+
+    country: str | None = None
+    subdivision: str | None = None
+    closed: bool = True
+    extra_closed_dates: list[date] = Field(default_factory=list)
+    open_dates: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_country(self) -> HolidayCalendar:
+        if self.country is None:
+            return self
+        import holidays
+
+        supported = holidays.list_supported_countries()
+        if self.country not in supported:
+            raise ValueError(f"unknown holiday country {self.country!r} (ISO 3166 code expected)")
+        subdivisions = supported[self.country]
+        if self.subdivision is not None and self.subdivision not in subdivisions:
+            allowed = ", ".join(sorted(subdivisions)) or "none"
+            raise ValueError(
+                f"unknown subdivision {self.subdivision!r} for {self.country}; allowed: {allowed}"
+            )
+        return self
+
+
+class Center(_Strict):
+    """Where and when the center works."""
+
+    name: str
+    timezone: str
+    interval_minutes: Literal[15, 30, 60] = 15
+    opening_hours: dict[Weekday, DayHours | None]
+    holidays: HolidayCalendar = Field(default_factory=HolidayCalendar)
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Madrid)") from None
+        return value
+
+    @field_validator("opening_hours", mode="before")
+    @classmethod
+    def _parse_hours(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            raise ValueError("expected a mapping weekday -> 'HH:MM-HH:MM' or 'closed'")
+        parsed = {}
+        for day, hours in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r}; allowed: {', '.join(WEEKDAYS)}")
+            parsed[day] = _parse_day_hours(hours)
+        return {day: parsed.get(day) for day in WEEKDAYS}
+
+    @model_validator(mode="after")
+    def _aligned_hours(self) -> Center:
+        for day, hours in self.opening_hours.items():
+            if hours is None:
+                continue
+            for minute in (hours.open_minute, hours.close_minute):
+                if minute % self.interval_minutes:
+                    raise ValueError(
+                        f"opening_hours.{day}: {format_clock(minute)} is not on a "
+                        f"{self.interval_minutes}-minute interval boundary"
+                    )
+        return self
+
+    def hours_on(self, weekday: int) -> DayHours | None:
+        """Opening hours for a weekday (0 = Monday), or None when closed."""
+        return self.opening_hours[WEEKDAYS[weekday]]
+
+
+class Queue(_Strict):
+    """One queue: a channel for one skill in one language, with its service target."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str | None = None
+    channel: Channel
+    skill: str
+    language: str
+    service_level_target: Fraction = 0.8
+    answer_seconds: float = Field(20.0, gt=0)
+    max_asa_seconds: float | None = Field(None, gt=0)
+    max_occupancy: float = Field(0.85, gt=0, le=1.0)
+    patience_seconds: float | None = Field(None, gt=0)
+    max_abandon_rate: Fraction | None = None
+    erlang_model: Literal["erlang_c", "erlang_a"] | None = None
+    concurrency: int = Field(1, ge=1, le=10)
+    response_hours: float | None = Field(None, gt=0)
+    min_agents: int = Field(1, ge=0)
+
+    @model_validator(mode="after")
+    def _channel_rules(self) -> Queue:
+        if self.erlang_model == "erlang_a" and self.patience_seconds is None:
+            raise ValueError("erlang_model erlang_a needs patience_seconds")
+        if self.concurrency > 1 and self.channel != "chat":
+            raise ValueError("concurrency above 1 is only for channel chat")
+        if self.channel == "email" and self.response_hours is None:
+            raise ValueError("channel email needs response_hours (time to answer)")
+        return self
+
+    @property
+    def model(self) -> Literal["erlang_c", "erlang_a"]:
+        """The queueing model: Erlang A when patience is known, unless set explicitly."""
+        if self.erlang_model is not None:
+            return self.erlang_model
+        return "erlang_a" if self.patience_seconds is not None else "erlang_c"
+
+    @property
+    def label(self) -> str:
+        """Display name: the name when given, else the id."""
+        return self.name or self.id
+
+
+class Shrinkage(_Strict):
+    """Share of paid time agents are not available for queue work (meetings, absence)."""
+
+    default: Fraction
+    by_weekday: dict[Weekday, Fraction] = Field(default_factory=dict)
+    by_hour: dict[Annotated[int, Field(ge=0, le=23)], Fraction] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_number(cls, value: object) -> object:
+        if isinstance(value, int | float):
+            return {"default": value}
+        return value
+
+    @model_validator(mode="after")
+    def _below_one(self) -> Shrinkage:
+        rates = [self.default, *self.by_weekday.values(), *self.by_hour.values()]
+        if any(rate >= 1.0 for rate in rates):
+            raise ValueError("shrinkage must be below 1.0")
+        return self
+
+    def rate(self, weekday: int, hour: int) -> float:
+        """Shrinkage for a weekday (0 = Monday) and hour: hour beats weekday beats default."""
+        if hour in self.by_hour:
+            return self.by_hour[hour]
+        return self.by_weekday.get(WEEKDAYS[weekday], self.default)
+
+
+class BreakRule(_Strict):
+    """A break or lunch inside a shift, placed by the scheduler within its window."""
+
+    activity: Literal["break", "lunch"]
+    duration_minutes: int = Field(gt=0)
+    paid: bool
+    earliest_start_minutes: int = Field(ge=0, description="after the shift start")
+    latest_start_minutes: int = Field(ge=0, description="after the shift start")
+
+    @model_validator(mode="after")
+    def _window(self) -> BreakRule:
+        if self.latest_start_minutes < self.earliest_start_minutes:
+            raise ValueError("latest_start_minutes must not be before earliest_start_minutes")
+        return self
+
+
+class ShiftTemplate(_Strict):
+    """A family of shifts: a length, a window of start times and its breaks."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    contracts: list[str] = Field(min_length=1)
+    length_minutes: int = Field(gt=0, description="from start to end, unpaid lunch included")
+    earliest_start: str
+    latest_start: str
+    start_step_minutes: int = Field(15, gt=0)
+    breaks: list[BreakRule] = Field(default_factory=list)
+
+    @field_validator("earliest_start", "latest_start")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        parse_clock_minutes(value)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ShiftTemplate:
+        if self.latest_start_minute < self.earliest_start_minute:
+            raise ValueError("latest_start is before earliest_start")
+        for rule in self.breaks:
+            if rule.latest_start_minutes + rule.duration_minutes > self.length_minutes:
+                raise ValueError(f"a {rule.activity} window runs past the end of the shift")
+        return self
+
+    @property
+    def earliest_start_minute(self) -> int:
+        """Earliest start, minutes after local midnight."""
+        return parse_clock_minutes(self.earliest_start)
+
+    @property
+    def latest_start_minute(self) -> int:
+        """Latest start, minutes after local midnight."""
+        return parse_clock_minutes(self.latest_start)
+
+    @property
+    def start_minutes(self) -> list[int]:
+        """Every allowed start, minutes after local midnight."""
+        return list(
+            range(self.earliest_start_minute, self.latest_start_minute + 1, self.start_step_minutes)
+        )
+
+    @property
+    def paid_minutes(self) -> int:
+        """Paid minutes of one shift: its length less unpaid breaks."""
+        return self.length_minutes - sum(b.duration_minutes for b in self.breaks if not b.paid)
+
+
+class Contract(_Strict):
+    """An employment contract: weekly hours and days."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    min_weekly_hours: float = Field(ge=0)
+    max_weekly_hours: float = Field(gt=0)
+    max_working_days_per_week: int = Field(5, ge=1, le=7)
+    cost_per_hour: float = Field(1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _hours(self) -> Contract:
+        if self.max_weekly_hours < self.min_weekly_hours:
+            raise ValueError("max_weekly_hours is below min_weekly_hours")
+        return self
+
+
+class LaborRules(_Strict):
+    """Hard rules every schedule must satisfy."""
+
+    min_rest_hours: float = Field(11.0, ge=0, le=48)
+    max_consecutive_working_days: int = Field(6, ge=1, le=14)
+    min_days_off_per_week: int = Field(2, ge=0, le=7)
+    min_consecutive_days_off: int = Field(2, ge=1, le=7)
+    max_shift_hours: float = Field(10.0, gt=0, le=24)
+    min_break_spacing_minutes: int = Field(60, ge=0)
+
+    @model_validator(mode="after")
+    def _days_off(self) -> LaborRules:
+        if self.min_days_off_per_week and self.min_consecutive_days_off > self.min_days_off_per_week:
+            raise ValueError("min_consecutive_days_off is above min_days_off_per_week")
+        return self
+
+
+class ObjectiveWeights(_Strict):
+    """Weights of the soft goals; coverage dominates by default."""
+
+    under_coverage: float = Field(1000.0, ge=0, description="per agent-interval short")
+    under_coverage_growth: float = Field(
+        0.5, ge=0, description="extra weight per further agent short in the same interval"
+    )
+    over_coverage: float = Field(50.0, ge=0, description="per agent-interval over")
+    paid_hours: float = Field(1.0, ge=0, description="per paid hour times contract cost")
+    preferences: float = Field(20.0, ge=0, description="per unmet day-off or start preference")
+    start_time_variation: float = Field(5.0, ge=0, description="per hour of start-time spread")
+    fairness: float = Field(10.0, ge=0, description="per weekend or late shift above the mean")
+    changes: float = Field(100.0, ge=0, description="per agent-day changed from --previous")
+
+
+class SolverLimits(_Strict):
+    """How long and how hard CP-SAT may work."""
+
+    time_limit_seconds: float = Field(60.0, gt=0)
+    workers: int = Field(2, ge=1, le=64)
+    seed: int = 0
+    relative_gap: float = Field(0.0, ge=0, le=1)
+
+
+class Planning(_Strict):
+    """What the nightly run plans and how the forecast is chosen."""
+
+    horizon_days: int = Field(7, ge=1, le=42)
+    forecast_method: str = "auto"
+    prediction_level: float = Field(0.8, gt=0, lt=1)
+    backtest_windows: int = Field(8, ge=1)
+    backtest_days: int = Field(14, ge=1)
+    backtest_step_days: int = Field(7, ge=1)
+
+
+class Inputs(_Strict):
+    """Input files for `wfm run`; relative paths are relative to the config file."""
+
+    history: Path | None = None
+    agents: Path | None = None
+    special_days: Path | None = None
+    previous_schedule: Path | None = None
+
+
+class CenterConfig(_Strict):
+    """A whole center: the one object every stage reads."""
+
+    center: Center
+    queues: list[Queue] = Field(min_length=1)
+    shrinkage: Shrinkage = Field(default_factory=lambda: Shrinkage(default=0.0))
+    contracts: list[Contract] = Field(min_length=1)
+    shift_templates: list[ShiftTemplate] = Field(min_length=1)
+    labor_rules: LaborRules = Field(default_factory=LaborRules)
+    objective: ObjectiveWeights = Field(default_factory=ObjectiveWeights)
+    solver: SolverLimits = Field(default_factory=SolverLimits)
+    planning: Planning = Field(default_factory=Planning)
+    inputs: Inputs = Field(default_factory=Inputs)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> CenterConfig:
+        queue_ids = [q.id for q in self.queues]
+        duplicates = {q for q in queue_ids if queue_ids.count(q) > 1}
+        if duplicates:
+            raise ValueError(f"duplicate queue id {sorted(duplicates)[0]!r}")
+        contract_ids = {c.id for c in self.contracts}
+        step = self.center.interval_minutes
+        max_shift = self.labor_rules.max_shift_hours * 60
+        for template in self.shift_templates:
+            for contract in template.contracts:
+                if contract not in contract_ids:
+                    raise ValueError(
+                        f"shift template {template.id!r} names unknown contract {contract!r}; "
+                        f"allowed: {', '.join(sorted(contract_ids))}"
+                    )
+            minutes = [template.length_minutes, template.earliest_start_minute,
+                       template.start_step_minutes]
+            minutes += [m for b in template.breaks
+                        for m in (b.duration_minutes, b.earliest_start_minutes,
+                                  b.latest_start_minutes)]
+            if any(m % step for m in minutes):
+                raise ValueError(
+                    f"shift template {template.id!r}: times and lengths must be multiples of "
+                    f"the {step}-minute interval"
+                )
+            if template.length_minutes > max_shift:
+                raise ValueError(
+                    f"shift template {template.id!r} is longer than labor_rules.max_shift_hours"
+                )
+        return self
+
+    def queue(self, queue_id: str) -> Queue:
+        """The queue with this id."""
+        for queue in self.queues:
+            if queue.id == queue_id:
+                return queue
+        raise KeyError(queue_id)
+
+    def contract(self, contract_id: str) -> Contract:
+        """The contract with this id."""
+        for contract in self.contracts:
+            if contract.id == contract_id:
+                return contract
+        raise KeyError(contract_id)
+
+    def templates_for(self, contract_id: str) -> list[ShiftTemplate]:
+        """Shift templates a contract may work."""
+        return [t for t in self.shift_templates if contract_id in t.contracts]
+
+
+def _error_location(error: dict, data: object) -> str:
+    """Render a pydantic error location as a key path with list indices: queues[2].channel."""
+    parts: list[str] = []
+    for item in error["loc"]:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif isinstance(item, str) and item.startswith(("function-", "tagged-union")):
+            continue
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def _error_message(error: dict) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"got {error.get('input')!r}; allowed: {expected}"
+    message = str(error.get("msg", "invalid value"))
+    return message.removeprefix("Value error, ")
+
+
+def parse_config(data: object, source: str = "config") -> CenterConfig:
+    """Validate a parsed YAML mapping; raises BadInput naming the first bad key path."""
+    if not isinstance(data, dict):
+        raise BadInput(f"{source}: expected a mapping at the top level")
+    try:
+        return CenterConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [
+            f"{source}: {_error_location(err, data)}: {_error_message(err)}"
+            for err in exc.errors()
+        ]
+        raise BadInput("\n".join(lines)) from None
+
+
+def load_config(path: str | Path) -> CenterConfig:
+    """Read and validate a center config YAML file; relative input paths become absolute."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read config ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise BadInput(f"{path}:{where}: not valid YAML") from None
+    config = parse_config(data, str(path))
+    inputs = {
+        key: (path.parent / value).resolve() if value is not None else None
+        for key, value in config.inputs.model_dump().items()
+    }
+    return config.model_copy(update={"inputs": Inputs(**inputs)})
