@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -317,7 +317,8 @@ class LaborRules(_Strict):
 
     @model_validator(mode="after")
     def _days_off(self) -> LaborRules:
-        if self.min_days_off_per_week and self.min_consecutive_days_off > self.min_days_off_per_week:
+        off = self.min_days_off_per_week
+        if off and self.min_consecutive_days_off > off:
             raise ValueError("min_consecutive_days_off is above min_days_off_per_week")
         return self
 
