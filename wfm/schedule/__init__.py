@@ -1,0 +1,1 @@
+"""Shift scheduling with CP-SAT: model building, solving and extraction."""

@@ -1,0 +1,45 @@
+"""The typed result of a schedule solve, consumed by the writer, the checker and the workbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+SHIFT_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_minutes", "template")
+ACTIVITY_COLUMNS = ("agent_id", "start", "end", "activity", "queue")
+
+
+@dataclass
+class ScheduleResult:
+    """A schedule and how it was found.
+
+    ``shifts``: one row per agent and working day, columns `SHIFT_COLUMNS`; ``date`` is the
+    local date the shift starts on, ``shift_start``/``shift_end`` are tz-aware local
+    timestamps, ``paid_minutes`` an int, ``template`` the shift template id.
+    ``activities``: rows covering every minute of every shift without overlap, columns
+    `ACTIVITY_COLUMNS`; ``activity`` is ``work`` (with the ``queue`` served), ``break`` or
+    ``lunch`` (``queue`` empty).
+    Objective figures are in the objective's own units (weighted penalty points);
+    ``coverage_objective`` is the weighted under- and over-coverage part alone and
+    ``coverage_bound`` a proven lower bound on it.
+    """
+
+    shifts: pd.DataFrame
+    activities: pd.DataFrame
+    status: str
+    objective: float
+    best_bound: float
+    coverage_objective: float
+    coverage_bound: float
+    wall_seconds: float
+    first_solution_seconds: float | None = None
+    penalties: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between the objective and its best bound (0 when proven optimal)."""
+        if self.objective == 0:
+            return 0.0
+        return max(0.0, (self.objective - self.best_bound) / abs(self.objective))
