@@ -1,0 +1,69 @@
+"""The `wfm` command line: thin commands over the library, one module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wfm import __version__
+from wfm.cli_common import exit_on_error, set_debug
+
+app = typer.Typer(
+    name="wfm",
+    help="Workforce management for contact centers: forecast, staff, schedule, export.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="Center config YAML.", dir_okay=False)
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"wfm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """Workforce management for contact centers: forecast, staff, schedule, export."""
+    set_debug(debug)
+
+
+@app.command()
+def validate(
+    config: ConfigOption,
+    history: Annotated[
+        Path | None, typer.Option(help="History file (CSV, CSV.GZ or XLSX).", dir_okay=False)
+    ] = None,
+    agents: Annotated[
+        Path | None, typer.Option(help="Agent roster (CSV or XLSX).", dir_okay=False)
+    ] = None,
+) -> None:
+    """Check a config and input files against the contracts; print a short summary.
+
+    Exit 0 when valid, 2 with one line naming the file, row and column otherwise.
+
+    Example: wfm validate --config configs/example.yaml --history sample_data/history.csv.gz
+    --agents sample_data/agents.csv
+    """
+    from wfm.config import load_config
+    from wfm.validate import summarize_inputs
+
+    with exit_on_error():
+        cfg = load_config(config)
+        summary = summarize_inputs(cfg, history=history, agents=agents)
+    typer.echo(f"{config}: valid ({cfg.center.name}, {cfg.center.timezone}, "
+               f"{cfg.center.interval_minutes}-minute intervals)")
+    for line in summary.lines():
+        typer.echo(line)
