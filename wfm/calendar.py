@@ -84,7 +84,7 @@ def interval_grid(center: Center, start: date, days: int) -> pd.DataFrame:
         hours = center.hours_on(weekday)
         open_minute[weekday] = hours.open_minute if hours else 0
         close_minute[weekday] = hours.close_minute if hours else 0
-    weekday = pd.Series(wall.weekday, index=grid.index)
+    weekday = pd.Series(wall.day_of_week, index=grid.index)
     minute = grid["minute_of_day"]
     grid["is_open"] = (
         (minute >= weekday.map(open_minute))

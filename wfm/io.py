@@ -96,8 +96,9 @@ def format_timestamps(values: pd.Series) -> pd.Series:
 
 
 def _numeric(table: pd.DataFrame, column: str, source: str, allow_missing: bool) -> pd.Series:
-    values = pd.to_numeric(table[column], errors="coerce")
-    bad = values.isna() & (~table[column].isna() if allow_missing else True)
+    raw = table[column].replace(r"^\s*$", np.nan, regex=True)
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = values.isna() & (raw.notna() if allow_missing else True)
     if bad.any():
         row = _first_bad(bad)
         raise BadInput(
