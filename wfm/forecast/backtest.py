@@ -1,0 +1,218 @@
+"""Rolling-origin backtests, accuracy measures and model choice.
+
+For each cutoff, every model is fit on history strictly before it and forecasts the next
+``days`` days; scored days are those with history rows (closed and missing days are
+skipped, never scored as zeros). Pooled figures sum errors over all windows:
+wMAPE = sum |forecast - actual| / sum actual, at interval level and on daily totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wfm.forecast.data import QueueData
+from wfm.forecast.models import BASELINES, MODELS, TooShort, make_model
+
+#: A fancier model must beat the best baseline by this relative margin to be chosen.
+CHOICE_MARGIN = 0.02
+
+WINDOW_COLUMNS = [
+    "queue", "model", "cutoff", "days_scored", "actual", "wmape", "wmape_daily", "bias", "mase",
+    "coverage", "abs_error", "abs_error_daily", "mase_scale",
+]
+
+
+def cutoffs(last_day: pd.Timestamp, windows: int, days: int, step: int) -> list[pd.Timestamp]:
+    """Cutoff days, oldest first: the last window ends on the last history day."""
+    final = last_day + pd.Timedelta(days=1) - pd.Timedelta(days=days)
+    return [final - pd.Timedelta(days=step * k) for k in range(windows)][::-1]
+
+
+def seasonal_scale(data: QueueData) -> float:
+    """Mean absolute change between an interval and the same interval a week earlier.
+
+    MASE denominator, over history days with data on both sides (contacts per interval).
+    """
+    volume = data.volume
+    ok = data.has_data & ~data.closed().loc[volume.index]
+    current = volume.where(ok, np.nan)
+    previous = current.shift(7)
+    diff = (current - previous).abs().to_numpy()
+    both = ~np.isnan(diff)
+    return float(diff[both].mean()) if both.any() else float("nan")
+
+
+@dataclass
+class WindowScore:
+    """Absolute errors and counts of one model in one window (summed for pooling)."""
+
+    abs_error: float
+    abs_error_daily: float
+    signed_error: float
+    actual: float
+    covered: int
+    intervals: int
+    days_scored: int
+
+
+def score_window(
+    actual: pd.DataFrame, prediction, scored: np.ndarray
+) -> WindowScore:
+    """Score one window's prediction on the rows of ``scored`` days."""
+    a = actual.to_numpy()[scored]
+    f = prediction.mean.to_numpy()[scored]
+    lo = prediction.lo.to_numpy()[scored]
+    hi = prediction.hi.to_numpy()[scored]
+    # coverage is counted on intervals that are open (forecast or actual non-zero)
+    active = (a > 0) | (f > 0)
+    covered = int(((a >= lo) & (a <= hi) & active).sum())
+    return WindowScore(
+        abs_error=float(np.abs(f - a).sum()),
+        abs_error_daily=float(np.abs(f.sum(axis=1) - a.sum(axis=1)).sum()),
+        signed_error=float((f - a).sum()),
+        actual=float(a.sum()),
+        covered=covered,
+        intervals=int(active.sum()),
+        days_scored=int(scored.sum()),
+    )
+
+
+def run_backtest(
+    data: QueueData,
+    models: Iterable[str] = tuple(MODELS),
+    windows: int = 8,
+    days: int = 14,
+    step: int = 7,
+    level: float = 0.8,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Per-window scores of each model for one queue (columns `WINDOW_COLUMNS` + ``note``).
+
+    Models that cannot fit a window (history too short) get a row with NaN scores and the
+    reason in ``note``. Windows whose cutoff leaves under a week of history are dropped.
+    """
+    rows = []
+    first = data.volume.index[0]
+    for cutoff in cutoffs(data.last_day, windows, days, step):
+        if cutoff - first < pd.Timedelta(days=7):
+            continue
+        head = data.before(cutoff)
+        dates = pd.date_range(cutoff, periods=days, freq="D")
+        dates = dates[dates <= data.last_day]
+        actual = data.volume.reindex(dates)
+        scored = (data.has_data.reindex(dates, fill_value=False)).to_numpy()
+        scale = seasonal_scale(head)
+        for name in models:
+            model = make_model(name)
+            note = ""
+            try:
+                model.fit(head)
+                prediction = model.predict(dates, level)
+            except TooShort as exc:
+                rows.append(_empty_row(data.queue, name, cutoff, str(exc)))
+                continue
+            s = score_window(actual.fillna(0.0), prediction, scored)
+            rows.append({
+                "queue": data.queue, "model": name, "cutoff": cutoff.date(),
+                "days_scored": s.days_scored, "actual": s.actual,
+                "wmape": _ratio(s.abs_error, s.actual),
+                "wmape_daily": _ratio(s.abs_error_daily, s.actual),
+                "bias": _ratio(s.signed_error, s.actual),
+                "mase": _ratio(s.abs_error, max(s.intervals, 1) * scale),
+                "coverage": _ratio(s.covered, s.intervals),
+                "abs_error": s.abs_error, "abs_error_daily": s.abs_error_daily,
+                "signed_error": s.signed_error, "mase_scale": scale,
+                "covered": s.covered, "intervals": s.intervals, "note": note,
+            })
+        if progress is not None:
+            progress(f"{data.queue}: window {cutoff.date()} done")
+    return pd.DataFrame(rows)
+
+
+def _empty_row(queue: str, name: str, cutoff: pd.Timestamp, note: str) -> dict:
+    return {"queue": queue, "model": name, "cutoff": cutoff.date(), "note": note}
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num) / float(den) if den and np.isfinite(den) else float("nan")
+
+
+def pool(per_window: pd.DataFrame) -> pd.DataFrame:
+    """Pooled figures per queue and model over all windows the model could fit.
+
+    Columns: queue, model, windows, wmape, wmape_daily, bias, mase, coverage, note.
+    """
+    rows = []
+    if per_window.empty:
+        return pd.DataFrame(columns=["queue", "model", "windows", "wmape", "wmape_daily",
+                                     "bias", "mase", "coverage", "note"])
+    for (queue, model), group in per_window.groupby(["queue", "model"], sort=False):
+        done = group[group["actual"].notna()] if "actual" in group else group.iloc[0:0]
+        notes = sorted({n for n in group.get("note", pd.Series(dtype=str)).dropna() if n})
+        if done.empty:
+            rows.append({"queue": queue, "model": model, "windows": 0,
+                         "note": notes[0] if notes else "no window"})
+            continue
+        actual = done["actual"].sum()
+        rows.append({
+            "queue": queue, "model": model, "windows": len(done),
+            "wmape": _ratio(done["abs_error"].sum(), actual),
+            "wmape_daily": _ratio(done["abs_error_daily"].sum(), actual),
+            "bias": _ratio(done["signed_error"].sum(), actual),
+            "mase": _ratio(done["abs_error"].sum(),
+                           (done["intervals"] * done["mase_scale"]).sum()),
+            "coverage": _ratio(done["covered"].sum(), done["intervals"].sum()),
+            "note": "; ".join(notes) if len(done) < len(group) else "",
+        })
+    return pd.DataFrame(rows)
+
+
+def choose(pooled: pd.DataFrame, windows_required: int = 1) -> tuple[str, str]:
+    """Pick a model for one queue from its pooled rows; returns (alias, reason).
+
+    The lowest pooled interval wMAPE wins among models scored on every window; a model
+    that is not a baseline must beat the best baseline by `CHOICE_MARGIN`, else the best
+    baseline is kept.
+    """
+    scored = pooled[pooled["wmape"].notna()] if "wmape" in pooled else pooled.iloc[0:0]
+    if scored.empty:
+        return "week_mean4", "no backtest window could be scored (history too short or no volume)"
+    full = scored[scored["windows"] == scored["windows"].max()]
+    baselines = full[full["model"].isin(BASELINES)]
+    best = full.loc[full["wmape"].idxmin()]
+    if baselines.empty:
+        return str(best["model"]), f"lowest pooled wMAPE {best['wmape']:.4f} (no baseline scored)"
+    base = baselines.loc[baselines["wmape"].idxmin()]
+    if best["model"] in BASELINES:
+        return str(best["model"]), (
+            f"baseline with lowest pooled wMAPE {best['wmape']:.4f}; no model beat it")
+    gain = 1 - best["wmape"] / base["wmape"] if base["wmape"] > 0 else 0.0
+    if gain >= CHOICE_MARGIN:
+        return str(best["model"]), (
+            f"lowest pooled wMAPE {best['wmape']:.4f}, {gain:.1%} below {base['model']} "
+            f"{base['wmape']:.4f} over {int(best['windows'])} windows")
+    return str(base["model"]), (
+        f"{best['model']} only {gain:.1%} below {base['model']} (needs {CHOICE_MARGIN:.0%}); "
+        "kept the baseline")
+
+
+def interval_scale(per_window: pd.DataFrame, model: str, level: float = 0.8) -> float:
+    """Factor that would have made the model's backtest coverage equal ``level``.
+
+    Approximated from the pooled coverage under a normal error model; 1.0 when unknown.
+    """
+    from scipy.stats import norm
+
+    rows = per_window[(per_window["model"] == model) & per_window["intervals"].notna()] \
+        if "intervals" in per_window else per_window.iloc[0:0]
+    if rows.empty or rows["intervals"].sum() == 0:
+        return 1.0
+    coverage = rows["covered"].sum() / rows["intervals"].sum()
+    coverage = float(np.clip(coverage, 0.05, 0.995))
+    return float(norm.ppf(0.5 + level / 2) / norm.ppf(0.5 + coverage / 2))
+
+

@@ -1,0 +1,206 @@
+"""Day-level calendar of one queue: regular opening, holidays and their kinds, closures.
+
+A *day table* is a DataFrame indexed by local date (midnight Timestamps, one row per
+calendar day) with the columns:
+
+- ``weekday`` (0 = Monday), ``regular_open`` (the weekday is open in the config),
+- ``closed_known`` (closed by the config or a special-days file, known in advance),
+- ``kind``: ``""`` for an ordinary day, else ``holiday`` (a public holiday the center
+  is open on), ``minor`` (an optional/observance holiday of the country, e.g. festival
+  intermediate days), ``eve`` (the last open day before a holiday) or ``bridge`` (an
+  open day with holidays on both sides within a few days),
+- ``holiday_name`` and ``multiplier`` (from a special-days file, 1.0 when none).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import holidays as holidays_lib
+import numpy as np
+import pandas as pd
+
+from wfm.config import Center
+
+#: Categories beyond "public" that mark festival or observance days where the country has them.
+MINOR_CATEGORIES: tuple[str, ...] = ("optional", "half_day")
+#: An open day with holidays this many days before and after it counts as a bridge day.
+BRIDGE_SPAN_DAYS = 6
+
+
+def _country_days(center: Center, years: list[int]) -> tuple[dict[date, str], dict[date, str]]:
+    """Public holidays (after the config's extra and open dates) and minor festival days."""
+    from wfm.calendar import holiday_dates
+
+    public = holiday_dates(center, years)
+    minor: dict[date, str] = {}
+    country = center.holidays.country
+    if country:
+        supported = holidays_lib.country_holidays(country).supported_categories
+        categories = tuple(c for c in MINOR_CATEGORIES if c in supported)
+        if categories:
+            found = holidays_lib.country_holidays(
+                country, subdiv=center.holidays.subdivision, years=years, categories=categories
+            )
+            minor = {d: n for d, n in found.items() if d not in public}
+    for day in center.holidays.open_dates:
+        minor.pop(day, None)
+    return public, minor
+
+
+def day_table(
+    start: date,
+    end: date,
+    center: Center | None = None,
+    open_weekdays: set[int] | None = None,
+    special: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The day table for [start, end] (both included); see the module docstring.
+
+    ``center`` gives opening weekdays and holidays; without it, ``open_weekdays`` (default
+    all) is used and there are no holidays. ``special`` is a special-days table for this
+    queue with columns ``date`` and ``multiplier`` (NaN = closed).
+    """
+    index = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
+    table = pd.DataFrame(index=index)
+    table["weekday"] = index.day_of_week
+    if center is not None:
+        open_days = {w for w in range(7) if center.hours_on(w) is not None}
+    else:
+        open_days = set(range(7)) if open_weekdays is None else set(open_weekdays)
+    table["regular_open"] = table["weekday"].isin(open_days)
+    public: dict[date, str] = {}
+    minor: dict[date, str] = {}
+    closes_on_holidays = False
+    if center is not None:
+        years = list(range(start.year - 1, end.year + 2))
+        public, minor = _country_days(center, years)
+        closes_on_holidays = center.holidays.closed
+    days = [d.date() for d in index]
+    names = [public.get(d) or minor.get(d) or "" for d in days]
+    table["holiday_name"] = names
+    is_public = np.array([d in public for d in days])
+    is_minor = np.array([d in minor for d in days])
+    extra_closed = set(center.holidays.extra_closed_dates) if center is not None else set()
+    closed_holiday = np.array([d in extra_closed for d in days])
+    if closes_on_holidays:
+        closed_holiday |= is_public
+    table["closed_known"] = ~table["regular_open"].to_numpy() | closed_holiday
+    kind = np.where(is_public, "holiday", np.where(is_minor, "minor", ""))
+    kind = _mark_eves_and_bridges(kind, is_public, table["closed_known"].to_numpy())
+    table["kind"] = kind
+    table["multiplier"] = 1.0
+    if special is not None and len(special):
+        for day, multiplier in zip(special["date"], special["multiplier"], strict=True):
+            stamp = pd.Timestamp(day)
+            if stamp not in table.index:
+                continue
+            if np.isnan(multiplier):
+                table.loc[stamp, "closed_known"] = True
+            else:
+                table.loc[stamp, "multiplier"] *= float(multiplier)
+    return table
+
+
+def _mark_eves_and_bridges(
+    kind: np.ndarray, is_public: np.ndarray, closed: np.ndarray
+) -> np.ndarray:
+    """Mark the last open day before each public holiday (eve) and open days between two."""
+    kind = kind.astype(object)
+    n = len(kind)
+    holiday_positions = np.flatnonzero(is_public)
+    for pos in holiday_positions:
+        prev = pos - 1
+        while prev >= 0 and closed[prev] and not is_public[prev]:
+            prev -= 1
+        if prev >= 0 and kind[prev] == "" and not closed[prev]:
+            kind[prev] = "eve"
+    for pos in range(n):
+        if kind[pos] != "" or closed[pos]:
+            continue
+        before = is_public[max(0, pos - BRIDGE_SPAN_DAYS):pos].any()
+        after = is_public[pos + 1:pos + 1 + BRIDGE_SPAN_DAYS].any()
+        if before and after:
+            kind[pos] = "bridge"
+    return kind
+
+
+def post_closure_index(closed: np.ndarray, regular_open: np.ndarray, depth: int = 3) -> np.ndarray:
+    """For each day, k (1..depth) when it is the k-th open day after a closed regular day.
+
+    A closure of a normally open weekday (holiday, outage) pushes calls onto the next open
+    days; 0 means no recent closure. Regular weekly closed days (weekends) do not count.
+    """
+    n = len(closed)
+    out = np.zeros(n, dtype=int)
+    for pos in range(n):
+        if closed[pos]:
+            continue
+        seen_open = 0
+        prev = pos - 1
+        while prev >= 0 and seen_open < depth:
+            if closed[prev] and regular_open[prev]:
+                out[pos] = seen_open + 1
+                break
+            if not closed[prev]:
+                seen_open += 1
+            prev -= 1
+    return out
+
+
+def read_special_days(path: str, queues: list[str]) -> pd.DataFrame:
+    """Read a special-days CSV: ``date, queue, multiplier`` (queue may be ``all``).
+
+    ``multiplier`` is a positive number or ``closed``. Returns columns ``date`` (date),
+    ``queue`` and ``multiplier`` (float, NaN = closed). Raises BadInput naming row and column.
+    """
+    from wfm.errors import BadInput
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise BadInput(f"{path}: cannot read special days ({exc})") from None
+    return parse_special_days(table, queues, str(path), BadInput)
+
+
+def parse_special_days(
+    table: pd.DataFrame, queues: list[str], source: str = "special days", error=ValueError
+) -> pd.DataFrame:
+    """Validate a special-days table (see `read_special_days`)."""
+    missing = {"date", "queue", "multiplier"} - set(table.columns)
+    if missing:
+        raise error(f"{source}: missing column {sorted(missing)[0]!r}")
+    rows = []
+    known = set(queues) | {"all"}
+    for number, (raw_date, queue, raw_mult) in enumerate(
+        zip(table["date"], table["queue"], table["multiplier"], strict=True), start=2
+    ):
+        try:
+            day = pd.Timestamp(str(raw_date)).date()
+        except ValueError:
+            raise error(f"{source}: row {number}, column date: bad date {raw_date!r}") from None
+        queue = str(queue).strip() or "all"
+        if queue not in known:
+            raise error(f"{source}: row {number}, column queue: unknown queue {queue!r}")
+        text = str(raw_mult).strip().lower()
+        if text == "closed":
+            multiplier = float("nan")
+        else:
+            try:
+                multiplier = float(text)
+            except ValueError:
+                raise error(
+                    f"{source}: row {number}, column multiplier: expected a number or "
+                    f"'closed', got {raw_mult!r}"
+                ) from None
+            if not multiplier >= 0:
+                raise error(f"{source}: row {number}, column multiplier: must be >= 0")
+        rows.append((day, queue, multiplier))
+    return pd.DataFrame(rows, columns=["date", "queue", "multiplier"])
+
+
+def special_for_queue(special: pd.DataFrame | None, queue: str) -> pd.DataFrame | None:
+    """The rows of a special-days table that apply to ``queue`` (its own and ``all``)."""
+    if special is None or not len(special):
+        return None
+    return special[special["queue"].isin([queue, "all"])]
