@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from wfm import __version__
+from wfm import __version__, cli_staff
 from wfm.cli_common import exit_on_error, set_debug
 
 app = typer.Typer(
@@ -67,3 +67,6 @@ def validate(
                f"{cfg.center.interval_minutes}-minute intervals)")
     for line in summary.lines():
         typer.echo(line)
+
+
+app.add_typer(cli_staff.app)

@@ -269,3 +269,41 @@ def write_json(data: object, path: str | Path) -> None:
     with atomic_open(path, "w", encoding="utf-8") as stream:
         json.dump(data, stream, indent=2, default=str)
         stream.write("\n")
+
+
+FORECAST_COLUMNS = ("interval_start", "queue", "offered", "aht_seconds")
+
+
+def read_forecast(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
+    """Read a forecast file (the forecast contract) with tz-aware ``interval_start``.
+
+    Needs ``interval_start, queue, offered, aht_seconds``; other columns are kept.
+    Raises BadInput naming file, row and column.
+    """
+    source = str(path)
+    table = read_table(path).reset_index(drop=True)
+    missing = [c for c in FORECAST_COLUMNS if c not in table.columns]
+    if missing:
+        needed = ", ".join(FORECAST_COLUMNS)
+        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
+    queues = table["queue"].astype(str).str.strip()
+    known = {q.id for q in cfg.queues}
+    unknown = ~queues.isin(known)
+    if unknown.any():
+        row = _first_bad(unknown)
+        raise BadInput(
+            f"{source}: row {row}, column queue: unknown queue {queues.iloc[row - 2]!r}; "
+            f"allowed: {', '.join(sorted(known))}"
+        )
+    result = table.copy()
+    result["queue"] = queues
+    result["interval_start"] = parse_timestamps(
+        table["interval_start"], cfg.center.timezone, source, "interval_start", groups=queues
+    )
+    result["offered"] = _numeric(table, "offered", source, allow_missing=False)
+    result["aht_seconds"] = _numeric(table, "aht_seconds", source, allow_missing=True)
+    duplicated = result[["interval_start", "queue"]].duplicated()
+    if duplicated.any():
+        row = _first_bad(duplicated)
+        raise BadInput(f"{source}: row {row}, column interval_start: duplicate interval")
+    return result

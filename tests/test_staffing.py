@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wfm import erlang
+from wfm.calendar import interval_grid
+from wfm.errors import BadInput
+from wfm.staffing import (
+    REQUIREMENT_COLUMNS,
+    explain_interval,
+    requirements_from_forecast,
+    schedule_requirements,
+    summarize_requirements,
+)
+
+MONDAY = date(2026, 11, 23)
+
+
+def flat_forecast(cfg, calls: float = 40.0, aht: float = 300.0, days: int = 7) -> pd.DataFrame:
+    grid = interval_grid(cfg.center, MONDAY, days)
+    frames = [
+        pd.DataFrame({
+            "interval_start": grid["interval_start"], "queue": q.id,
+            "offered": np.where(grid["is_open"], calls, 0.0), "aht_seconds": aht,
+        })
+        for q in cfg.queues
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_contract_columns_and_closed_intervals(example_cfg):
+    req = requirements_from_forecast(flat_forecast(example_cfg), example_cfg)
+    assert set(REQUIREMENT_COLUMNS) <= set(req.columns)
+    closed = req["offered"] == 0
+    assert (req.loc[closed, "agents_needed"] == 0).all()  # Sunday, nights
+    assert (req.loc[~closed, "agents_needed"] >= 1).all()
+
+
+def test_voice_matches_erlang_and_shrinkage(example_cfg):
+    req = requirements_from_forecast(flat_forecast(example_cfg), example_cfg)
+    rows = req[(req["queue"] == "billing_en") & (req["offered"] > 0)]
+    queue = example_cfg.queue("billing_en")
+    expected = erlang.agents_needed(40.0, 300.0, 15, service_level_target=0.8,
+                                    answer_seconds=20, max_occupancy=queue.max_occupancy)
+    assert (rows["agents_needed"] == int(expected)).all()
+    assert (rows["service_level"] >= 0.8).all()
+    assert (rows["occupancy"] <= queue.max_occupancy + 1e-9).all()
+    gross = np.ceil(rows["agents_needed"] / (1 - rows["shrinkage"]) - 1e-9)
+    assert (rows["agents_with_shrinkage"] == gross).all()
+    monday = rows[rows["interval_start"].dt.day_of_week == 0]
+    assert np.allclose(monday["shrinkage"], 0.32)
+
+
+def test_chat_concurrency_halves_handle_time(example_cfg):
+    req = requirements_from_forecast(flat_forecast(example_cfg), example_cfg)
+    chat = req[(req["queue"] == "chat_es") & (req["offered"] > 0)]["agents_needed"].iloc[0]
+    expected = erlang.agents_needed(40.0, 150.0, 15, service_level_target=0.8,
+                                    answer_seconds=60, max_occupancy=0.9)
+    assert chat == int(expected)
+
+
+def test_erlang_a_queue_needs_no_more_than_erlang_c(example_cfg):
+    req = requirements_from_forecast(flat_forecast(example_cfg, calls=60), example_cfg)
+    billing_es = example_cfg.queue("billing_es")
+    assert billing_es.model == "erlang_a"
+    with_patience = req[(req["queue"] == "billing_es") & (req["offered"] > 0)]
+    c_agents = erlang.agents_needed(60.0, 300.0, 15, service_level_target=0.8,
+                                    answer_seconds=20, max_occupancy=0.85)
+    assert (with_patience["agents_needed"] <= int(c_agents)).all()
+
+
+def test_email_workload_is_done_within_the_response_time(example_cfg):
+    req = requirements_from_forecast(flat_forecast(example_cfg), example_cfg)
+    email = req[req["queue"] == "email_es"]
+    open_rows = email[email["offered"] > 0]
+    capacity = (open_rows["agents_needed"] * 900 * 0.95).sum()
+    workload = (open_rows["offered"] * 300).sum()
+    # Capacity covers the work except what arrives in the last response window.
+    assert capacity >= workload * 0.9
+    assert open_rows["agents_needed"].max() <= int(np.ceil(40 * 300 / (900 * 0.95))) + 1
+
+
+def test_summary_and_schedule_view(example_cfg):
+    req = requirements_from_forecast(flat_forecast(example_cfg), example_cfg)
+    summary = {s.queue: s for s in summarize_requirements(req, example_cfg)}
+    billing = req[req["queue"] == "billing_en"]
+    assert summary["billing_en"].peak_agents == billing["agents_with_shrinkage"].max()
+    assert summary["billing_en"].agent_hours == pytest.approx(
+        billing["agents_with_shrinkage"].sum() / 4)
+    assert summary["billing_en"].fte == pytest.approx(summary["billing_en"].agent_hours / 40)
+    view = schedule_requirements(req)
+    assert list(view.columns) == ["interval_start", "queue", "required"]
+
+
+def test_explain_reproduces_the_number(example_cfg):
+    forecast = flat_forecast(example_cfg)
+    steps = dict(explain_interval(forecast, example_cfg, "chat_es",
+                                  pd.Timestamp("2026-11-24 10:00")))
+    req = requirements_from_forecast(forecast, example_cfg)
+    row = req[(req["queue"] == "chat_es")
+              & (req["interval_start"] == pd.Timestamp("2026-11-24 10:00",
+                                                       tz="Europe/Madrid"))].iloc[0]
+    assert steps["agents needed"] == str(row["agents_needed"])
+    assert "6.667 erlangs" in steps["traffic"]
+    assert steps["agents with shrinkage"].endswith(f"= {row['agents_with_shrinkage']}")
+
+
+def test_bad_forecast(example_cfg):
+    forecast = flat_forecast(example_cfg, days=1)
+    with pytest.raises(BadInput, match="missing column 'aht_seconds'"):
+        requirements_from_forecast(forecast.drop(columns="aht_seconds"), example_cfg)
+    with pytest.raises(BadInput, match="unknown queue"):
+        requirements_from_forecast(forecast.assign(queue="nope"), example_cfg)
+    with pytest.raises(BadInput, match="aht_seconds must be positive"):
+        requirements_from_forecast(forecast.assign(aht_seconds=0.0), example_cfg)
