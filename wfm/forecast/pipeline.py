@@ -1,0 +1,261 @@
+"""Library entry points: `forecast` and `backtest` over history DataFrames and a config.
+
+Both work queue by queue: build the day x slot history with the center's calendar
+(opening weekdays, holidays, special days), backtest the models by rolling origin, pick
+one per queue (`method="auto"`) and forecast every interval of the horizon.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from wfm.config import CenterConfig
+from wfm.errors import BadInput
+from wfm.forecast.aht import AhtProfile, aht_backtest, pool_aht
+from wfm.forecast.backtest import choose, cutoffs, interval_scale, pool, run_backtest
+from wfm.forecast.data import QueueData, queue_data, wall_clock
+from wfm.forecast.days import day_table, special_for_queue
+from wfm.forecast.models import BASELINES, MODELS, TooShort, make_model
+
+FORECAST_COLUMNS = ["interval_start", "queue", "offered", "aht_seconds", "offered_low",
+                    "offered_high", "model"]
+REPORT_COLUMNS = ["queue", "target", "model", "windows", "wmape", "wmape_daily", "bias", "mase",
+                  "coverage", "gain_vs_week_mean4", "gain_vs_seasonal_naive", "chosen", "reason"]
+#: Fewest history days a queue needs before anything is forecast.
+MIN_HISTORY_DAYS = 7
+#: Limits on the backtest-calibrated widening/narrowing of the prediction intervals.
+SCALE_LIMITS = (0.5, 3.0)
+
+Progress = Callable[[str], None]
+
+
+def _history_bounds(history: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    wall = wall_clock(history["interval_start"])
+    return wall.min().normalize(), wall.max().normalize()
+
+
+def prepare_queue(
+    history: pd.DataFrame,
+    cfg: CenterConfig,
+    queue: str,
+    until: date,
+    special_days: pd.DataFrame | None = None,
+) -> QueueData | None:
+    """A queue's `QueueData` with a day table reaching ``until``; None without history rows."""
+    rows = history[history["queue"] == queue]
+    if rows.empty:
+        return None
+    first, last = _history_bounds(rows)
+    table = day_table(first.date(), max(until, last.date()) + timedelta(days=7), cfg.center,
+                      special=special_for_queue(special_days, queue))
+    return queue_data(rows, queue, cfg.center.interval_minutes, table, first, last)
+
+
+def _check_length(data: QueueData) -> None:
+    span = (data.last_day - data.volume.index[0]).days + 1
+    if span < MIN_HISTORY_DAYS:
+        raise BadInput(
+            f"history: queue {data.queue} covers {span} days; at least {MIN_HISTORY_DAYS} "
+            "are needed to forecast")
+
+
+def backtest(
+    history_df: pd.DataFrame,
+    cfg: CenterConfig,
+    windows: int = 8,
+    days: int = 14,
+    step: int = 7,
+    models: list[str] | None = None,
+    special_days: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rolling-origin backtest of every queue of the config.
+
+    Returns ``(per_window, pooled)``. ``per_window``: one row per queue, model and cutoff
+    (columns queue, model, cutoff, days_scored, actual, wmape, wmape_daily, bias, mase,
+    coverage, note). ``pooled``: one row per queue, target (``offered`` or
+    ``aht_seconds``) and model with the pooled figures, the gain against each baseline,
+    the ``chosen`` flag and the ``reason`` for the choice. wMAPE, bias and coverage are
+    fractions; MASE is relative to the in-sample same-interval-last-week error.
+    """
+    if windows < 1 or days < 1 or step < 1:
+        raise ValueError("windows, days and step must be at least 1")
+    names = list(models) if models else list(MODELS)
+    for name in names:
+        make_model(name)
+    level = cfg.planning.prediction_level
+    per_window, pooled_rows = [], []
+    last_history = _history_bounds(history_df)[1].date() if len(history_df) else date.today()
+    for queue in cfg.queues:
+        data = prepare_queue(history_df, cfg, queue.id, last_history, special_days)
+        if data is None:
+            pooled_rows.append(pd.DataFrame([{
+                "queue": queue.id, "target": "offered", "model": "", "windows": 0,
+                "chosen": False, "reason": "no history rows for this queue"}]))
+            continue
+        _check_length(data)
+        scores = run_backtest(data, _with_baselines(names), windows, days, step, level, progress)
+        per_window.append(scores)
+        pooled_rows.append(_pooled_report(data, scores, windows, days, step))
+        if progress is not None:
+            progress(f"{queue.id}: backtest done")
+    per_window_df = pd.concat(per_window, ignore_index=True) if per_window else pd.DataFrame()
+    pooled_df = pd.concat(pooled_rows, ignore_index=True) if pooled_rows else pd.DataFrame()
+    return per_window_df, pooled_df.reindex(columns=REPORT_COLUMNS)
+
+
+def _with_baselines(names: list[str]) -> list[str]:
+    return [*[b for b in BASELINES if b not in names], *names]
+
+
+def _pooled_report(
+    data: QueueData, scores: pd.DataFrame, windows: int, days: int, step: int
+) -> pd.DataFrame:
+    pooled = pool(scores)
+    pooled.insert(1, "target", "offered")
+    chosen, reason = choose(pooled)
+    for base in BASELINES:
+        ref = pooled.loc[pooled["model"] == base, "wmape"]
+        value = float(ref.iloc[0]) if len(ref) else float("nan")
+        pooled[f"gain_vs_{base}"] = 1 - pooled["wmape"] / value if value > 0 else np.nan
+    pooled["chosen"] = pooled["model"] == chosen
+    pooled["reason"] = np.where(pooled["chosen"], reason, pooled["note"].fillna(""))
+    aht = pool_aht(aht_backtest(data, cutoffs(data.last_day, windows, days, step), days))
+    if not aht.empty:
+        aht.insert(1, "target", "aht_seconds")
+        aht["chosen"] = aht["model"] == AhtProfile.alias
+        aht["reason"] = np.where(aht["chosen"], "volume-weighted interval profile", "baseline")
+    return pd.concat([pooled, aht], ignore_index=True)
+
+
+def forecast(
+    history_df: pd.DataFrame,
+    cfg: CenterConfig,
+    start: date,
+    days: int,
+    method: str = "auto",
+    special_days: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Forecast every queue and interval of ``days`` days from ``start``.
+
+    Returns ``(forecast_df, report_df)``. ``forecast_df`` follows the forecast contract:
+    interval_start (tz-aware, center zone), queue, offered (contacts per interval),
+    aht_seconds, offered_low / offered_high (the ``cfg.planning.prediction_level``
+    interval) and model; zero outside opening hours and on closed days. History on or
+    after ``start`` is ignored. ``report_df`` is the pooled backtest of each queue (see
+    `backtest`) with the chosen model flagged; ``report_df.attrs["outliers"]`` lists the
+    history days kept out of the fit (queue, date, offered, expected, reason).
+    """
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    if method != "auto":
+        make_model(method)
+    from wfm.calendar import interval_grid
+
+    plan = cfg.planning
+    level = plan.prediction_level
+    grid = interval_grid(cfg.center, start, days)
+    dates = pd.date_range(pd.Timestamp(start), periods=days, freq="D")
+    history_df = history_df[wall_clock(history_df["interval_start"]) < pd.Timestamp(start)]
+    frames, reports, outliers = [], [], []
+    for queue in cfg.queues:
+        data = prepare_queue(history_df, cfg, queue.id, dates[-1].date(), special_days)
+        if data is None:
+            frames.append(_to_contract(grid, queue.id, None, None, "no_history", cfg))
+            reports.append(pd.DataFrame([{
+                "queue": queue.id, "target": "offered", "model": "no_history", "windows": 0,
+                "chosen": True, "reason": "no history rows for this queue: zero forecast"}]))
+            continue
+        _check_length(data)
+        names = list(MODELS) if method == "auto" else _with_baselines([method])
+        scores = run_backtest(data, names, plan.backtest_windows, plan.backtest_days,
+                              plan.backtest_step_days, level, progress)
+        report = _pooled_report(data, scores, plan.backtest_windows, plan.backtest_days,
+                                plan.backtest_step_days)
+        volume = report[report["target"] == "offered"]
+        if method == "auto":
+            chosen = volume.loc[volume["chosen"], "model"]
+            name = str(chosen.iloc[0]) if len(chosen) else "week_mean4"
+        else:
+            name = method
+            reason = "requested with --method"
+            report["chosen"] = np.where(report["target"] == "offered",
+                                        report["model"] == name, report["chosen"])
+            report["reason"] = np.where(report["chosen"] & (report["target"] == "offered"),
+                                        reason, report["reason"])
+        model, name, note = _fit_with_fallback(data, name, method)
+        if note:
+            mask = (report["target"] == "offered") & (report["model"] == name)
+            report["chosen"] = np.where(report["target"] == "offered", mask, report["chosen"])
+            report.loc[mask, "reason"] = note
+        scale = interval_scale(scores, name, level) if "covered" in scores else 1.0
+        model.interval_scale = float(np.clip(scale, *SCALE_LIMITS))
+        prediction = model.predict(dates, level)
+        aht = AhtProfile().fit(data)
+        aht_matrix = aht.predict(dates, data.volume.shape[1])
+        frames.append(_to_contract(grid, queue.id, prediction, aht_matrix, name, cfg))
+        reports.append(report)
+        if len(data.outliers):
+            outliers.append(data.outliers.assign(queue=queue.id))
+        if progress is not None:
+            progress(f"{queue.id}: forecast with {name}")
+    forecast_df = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
+    report_df = pd.concat(reports, ignore_index=True).reindex(columns=REPORT_COLUMNS)
+    report_df.attrs["outliers"] = (
+        pd.concat(outliers, ignore_index=True)[["queue", "date", "offered", "expected", "reason"]]
+        if outliers else pd.DataFrame(columns=["queue", "date", "offered", "expected", "reason"]))
+    return forecast_df, report_df
+
+
+def _fit_with_fallback(data: QueueData, name: str, method: str):
+    """Fit the chosen model; under auto, fall back to the 4-week mean when history is short."""
+    try:
+        return make_model(name).fit(data), name, ""
+    except TooShort as exc:
+        if method != "auto":
+            raise BadInput(f"history: {exc}") from None
+        for fallback in ("week_mean4", "seasonal_naive"):
+            try:
+                model = make_model(fallback).fit(data)
+            except TooShort:
+                continue
+            return model, fallback, f"fallback: {exc}"
+        raise BadInput(f"history: {exc}") from None
+
+
+def _to_contract(
+    grid: pd.DataFrame, queue: str, prediction, aht: np.ndarray | None, model: str,
+    cfg: CenterConfig,
+) -> pd.DataFrame:
+    """Lay day x slot matrices onto the interval grid (repeated fall-back slots split)."""
+    interval = cfg.center.interval_minutes
+    out = pd.DataFrame({"interval_start": grid["interval_start"], "queue": queue})
+    n = len(grid)
+    if prediction is None:
+        zeros = np.zeros(n)
+        out["offered"], out["offered_low"], out["offered_high"] = zeros, zeros, zeros
+        out["aht_seconds"] = zeros
+        out["model"] = model
+        return out
+    day_pos = {d.date(): i for i, d in enumerate(prediction.mean.index)}
+    rows = np.array([day_pos[d] for d in grid["date"]])
+    slots = (grid["minute_of_day"].to_numpy() // interval).astype(int)
+    keys = pd.Series(list(zip(grid["date"], slots, strict=True)))
+    repeats = keys.map(keys.value_counts()).to_numpy()
+    is_open = grid["is_open"].to_numpy()
+    for column, matrix in (("offered", prediction.mean), ("offered_low", prediction.lo),
+                           ("offered_high", prediction.hi)):
+        values = matrix.to_numpy()[rows, slots] / repeats
+        out[column] = np.where(is_open, values, 0.0)
+    if aht is not None:
+        values = aht[rows, slots]
+        out["aht_seconds"] = np.where(is_open, np.nan_to_num(values), 0.0)
+    else:
+        out["aht_seconds"] = 0.0
+    out["model"] = model
+    return out
