@@ -117,3 +117,23 @@ def test_bad_forecast(example_cfg):
         requirements_from_forecast(forecast.assign(queue="nope"), example_cfg)
     with pytest.raises(BadInput, match="aht_seconds must be positive"):
         requirements_from_forecast(forecast.assign(aht_seconds=0.0), example_cfg)
+
+
+def test_patience_estimated_from_history_drives_erlang_a(example_cfg):
+    from wfm.staffing import estimate_patience, with_estimated_patience
+
+    history = pd.DataFrame({
+        "interval_start": pd.date_range("2026-11-03 09:00", periods=4, freq="15min",
+                                        tz="Europe/Madrid"),
+        "queue": "billing_en", "offered": [100.0, 80.0, 0.0, 50.0],
+        "aht_seconds": 300.0, "abandoned": [5.0, 3.0, 0.0, 2.0],
+        "wait_seconds": [40.0, 30.0, 0.0, 20.0],
+    })
+    estimates = estimate_patience(history)
+    # total waiting 100*40 + 80*30 + 50*20 = 7,400 s over 10 abandoned calls
+    assert estimates["billing_en"].patience_seconds == pytest.approx(740.0)
+    cfg = with_estimated_patience(example_cfg, estimates)
+    assert cfg.queue("billing_en").model == "erlang_a"
+    assert cfg.queue("billing_en").patience_seconds == pytest.approx(740.0)
+    assert cfg.queue("technical_en") == example_cfg.queue("technical_en")
+    assert estimate_patience(history.drop(columns="wait_seconds")) == {}

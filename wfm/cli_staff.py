@@ -25,11 +25,20 @@ def staff(
         typer.Option(help="Show every step for one interval: 'QUEUE@YYYY-MM-DDTHH:MM'."),
     ] = None,
     fte_weekly_hours: Annotated[float, typer.Option(help="Hours of one FTE per week.")] = 40.0,
+    history: Annotated[
+        Path | None,
+        typer.Option(help="History with abandoned and wait_seconds: estimate caller patience."),
+    ] = None,
+    use_estimated_patience: Annotated[
+        bool, typer.Option(help="Size voice queues with Erlang A at the estimated patience.")
+    ] = False,
 ) -> None:
     """Size every queue and interval of a forecast: agents needed, with shrinkage.
 
     Writes the requirements contract and prints per queue the peak agents, agent-hours
-    and FTE. With --explain, prints how one interval's number was reached.
+    and FTE. With --explain, prints how one interval's number was reached. With
+    --history, estimates each queue's caller patience from abandonment and waiting time
+    (and uses it with --use-estimated-patience).
 
     Example: wfm staff --config configs/example.yaml --forecast forecast.csv
     --out requirements.csv --explain billing_es@2026-11-24T10:00
@@ -37,11 +46,23 @@ def staff(
     import pandas as pd
 
     from wfm.config import load_config
-    from wfm.io import read_forecast, write_table
-    from wfm.staffing import explain_interval, requirements_from_forecast, summarize_requirements
+    from wfm.io import read_forecast, read_history, write_table
+    from wfm.staffing import (
+        estimate_patience,
+        explain_interval,
+        requirements_from_forecast,
+        summarize_requirements,
+        with_estimated_patience,
+    )
 
     with exit_on_error():
         cfg = load_config(config)
+        estimates = estimate_patience(read_history(history, cfg)) if history else {}
+        if use_estimated_patience:
+            if not estimates:
+                raise fail("--use-estimated-patience needs --history with abandoned and "
+                           "wait_seconds columns", EXIT_BAD_INPUT)
+            cfg = with_estimated_patience(cfg, estimates)
         table = read_forecast(forecast, cfg)
         requirements = requirements_from_forecast(table, cfg)
         write_table(requirements, out)
@@ -57,6 +78,8 @@ def staff(
             if queue_id not in {q.id for q in cfg.queues}:
                 raise fail(f"--explain: unknown queue {queue_id!r}", EXIT_BAD_INPUT)
             steps = explain_interval(table, cfg, queue_id, stamp)
+    for queue_id, estimate in estimates.items():
+        typer.echo(f"patience {queue_id}: {estimate.patience_seconds:.0f} s ({estimate.reason})")
     typer.echo(f"wrote {out} ({len(requirements)} rows)")
     typer.echo(f"{'queue':<16}{'peak agents':>12}{'agent-hours':>13}{'FTE':>8}{'offered':>10}"
                f"{'SL':>8}")

@@ -25,7 +25,7 @@ from wfm.errors import BadInput
 from wfm.roster import Agent, parse_roster
 
 HISTORY_COLUMNS = ("interval_start", "queue", "offered", "aht_seconds")
-HISTORY_OPTIONAL = ("handled", "abandoned")
+HISTORY_OPTIONAL = ("handled", "abandoned", "wait_seconds")
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 

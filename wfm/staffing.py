@@ -206,6 +206,45 @@ def requirements_from_forecast(forecast: pd.DataFrame, cfg: CenterConfig) -> pd.
     return result
 
 
+def estimate_patience(history: pd.DataFrame) -> dict[str, erlang.PatienceEstimate]:
+    """Mean caller patience per queue from history with abandonment and waiting times.
+
+    Needs the optional history columns ``abandoned`` and ``wait_seconds`` (mean time in
+    queue over all offered contacts of the interval). Returns queue -> estimate, for the
+    queues that have both; an estimate is infinite (with its reason) when nothing was
+    abandoned.
+    """
+    if not {"abandoned", "wait_seconds"} <= set(history.columns):
+        return {}
+    estimates = {}
+    for queue_id, rows in history.groupby("queue", sort=True):
+        usable = rows.dropna(subset=["abandoned", "wait_seconds"])
+        if usable.empty:
+            continue
+        estimates[str(queue_id)] = erlang.estimate_patience_seconds(
+            usable["abandoned"].to_numpy(float), usable["offered"].to_numpy(float),
+            usable["wait_seconds"].to_numpy(float),
+        )
+    return estimates
+
+
+def with_estimated_patience(
+    cfg: CenterConfig, estimates: dict[str, erlang.PatienceEstimate]
+) -> CenterConfig:
+    """The config with each voice queue's patience set from a finite estimate (Erlang A)."""
+    queues = []
+    for queue in cfg.queues:
+        estimate = estimates.get(queue.id)
+        if queue.channel == "voice" and estimate is not None and \
+                np.isfinite(estimate.patience_seconds):
+            queue = queue.model_copy(update={
+                "patience_seconds": round(float(estimate.patience_seconds), 1),
+                "erlang_model": "erlang_a",
+            })
+        queues.append(queue)
+    return cfg.model_copy(update={"queues": queues})
+
+
 def schedule_requirements(requirements: pd.DataFrame) -> pd.DataFrame:
     """What the scheduler covers: ``interval_start, queue, required`` (agents with shrinkage)."""
     return requirements[["interval_start", "queue"]].assign(
