@@ -1,0 +1,580 @@
+"""The independent schedule checker: every hard rule, re-verified from the tables alone.
+
+`check_schedule` takes the shifts and activities tables as re-read from the files (tz-aware
+local timestamps) and returns a list of `Violation` (empty = valid). It shares no code with
+the solver in ``wfm/schedule/`` on purpose: a rule misread by the model is caught here.
+`scheduled_agents` recomputes coverage (agents per interval and queue) from activities.
+
+How the rules are read (the solver must produce schedules that pass these):
+
+- ``one_shift_per_day``: at most one shift per agent and local date; ``date`` is the local
+  date the shift starts on.
+- ``horizon``: shifts lie on the horizon's dates ``[start, start + days)``.
+- ``opening_hours``: not on a closed date (weekday closed, holiday, extra closed date); the
+  shift starts at or after opening and ends at or before closing, on the wall clock of its
+  date.
+- ``shift_template``: the template exists, the agent's contract may work it, the start is
+  on the template's start grid (wall clock), the length in real elapsed minutes equals the
+  template's length and ``paid_minutes`` equals the length less unpaid breaks.
+- ``min_rest``: real elapsed time (UTC) from the end of a shift to the start of the
+  agent's next one, including the last shift of ``previous`` before the horizon.
+- ``max_consecutive_days``: runs of worked dates, with ``previous`` dates before the
+  horizon; a run is flagged at the date it exceeds the limit.
+- Weekly rules apply per calendar week (Monday to Sunday). A day is *known* when it lies
+  in the horizon or in the part of ``previous`` before the horizon (from its first date).
+  Days of a week outside what is known belong to another schedule: they are assumed off
+  and without hours, so a partial week at an edge of the horizon is flagged only when no
+  schedule of its unknown days could repair it -- except the minimum hours, which are
+  pro-rated: ``min_weekly_hours * available known days / 7`` where available known days
+  are the known days not in the agent's ``unavailable_dates``. The maximum hours are not
+  pro-rated. (A full week with no unavailable dates gets exactly the contract figures.)
+  - ``max_working_days_per_week``: worked days in the week <= the contract's figure.
+  - ``days_off_per_week``: 7 - worked days >= ``labor_rules.min_days_off_per_week``.
+  - ``consecutive_days_off``: when days off are required, some run of
+    ``min_consecutive_days_off`` days inside Monday..Sunday has no shift.
+  - ``weekly_hours``: paid hours in the week within [pro-rated min, max].
+- ``availability``: no shift on an unavailable date; with ``available_window`` the shift
+  starts and ends inside it (wall clock).
+- ``breaks``: the shift's break and lunch activities match the template's break rules one
+  to one (activity, duration and start offset inside the rule's window, in real minutes).
+- ``break_spacing``: at least ``labor_rules.min_break_spacing_minutes`` of non-break time
+  from the shift start to the first break or lunch, between the end of one and the start
+  of the next, and from the end of the last to the shift end.
+- ``activities``: each shift is covered exactly by its activities (no gap, no overlap,
+  nothing outside a shift); activity names are known.
+- ``skill_language``: every ``work`` activity names a queue whose skill the agent has and
+  whose language the agent speaks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import permutations
+
+import numpy as np
+import pandas as pd
+
+from wfm.calendar import closed_dates
+from wfm.config import CenterConfig, ShiftTemplate, format_clock
+from wfm.roster import Agent
+
+ONE_SHIFT_PER_DAY = "one_shift_per_day"
+HORIZON = "horizon"
+UNKNOWN_AGENT = "unknown_agent"
+OPENING_HOURS = "opening_hours"
+SHIFT_TEMPLATE = "shift_template"
+MIN_REST = "min_rest"
+MAX_CONSECUTIVE_DAYS = "max_consecutive_days"
+DAYS_OFF_PER_WEEK = "days_off_per_week"
+CONSECUTIVE_DAYS_OFF = "consecutive_days_off"
+WEEKLY_HOURS = "weekly_hours"
+MAX_WORKING_DAYS_PER_WEEK = "max_working_days_per_week"
+AVAILABILITY = "availability"
+BREAKS = "breaks"
+BREAK_SPACING = "break_spacing"
+ACTIVITIES = "activities"
+SKILL_LANGUAGE = "skill_language"
+
+RULES = (
+    ONE_SHIFT_PER_DAY, HORIZON, UNKNOWN_AGENT, OPENING_HOURS, SHIFT_TEMPLATE, MIN_REST,
+    MAX_CONSECUTIVE_DAYS, DAYS_OFF_PER_WEEK, CONSECUTIVE_DAYS_OFF, WEEKLY_HOURS,
+    MAX_WORKING_DAYS_PER_WEEK, AVAILABILITY, BREAKS, BREAK_SPACING, ACTIVITIES, SKILL_LANGUAGE,
+)
+WORK = "work"
+BREAK_ACTIVITIES = ("break", "lunch")
+# Off-queue activities the files may carry besides breaks (placed inside shifts, no queue).
+OTHER_ACTIVITIES = ("training", "meeting", "coaching")
+KNOWN_ACTIVITIES = (WORK, *BREAK_ACTIVITIES, *OTHER_ACTIVITIES)
+
+_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken hard rule: which rule, for whom, on which local date, and why."""
+
+    rule: str
+    agent_id: str | None
+    date: date | None
+    message: str
+
+    def __str__(self) -> str:
+        who = self.agent_id if self.agent_id is not None else "-"
+        when = self.date.isoformat() if self.date is not None else "-"
+        return f"{self.rule}: agent {who}, {when}: {self.message}"
+
+
+@dataclass
+class _Shift:
+    agent_id: str
+    date: date
+    start: int  # UTC seconds since the epoch
+    end: int
+    start_wall: int  # minutes after local midnight of ``date``
+    end_wall: int
+    paid_minutes: int
+    template: str
+    label: str  # wall-clock "HH:MM-HH:MM" for messages
+
+
+@dataclass
+class _Activity:
+    agent_id: str
+    start: int
+    end: int
+    activity: str
+    queue: str
+    label: str
+
+
+def _utc_seconds(values: pd.Series) -> np.ndarray:
+    """Seconds since the epoch (UTC) of tz-aware timestamps."""
+    stamps = pd.to_datetime(values)
+    if stamps.dt.tz is None:
+        raise ValueError("timestamps must be timezone-aware")
+    delta = stamps.dt.tz_convert("UTC") - _EPOCH
+    return (delta // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
+
+
+def _wall(values: pd.Series, zone: str) -> pd.Series:
+    return pd.to_datetime(values).dt.tz_convert(zone).dt.tz_localize(None)
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def _shifts(table: pd.DataFrame, zone: str) -> list[_Shift]:
+    if table.empty:
+        return []
+    starts = _utc_seconds(table["shift_start"])
+    ends = _utc_seconds(table["shift_end"])
+    wall_start = _wall(table["shift_start"], zone)
+    wall_end = _wall(table["shift_end"], zone)
+    dates = [_as_date(v) for v in table["date"]]
+    result = []
+    templates = table["template"] if "template" in table.columns else [""] * len(table)
+    for i, (agent, day, template) in enumerate(zip(table["agent_id"], dates, templates,
+                                                   strict=True)):
+        midnight = pd.Timestamp(day)
+        start_wall = int((wall_start.iloc[i] - midnight) // pd.Timedelta(minutes=1))
+        end_wall = int((wall_end.iloc[i] - midnight) // pd.Timedelta(minutes=1))
+        paid = table["paid_minutes"].iloc[i]
+        result.append(_Shift(
+            agent_id=str(agent), date=day, start=int(starts[i]), end=int(ends[i]),
+            start_wall=start_wall, end_wall=end_wall,
+            paid_minutes=int(paid) if not pd.isna(paid) else -1,
+            template=_text(template),
+            label=f"{wall_start.iloc[i]:%H:%M}-{wall_end.iloc[i]:%H:%M}",
+        ))
+    return result
+
+
+def _activities(table: pd.DataFrame, zone: str) -> list[_Activity]:
+    if table.empty:
+        return []
+    starts = _utc_seconds(table["start"])
+    ends = _utc_seconds(table["end"])
+    wall_start = _wall(table["start"], zone)
+    wall_end = _wall(table["end"], zone)
+    queues = table["queue"] if "queue" in table.columns else [""] * len(table)
+    return [
+        _Activity(agent_id=str(agent), start=int(starts[i]), end=int(ends[i]),
+                  activity=_text(kind), queue=_text(queue),
+                  label=f"{_text(kind)} {wall_start.iloc[i]:%H:%M}-{wall_end.iloc[i]:%H:%M}")
+        for i, (agent, kind, queue) in enumerate(zip(table["agent_id"], table["activity"],
+                                                     queues, strict=True))
+    ]
+
+
+def _horizon(shifts: list[_Shift], requirements: pd.DataFrame | None, zone: str,
+             start: date | None, days: int | None) -> tuple[date, int]:
+    """The horizon's first date and length: given, else from requirements, else shifts."""
+    if start is not None and days is not None:
+        return start, days
+    if requirements is not None and not requirements.empty:
+        local = pd.to_datetime(requirements["interval_start"]).dt.tz_convert(zone)
+        first, last = local.min().date(), local.max().date()
+    elif shifts:
+        first, last = min(s.date for s in shifts), max(s.date for s in shifts)
+    else:
+        today = start or date.today()
+        return today, days or 1
+    first = start or first
+    return first, days or (last - first).days + 1
+
+
+def _match_breaks(acts: list[_Activity], template: ShiftTemplate, shift_start: int) -> bool:
+    """True when the activities match the template's break rules one to one."""
+    rules = template.breaks
+
+    def fits(act: _Activity, rule_index: int) -> bool:
+        rule = rules[rule_index]
+        offset = act.start - shift_start
+        return (act.activity == rule.activity
+                and act.end - act.start == rule.duration_minutes * 60
+                and rule.earliest_start_minutes * 60 <= offset <= rule.latest_start_minutes * 60)
+
+    if len(acts) <= 7:
+        return any(all(fits(a, r) for a, r in zip(acts, order, strict=True))
+                   for order in permutations(range(len(rules))))
+    # More than 7 breaks in one shift is unheard of; a greedy match is good enough.
+    free = set(range(len(rules)))
+    for act in acts:
+        found = next((r for r in sorted(free) if fits(act, r)), None)
+        if found is None:
+            return False
+        free.discard(found)
+    return True
+
+
+class _Checker:
+    """Collects violations; one method per rule family."""
+
+    def __init__(self, cfg: CenterConfig, agents: Iterable[Agent]) -> None:
+        self.cfg = cfg
+        self.zone = cfg.center.timezone
+        self.agents = {a.agent_id: a for a in agents}
+        self.templates = {t.id: t for t in cfg.shift_templates}
+        self.queues = {q.id: q for q in cfg.queues}
+        self.found: list[Violation] = []
+
+    def flag(self, rule: str, agent_id: str | None, day: date | None, message: str) -> None:
+        self.found.append(Violation(rule, agent_id, day, message))
+
+    # --- one shift -------------------------------------------------------------------
+
+    def shift_rules(self, shift: _Shift, first: date, last: date, closed: set[date]) -> None:
+        agent = self.agents[shift.agent_id]
+        a, d = shift.agent_id, shift.date
+        if shift.end <= shift.start:
+            self.flag(SHIFT_TEMPLATE, a, d, f"shift {shift.label} ends before it starts")
+            return
+        if not first <= d <= last:
+            self.flag(HORIZON, a, d, f"shift on {d} is outside the horizon {first}..{last}")
+        if shift.start_wall < 0 or shift.start_wall >= 24 * 60:
+            self.flag(ONE_SHIFT_PER_DAY, a, d,
+                      f"shift {shift.label} does not start on its date {d}")
+        if d in closed:
+            self.flag(OPENING_HOURS, a, d, f"shift {shift.label} on a closed day")
+        else:
+            hours = self.cfg.center.hours_on(d.weekday())
+            if hours is not None and (shift.start_wall < hours.open_minute
+                                      or shift.end_wall > hours.close_minute):
+                self.flag(OPENING_HOURS, a, d,
+                          f"shift {shift.label} outside opening hours "
+                          f"{format_clock(hours.open_minute)}-{format_clock(hours.close_minute)}")
+        self.template_rules(shift, agent)
+        if d in agent.unavailable_dates:
+            self.flag(AVAILABILITY, a, d, f"shift {shift.label} on an unavailable date")
+        if agent.available_window is not None:
+            low, high = agent.available_window
+            if shift.start_wall < low or shift.end_wall > high:
+                self.flag(AVAILABILITY, a, d,
+                          f"shift {shift.label} outside the available window "
+                          f"{format_clock(low)}-{format_clock(high)}")
+
+    def template_rules(self, shift: _Shift, agent: Agent) -> None:
+        a, d = shift.agent_id, shift.date
+        allowed = self.cfg.templates_for(agent.contract)
+        template = self.templates.get(shift.template)
+        if template is None:
+            names = ", ".join(t.id for t in allowed)
+            self.flag(SHIFT_TEMPLATE, a, d,
+                      f"unknown shift template {shift.template!r}; allowed: {names}")
+            return
+        if template not in allowed:
+            self.flag(SHIFT_TEMPLATE, a, d,
+                      f"template {template.id!r} is not allowed for contract {agent.contract!r}")
+        if shift.start_wall not in template.start_minutes:
+            self.flag(SHIFT_TEMPLATE, a, d,
+                      f"start {format_clock(shift.start_wall % 1440)} is not on template "
+                      f"{template.id!r}'s grid {template.earliest_start}-{template.latest_start}"
+                      f" every {template.start_step_minutes} min")
+        length = (shift.end - shift.start) / 60
+        if length != template.length_minutes:
+            self.flag(SHIFT_TEMPLATE, a, d,
+                      f"shift {shift.label} lasts {length:g} min; template {template.id!r} "
+                      f"lasts {template.length_minutes}")
+        if shift.paid_minutes != template.paid_minutes:
+            self.flag(SHIFT_TEMPLATE, a, d,
+                      f"paid_minutes {shift.paid_minutes} but template {template.id!r} pays "
+                      f"{template.paid_minutes}")
+
+    # --- activities inside one shift -------------------------------------------------------
+
+    def activity_rules(self, shift: _Shift, acts: list[_Activity]) -> None:
+        a, d = shift.agent_id, shift.date
+        agent = self.agents[a]
+        if not acts:
+            self.flag(ACTIVITIES, a, d, f"shift {shift.label} has no activities")
+            return
+        cursor = shift.start
+        for act in acts:
+            if act.end <= act.start:
+                self.flag(ACTIVITIES, a, d, f"{act.label} ends before it starts")
+                continue
+            if act.start > cursor:
+                self.flag(ACTIVITIES, a, d, f"gap before {act.label} in shift {shift.label}")
+            elif act.start < cursor:
+                self.flag(ACTIVITIES, a, d, f"{act.label} overlaps another activity")
+            if act.end > shift.end:
+                self.flag(ACTIVITIES, a, d, f"{act.label} runs past the shift end {shift.label}")
+            cursor = max(cursor, act.end)
+            if act.activity not in KNOWN_ACTIVITIES:
+                self.flag(ACTIVITIES, a, d, f"unknown activity {act.activity!r}; allowed: "
+                                            f"{', '.join(KNOWN_ACTIVITIES)}")
+            elif act.activity == WORK:
+                queue = self.queues.get(act.queue)
+                if queue is None:
+                    self.flag(SKILL_LANGUAGE, a, d,
+                              f"{act.label} serves unknown queue {act.queue!r}")
+                elif not agent.serves(queue):
+                    self.flag(SKILL_LANGUAGE, a, d,
+                              f"{act.label} on queue {queue.id!r} needs skill {queue.skill!r} "
+                              f"and language {queue.language!r}")
+        if cursor < shift.end:
+            self.flag(ACTIVITIES, a, d, f"activities end before the shift end {shift.label}")
+        template = self.templates.get(shift.template)
+        breaks = [x for x in acts if x.activity in BREAK_ACTIVITIES]
+        if template is not None:
+            if len(breaks) != len(template.breaks):
+                self.flag(BREAKS, a, d,
+                          f"{len(breaks)} breaks and lunches; template {template.id!r} has "
+                          f"{len(template.breaks)}")
+            elif not _match_breaks(breaks, template, shift.start):
+                windows = "; ".join(
+                    f"{r.activity} {r.duration_minutes} min starting "
+                    f"{r.earliest_start_minutes}-{r.latest_start_minutes} min in"
+                    for r in template.breaks)
+                placed = ", ".join(x.label for x in breaks)
+                self.flag(BREAKS, a, d, f"{placed} do not match template {template.id!r} "
+                                        f"({windows})")
+        spacing = self.cfg.labor_rules.min_break_spacing_minutes * 60
+        if breaks and spacing:
+            edges = [shift.start, *[v for x in breaks for v in (x.start, x.end)], shift.end]
+            for gap_start, gap_end in zip(edges[0::2], edges[1::2], strict=True):
+                if gap_end - gap_start < spacing:
+                    self.flag(BREAK_SPACING, a, d,
+                              f"only {(gap_end - gap_start) / 60:g} min between breaks or shift "
+                              f"edges in shift {shift.label} (min "
+                              f"{self.cfg.labor_rules.min_break_spacing_minutes})")
+                    break
+
+    # --- across days ---------------------------------------------------------------------
+
+    def rest_rules(self, agent_id: str, shifts: list[_Shift], first: date) -> None:
+        minimum = self.cfg.labor_rules.min_rest_hours * 3600
+        ordered = sorted(shifts, key=lambda s: s.start)
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if after.date < first:
+                continue
+            rest = after.start - before.end
+            if rest < minimum:
+                self.flag(MIN_REST, agent_id, after.date,
+                          f"{rest / 3600:g} h rest after the shift of {before.date} "
+                          f"(min {self.cfg.labor_rules.min_rest_hours:g} h)")
+
+    def consecutive_rules(self, agent_id: str, worked: set[date], first: date) -> None:
+        limit = self.cfg.labor_rules.max_consecutive_working_days
+        run = 0
+        flagged = False
+        previous_day: date | None = None
+        for day in sorted(worked):
+            if previous_day is not None and day - previous_day == timedelta(1):
+                run += 1
+            else:
+                run, flagged = 1, False
+            previous_day = day
+            # One violation per run, on its first day past the limit inside the horizon.
+            if run > limit and day >= first and not flagged:
+                flagged = True
+                self.flag(MAX_CONSECUTIVE_DAYS, agent_id, day,
+                          f"{run} consecutive working days (max {limit})")
+
+    def week_rules(self, agent: Agent, monday: date, worked: dict[date, int],
+                   known: set[date]) -> None:
+        rules = self.cfg.labor_rules
+        contract = self.cfg.contract(agent.contract)
+        week = [monday + timedelta(i) for i in range(7)]
+        days_worked = [d for d in week if d in worked]
+        a = agent.agent_id
+        label = f"week of {monday}"
+        if len(days_worked) > contract.max_working_days_per_week:
+            self.flag(MAX_WORKING_DAYS_PER_WEEK, a, monday,
+                      f"{label}: {len(days_worked)} working days (max "
+                      f"{contract.max_working_days_per_week} for {contract.id!r})")
+        if 7 - len(days_worked) < rules.min_days_off_per_week:
+            self.flag(DAYS_OFF_PER_WEEK, a, monday,
+                      f"{label}: {7 - len(days_worked)} days off "
+                      f"(min {rules.min_days_off_per_week})")
+        elif rules.min_days_off_per_week > 0:
+            longest = run = 0
+            for day in week:
+                run = 0 if day in worked else run + 1
+                longest = max(longest, run)
+            if longest < rules.min_consecutive_days_off:
+                self.flag(CONSECUTIVE_DAYS_OFF, a, monday,
+                          f"{label}: longest run of days off is {longest} "
+                          f"(min {rules.min_consecutive_days_off})")
+        paid = sum(worked[d] for d in days_worked)
+        available = [d for d in week if d in known and d not in agent.unavailable_dates]
+        minimum = contract.min_weekly_hours * 60 * len(available) / 7
+        maximum = contract.max_weekly_hours * 60
+        if paid > maximum + 1e-6:
+            self.flag(WEEKLY_HOURS, a, monday,
+                      f"{label}: {paid / 60:g} paid hours (max {contract.max_weekly_hours:g})")
+        elif paid < minimum - 1e-6:
+            prorated = "" if len(available) == 7 else f", pro-rated for {len(available)} days"
+            self.flag(WEEKLY_HOURS, a, monday,
+                      f"{label}: {paid / 60:g} paid hours (min {minimum / 60:.4g}{prorated})")
+
+
+def check_schedule(
+    cfg: CenterConfig,
+    agents: Iterable[Agent],
+    shifts: pd.DataFrame,
+    activities: pd.DataFrame,
+    requirements: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
+    start: date | None = None,
+    days: int | None = None,
+) -> list[Violation]:
+    """Every broken hard rule of a schedule, in a stable order (empty list = valid).
+
+    ``shifts`` and ``activities`` have the columns of the schedule files with tz-aware
+    timestamps (as `wfm.schedule_files.read_schedule` returns them). ``previous`` is the
+    shifts table of the schedule before this one: its shifts dated before ``start`` count
+    for rest, consecutive days and the weekly rules of a week the horizon starts inside.
+    The horizon is ``start`` and ``days`` when given, else the dates of ``requirements``,
+    else those of the shifts. See the module docstring for how each rule is read.
+    """
+    checker = _Checker(cfg, agents)
+    zone = cfg.center.timezone
+    all_shifts = _shifts(shifts, zone)
+    first, days = _horizon(all_shifts, requirements, zone, start, days)
+    last = first + timedelta(days=days - 1)
+    closed = closed_dates(cfg.center, first, last)
+
+    before: list[_Shift] = []
+    known: set[date] = {first + timedelta(i) for i in range(days)}
+    if previous is not None and not previous.empty:
+        before = [s for s in _shifts(previous, zone) if s.date < first]
+        if before:
+            earliest = min(s.date for s in before)
+            known |= {earliest + timedelta(i) for i in range((first - earliest).days)}
+
+    by_agent: dict[str, list[_Shift]] = defaultdict(list)
+    for shift in all_shifts:
+        if shift.agent_id not in checker.agents:
+            checker.flag(UNKNOWN_AGENT, shift.agent_id, shift.date,
+                         f"agent {shift.agent_id!r} is not in the roster")
+            continue
+        by_agent[shift.agent_id].append(shift)
+    before_by_agent: dict[str, list[_Shift]] = defaultdict(list)
+    for shift in before:
+        before_by_agent[shift.agent_id].append(shift)
+    acts_by_agent: dict[str, list[_Activity]] = defaultdict(list)
+    for act in _activities(activities, zone):
+        acts_by_agent[act.agent_id].append(act)
+    for agent_id in sorted(set(acts_by_agent) - set(checker.agents)):
+        checker.flag(UNKNOWN_AGENT, agent_id, None,
+                     f"activities for agent {agent_id!r}, who is not in the roster")
+
+    for agent_id, agent in checker.agents.items():
+        mine = sorted(by_agent.get(agent_id, []), key=lambda s: s.start)
+        seen: set[date] = set()
+        for shift in mine:
+            if shift.date in seen:
+                checker.flag(ONE_SHIFT_PER_DAY, agent_id, shift.date,
+                             f"more than one shift on {shift.date}")
+            seen.add(shift.date)
+            checker.shift_rules(shift, first, last, closed)
+        # Activities belong to the shift their start falls in.
+        acts = sorted(acts_by_agent.get(agent_id, []), key=lambda x: (x.start, x.end))
+        inside: dict[int, list[_Activity]] = defaultdict(list)
+        for act in acts:
+            owner = next((i for i, s in enumerate(mine) if s.start <= act.start < s.end), None)
+            if owner is None:
+                checker.flag(ACTIVITIES, agent_id, None, f"{act.label} lies outside any shift")
+            else:
+                inside[owner].append(act)
+        for i, shift in enumerate(mine):
+            if shift.end > shift.start:
+                checker.activity_rules(shift, inside.get(i, []))
+
+        history = [s for s in before_by_agent.get(agent_id, [])]
+        checker.rest_rules(agent_id, history + mine, first)
+        worked: dict[date, int] = defaultdict(int)
+        for shift in history + mine:
+            worked[shift.date] += max(shift.paid_minutes, 0)
+        checker.consecutive_rules(agent_id, set(worked), first)
+        monday = first - timedelta(days=first.weekday())
+        while monday <= last:
+            checker.week_rules(agent, monday, worked, known)
+            monday += timedelta(days=7)
+    return checker.found
+
+
+def scheduled_agents(
+    cfg: CenterConfig, activities: pd.DataFrame, intervals: pd.Series
+) -> pd.DataFrame:
+    """Agents serving each queue in each interval, recomputed from ``work`` activities.
+
+    ``intervals`` are tz-aware interval starts on the center's grid (duplicates ignored).
+    Returns ``interval_start, queue, scheduled`` for every interval and configured queue,
+    where ``scheduled`` is the number of agents working that queue, counting an agent who
+    works part of the interval by the share of it worked (so aligned schedules give whole
+    numbers).
+    """
+    step = cfg.center.interval_minutes * 60
+    zone = cfg.center.timezone
+    stamps = pd.Series(pd.to_datetime(intervals).dt.tz_convert(zone).unique())
+    stamps = stamps.sort_values().reset_index(drop=True)
+    queue_ids = [q.id for q in cfg.queues]
+    counts = np.zeros((len(stamps), len(queue_ids)))
+    work = activities[activities["activity"].astype(str) == WORK] if len(activities) else activities
+    if len(work) and len(stamps):
+        grid = _utc_seconds(stamps)
+        starts = _utc_seconds(work["start"])
+        ends = _utc_seconds(work["end"])
+        column = pd.Series(work["queue"].astype(str).to_numpy()).map(
+            {q: i for i, q in enumerate(queue_ids)}).to_numpy()
+        keep = ~pd.isna(column) & (ends > starts)
+        starts, ends = starts[keep], ends[keep]
+        column = column[keep].astype(np.int64)
+        # Each activity touches the grid slots from the one holding its start to the one
+        # holding its last second; the grid is regular in UTC, so DST needs no care.
+        origin = int(grid[0])
+        first_slot = np.floor_divide(starts - origin, step)
+        last_slot = np.floor_divide(ends - 1 - origin, step)
+        spans = np.maximum(last_slot - first_slot + 1, 0)
+        which = np.repeat(np.arange(len(starts)), spans)
+        slot = np.repeat(first_slot, spans) + (np.arange(spans.sum())
+                                               - np.repeat(np.cumsum(spans) - spans, spans))
+        slot_start = origin + slot * step
+        overlap = (np.minimum(ends[which], slot_start + step)
+                   - np.maximum(starts[which], slot_start)) / step
+        position = np.searchsorted(grid, slot_start)
+        on_grid = (position < len(grid)) & (grid[np.minimum(position, len(grid) - 1)]
+                                            == slot_start)
+        np.add.at(counts, (position[on_grid], column[which][on_grid]), overlap[on_grid])
+    repeat = np.repeat(np.arange(len(stamps)), len(queue_ids))
+    return pd.DataFrame({
+        "interval_start": stamps.iloc[repeat].reset_index(drop=True),
+        "queue": np.tile(queue_ids, len(stamps)),
+        "scheduled": counts.reshape(-1).round(6),
+    })
