@@ -1,0 +1,144 @@
+"""The sample-data generator: deterministic, shaped like a real center, readable back."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from wfm import sample
+from wfm.calendar import closed_dates
+from wfm.cli_sample import app
+from wfm.config import CenterConfig
+from wfm.io import read_agents, read_history
+
+REPO = Path(__file__).resolve().parent.parent
+# Five weeks around the 2025 fall-back night (Sunday 26 October) and the 1 November holiday.
+SHORT_END = date(2025, 11, 16)
+
+
+@pytest.fixture(scope="module")
+def short_history(example_cfg: CenterConfig) -> pd.DataFrame:
+    start = sample.history_start(SHORT_END, 0.1)
+    return sample.generate_history(example_cfg, start, SHORT_END, seed=3)
+
+
+def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path) -> None:
+    config = str(REPO / "configs" / "example.yaml")
+    runner = CliRunner()
+    outputs = []
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        result = runner.invoke(app, ["--config", config, "--out", str(tmp_path / name),
+                                     "--seed", str(seed), "--years", "0.06",
+                                     "--end", "2025-03-30"])
+        assert result.exit_code == 0, result.output
+        assert "erlangs" in result.output
+        outputs.append({f: (tmp_path / name / f).read_bytes()
+                        for f in ("history.csv.gz", "agents.csv", "special_days.csv")})
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["history.csv.gz"] != outputs[2]["history.csv.gz"]
+
+
+def test_written_files_read_back(tmp_path: Path, example_cfg: CenterConfig) -> None:
+    sample.write_sample_data(example_cfg, tmp_path, seed=1, years=0.05, end=SHORT_END)
+    history = read_history(tmp_path / "history.csv.gz", example_cfg)
+    assert set(history["queue"]) == {q.id for q in example_cfg.queues}
+    assert (history["handled"] + history["abandoned"] == history["offered"]).all()
+    agents = read_agents(tmp_path / "agents.csv", example_cfg)
+    assert len(agents) == sample.REFERENCE_AGENTS
+    special = pd.read_csv(tmp_path / "special_days.csv", dtype=str)
+    assert {"date", "queue", "multiplier"} <= set(special.columns)
+    assert (special["multiplier"] == "closed").any()
+
+
+def test_committed_sample_data_reads_back(example_cfg: CenterConfig) -> None:
+    agents = read_agents(REPO / "sample_data" / "agents.csv", example_cfg)
+    assert 100 <= len(agents) <= 140
+    head = pd.read_csv(REPO / "sample_data" / "history.csv.gz", nrows=50)
+    assert list(head.columns[:6]) == ["interval_start", "queue", "offered", "handled",
+                                      "abandoned", "aht_seconds"]
+
+
+def test_only_open_intervals_and_closed_days_absent(
+    short_history: pd.DataFrame, example_cfg: CenterConfig
+) -> None:
+    center = example_cfg.center
+    wall = short_history["interval_start"].dt.tz_localize(None)
+    minute = wall.dt.hour * 60 + wall.dt.minute
+    opens = wall.dt.day_of_week.map(lambda d: center.hours_on(d).open_minute)
+    closes = wall.dt.day_of_week.map(lambda d: center.hours_on(d).close_minute)
+    assert ((minute >= opens) & (minute < closes)).all()
+    days = set(wall.dt.date)
+    start = sample.history_start(SHORT_END, 0.1)
+    closed = closed_dates(center, start, SHORT_END)
+    assert date(2025, 11, 1) in closed  # All Saints' Day, a Saturday
+    assert not days & closed
+    # The fall-back week is present, with the same 52 open quarter-hours each weekday.
+    fall_back_week = wall[(wall >= "2025-10-27") & (wall < "2025-11-01")]
+    per_day = fall_back_week.groupby(fall_back_week.dt.date).size() / len(example_cfg.queues)
+    assert len(per_day) == 5 and (per_day == 52).all()
+
+
+def test_weekly_and_intraday_shape(short_history: pd.DataFrame) -> None:
+    voice = short_history[short_history["queue"] == "billing_es"]
+    wall = voice["interval_start"].dt.tz_localize(None)
+    daily = voice.groupby(wall.dt.date)["offered"].sum()
+    weekday = pd.Series([d.weekday() for d in daily.index], index=daily.index)
+    means = daily.groupby(weekday).mean()
+    assert means[0] > means[4] > means[5]
+    by_hour = voice.groupby(wall.dt.hour)["offered"].mean()
+    assert by_hour[11] > by_hour[14] < by_hour[17]
+    assert by_hour[11] > 2 * by_hour[8]
+
+
+def test_aht_by_queue_and_abandonment(short_history: pd.DataFrame) -> None:
+    handled = short_history.groupby("queue")["handled"].sum()
+    work = (short_history["aht_seconds"].fillna(0) * short_history["handled"]).groupby(
+        short_history["queue"]).sum()
+    aht = work / handled
+    assert aht["technical_es"] > aht["billing_es"]
+    assert aht["email_es"] > aht["chat_es"] > aht["technical_es"]
+    rates = short_history.groupby("queue")["abandoned"].sum() / short_history.groupby(
+        "queue")["offered"].sum()
+    assert rates["email_es"] == 0
+    assert 0.01 < rates["billing_es"] < 0.2
+
+
+def test_patience_recoverable(short_history: pd.DataFrame, example_cfg: CenterConfig) -> None:
+    rows = short_history[short_history["queue"] == "billing_es"]
+    estimate = (rows["offered"] * rows["wait_seconds"]).sum() / rows["abandoned"].sum()
+    assert estimate == pytest.approx(example_cfg.queue("billing_es").patience_seconds, rel=0.15)
+
+
+def test_peak_load_sized_for_roster(short_history: pd.DataFrame,
+                                    example_cfg: CenterConfig) -> None:
+    # Typical weekday peak of all queues together: 45-70 erlangs for 120 agents.
+    seconds = example_cfg.center.interval_minutes * 60
+    load = (short_history["offered"] * short_history["aht_seconds"].fillna(0) / seconds)
+    per_interval = load.groupby(short_history["interval_start"]).sum()
+    daily_peak = per_interval.groupby(per_interval.index.date).max()
+    mondays = [v for d, v in daily_peak.items() if d.weekday() == 0]
+    assert 40 < float(np.median(mondays)) < 75
+
+
+def test_roster_covers_every_queue(example_cfg: CenterConfig, tmp_path: Path) -> None:
+    roster = sample.generate_agents(example_cfg, agents=120, seed=2,
+                                    plan_start=SHORT_END + timedelta(days=1))
+    path = tmp_path / "agents.csv"
+    roster.to_csv(path, index=False)
+    agents = read_agents(path, example_cfg)
+    assert len({a.name for a in agents}) == 120
+    for queue in example_cfg.queues:
+        assert sum(a.serves(queue) for a in agents) >= 6, queue.id
+    part_time = sum(a.contract == "part_time" for a in agents)
+    assert 30 <= part_time <= 42
+    english = sum("en" in a.languages for a in agents)
+    assert 25 <= english <= 55
+    week = {SHORT_END + timedelta(days=k) for k in range(1, 8)}
+    away = [a for a in agents if a.unavailable_dates]
+    assert away and all(a.unavailable_dates <= week for a in away)
+    assert all(len(a.unavailable_dates) <= 2 for a in away)
