@@ -190,7 +190,7 @@ def choose(pooled: pd.DataFrame, windows_required: int = 1) -> tuple[str, str]:
     if best["model"] in BASELINES:
         return str(best["model"]), (
             f"baseline with lowest pooled wMAPE {best['wmape']:.4f}; no model beat it")
-    gain = 1 - best["wmape"] / base["wmape"] if base["wmape"] > 0 else 0.0
+    gain = 1 - best["wmape"] / base["wmape"] if base["wmape"] > 1e-12 else 0.0
     if gain >= CHOICE_MARGIN:
         return str(best["model"]), (
             f"lowest pooled wMAPE {best['wmape']:.4f}, {gain:.1%} below {base['model']} "

@@ -59,6 +59,8 @@ class Forecaster:
 
     def fit(self, data: QueueData, calibrate: bool = True) -> Forecaster:
         """Fit on the queue's history; raises TooShort when it covers too few weeks."""
+        if data.volume.empty:
+            raise TooShort(f"{self.alias}: queue {data.queue} has no history")
         span_days = (data.last_day - data.volume.index[0]).days + 1
         usable_days = int(data.usable().sum())
         if span_days < 7 * self.min_weeks or usable_days < 3:

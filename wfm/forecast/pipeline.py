@@ -121,7 +121,11 @@ def _pooled_report(
     for base in BASELINES:
         ref = pooled.loc[pooled["model"] == base, "wmape"]
         value = float(ref.iloc[0]) if len(ref) else float("nan")
-        pooled[f"gain_vs_{base}"] = 1 - pooled["wmape"] / value if value > 0 else np.nan
+        if value > 1e-12:
+            pooled[f"gain_vs_{base}"] = 1 - pooled["wmape"] / value
+        else:
+            # a perfect baseline: equal scores are no gain, anything worse is not defined
+            pooled[f"gain_vs_{base}"] = np.where(pooled["wmape"] <= 1e-12, 0.0, np.nan)
     pooled["chosen"] = pooled["model"] == chosen
     pooled["reason"] = np.where(pooled["chosen"], reason, pooled["note"].fillna(""))
     aht = pool_aht(aht_backtest(data, cutoffs(data.last_day, windows, days, step), days))
@@ -179,20 +183,14 @@ def forecast(
                                 plan.backtest_step_days)
         volume = report[report["target"] == "offered"]
         if method == "auto":
-            chosen = volume.loc[volume["chosen"], "model"]
-            name = str(chosen.iloc[0]) if len(chosen) else "week_mean4"
+            chosen = volume.loc[volume["chosen"].fillna(False).astype(bool)]
+            name = str(chosen["model"].iloc[0]) if len(chosen) else "week_mean4"
+            reason = str(chosen["reason"].iloc[0]) if len(chosen) else \
+                "no backtest window could be scored (history too short)"
         else:
-            name = method
-            reason = "requested with --method"
-            report["chosen"] = np.where(report["target"] == "offered",
-                                        report["model"] == name, report["chosen"])
-            report["reason"] = np.where(report["chosen"] & (report["target"] == "offered"),
-                                        reason, report["reason"])
+            name, reason = method, "requested with --method"
         model, name, note = _fit_with_fallback(data, name, method)
-        if note:
-            mask = (report["target"] == "offered") & (report["model"] == name)
-            report["chosen"] = np.where(report["target"] == "offered", mask, report["chosen"])
-            report.loc[mask, "reason"] = note
+        report = _mark_choice(report, data.queue, name, note or reason)
         scale = interval_scale(scores, name, level) if "covered" in scores else 1.0
         model.interval_scale = float(np.clip(scale, *SCALE_LIMITS))
         prediction = model.predict(dates, level)
@@ -210,6 +208,21 @@ def forecast(
         pd.concat(outliers, ignore_index=True)[["queue", "date", "offered", "expected", "reason"]]
         if outliers else pd.DataFrame(columns=["queue", "date", "offered", "expected", "reason"]))
     return forecast_df, report_df
+
+
+def _mark_choice(report: pd.DataFrame, queue: str, name: str, reason: str) -> pd.DataFrame:
+    """Flag ``name`` as the chosen volume model (adding a row when it was not backtested)."""
+    volume = report["target"] == "offered"
+    if not ((report["model"] == name) & volume).any():
+        extra = pd.DataFrame([{"queue": queue, "target": "offered", "model": name,
+                               "windows": 0}])
+        report = pd.concat([report, extra], ignore_index=True)
+        volume = report["target"] == "offered"
+    mine = volume & (report["model"] == name)
+    report["chosen"] = np.where(volume, mine, report["chosen"].fillna(False)).astype(bool)
+    report["reason"] = report["reason"].astype(object)
+    report.loc[mine, "reason"] = reason
+    return report
 
 
 def _fit_with_fallback(data: QueueData, name: str, method: str):
