@@ -46,6 +46,7 @@ from wfm.runlock import (
 )
 
 MANIFEST_NAME = "manifest.json"
+WORKBOOK_NAME = "schedule.xlsx"
 MANIFEST_VERSION = 1
 #: Packages whose versions every manifest records (a run is reproducible with these).
 RECORDED_PACKAGES = ("wfm", "ortools", "pandas", "statsmodels", "numpy", "openpyxl", "pydantic")
@@ -161,7 +162,7 @@ class RunOutcome:
     @property
     def workbook(self) -> Path | None:
         """The coordinators' workbook, when the run wrote one."""
-        path = self.run_dir / "schedule.xlsx"
+        path = self.run_dir / WORKBOOK_NAME
         return path if path.exists() else None
 
 
@@ -403,8 +404,9 @@ def _run_stages(ctx: RunContext, stages: list[Stage],
 
 def _headline(figures: dict[str, Any]) -> str:
     """A few scalar figures of a stage for the human log line."""
-    parts = [f"{k}={v}" for k, v in figures.items()
-             if isinstance(v, int | float | str) and not isinstance(v, bool)][:5]
+    parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+             for k, v in figures.items()
+             if (isinstance(v, int | float) and not isinstance(v, bool)) or k == "status"][:5]
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -676,10 +678,99 @@ def default_stages() -> list[Stage]:
 
 
 def schedule_stage(ctx: RunContext) -> dict[str, Any]:
-    """Solve the schedule; writes the schedule files (schedule, activities, coverage, kpis)."""
-    raise NotImplementedError("schedule stage: wfm.schedule.solve_schedule not wired yet")
+    """Solve the schedule; writes schedule.csv, activities.csv, coverage.csv and kpis.json.
+
+    Emits a ``solving`` event as the solver starts. Figures: solver status, objective,
+    bound and gap, and the coverage (required, scheduled and shortfall agent-hours).
+    """
+    from wfm.events import ticking
+    from wfm.io import write_json, write_table
+    from wfm.report import build_report
+    from wfm.schedule.solve import solve_schedule
+    from wfm.schedule_files import (
+        ACTIVITIES_FILE,
+        COVERAGE_FILE,
+        KPIS_FILE,
+        SCHEDULE_FILE,
+        activities_for_file,
+        coverage_for_file,
+        shifts_for_file,
+    )
+
+    cfg = ctx.cfg
+    requirements = ctx.data["requirements"]
+    # the scheduler covers agents with shrinkage; offered and AHT stay for the report's SL
+    needed = requirements.assign(required=requirements["agents_with_shrinkage"].astype(int))
+    limit = cfg.solver.time_limit_seconds
+    agents = ctx.data["agents"]
+    ctx.events.emit("solving", f"schedule: solving {len(agents)} agents over {ctx.days} days "
+                    f"(time limit {limit:g}s)", agents=len(agents), days=ctx.days,
+                    time_limit_seconds=limit, seed=cfg.solver.seed, workers=cfg.solver.workers)
+
+    def log(message: str) -> None:
+        ctx.events.emit("solver", f"schedule: {message}")
+
+    with ticking(ctx.events, "solving", limit):
+        result = solve_schedule(cfg, agents, needed, ctx.start, ctx.days,
+                                previous=ctx.data.get("previous"), time_limit_seconds=limit,
+                                workers=cfg.solver.workers, seed=cfg.solver.seed, log=log,
+                                stop=ctx.stop)
+    report = build_report(cfg, result, needed, ctx.start, ctx.days)
+    ctx.data["schedule"] = result
+    ctx.data["report"] = report
+    write_table(shifts_for_file(result.shifts), ctx.path(SCHEDULE_FILE))
+    write_table(activities_for_file(result.activities), ctx.path(ACTIVITIES_FILE))
+    write_table(coverage_for_file(report.coverage), ctx.path(COVERAGE_FILE))
+    write_json(json_ready(report.kpis), ctx.path(KPIS_FILE))
+    kpis = report.kpis
+    coverage = report.coverage
+    return {
+        "status": result.status,
+        "objective": result.objective,
+        "best_bound": result.best_bound,
+        "gap": result.gap,
+        "coverage_objective": result.coverage_objective,
+        "coverage_bound": result.coverage_bound,
+        "coverage_gap": kpis.get("coverage_gap"),
+        "solver_seconds": result.wall_seconds,
+        "first_solution_seconds": result.first_solution_seconds,
+        "shifts": len(result.shifts),
+        "agents_scheduled": kpis.get("agents_scheduled"),
+        "paid_hours": kpis.get("paid_hours"),
+        "required_hours": kpis.get("required_hours"),
+        "scheduled_hours": kpis.get("scheduled_hours"),
+        "shortfall_hours": kpis.get("shortfall_hours"),
+        "shortfall_intervals": int((coverage["shortfall"] > 0).sum()),
+        "projected_service_level": {q: v.get("projected_service_level")
+                                    for q, v in kpis.get("queues", {}).items()},
+        "notes": list(result.notes),
+    }
+
+
+def _same_time_unit(table: Any) -> Any:
+    """The table with every timestamp column in nanoseconds.
+
+    Tables from different stages may carry second or microsecond resolution, which pandas
+    refuses to join (merge_asof) across.
+    """
+    import pandas as pd
+
+    out = table.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype) or \
+                pd.api.types.is_datetime64_dtype(out[column]):
+            out[column] = out[column].dt.as_unit("ns")
+    return out
 
 
 def export_stage(ctx: RunContext) -> dict[str, Any]:
-    """Write the coordinators' workbook schedule.xlsx."""
-    raise NotImplementedError("export stage not wired yet")
+    """Write the coordinators' workbook schedule.xlsx. Figures: its size in bytes."""
+    from wfm.excel import write_workbook
+
+    result = ctx.data["schedule"]
+    report = ctx.data["report"]
+    path = ctx.path(WORKBOOK_NAME)
+    write_workbook(path, ctx.cfg, ctx.data["agents"], _same_time_unit(result.shifts),
+                   _same_time_unit(result.activities), _same_time_unit(report.coverage),
+                   report.kpis, forecast=ctx.data.get("forecast"))
+    return {"workbook": WORKBOOK_NAME, "bytes": path.stat().st_size}
