@@ -251,7 +251,7 @@ def test_shift_not_matching_its_template(change):
         plan.shift("a1", friday, "09:00", paid=450)
     plan.week("a2", MONDAY, clock="14:00", template="pt4", breaks=((120, "break", 15),),
               queue="tech_es")
-    assert rules_broken(plan) == {check.SHIFT_TEMPLATE}
+    assert rules_broken(plan) == {check.SHIFT_TEMPLATES}
 
 
 def test_short_rest_between_days():
@@ -315,21 +315,21 @@ def test_too_few_days_off():
     plan = Plan().week("a1", MONDAY)
     plan.week("a2", MONDAY, weekdays=(0, 1, 2, 3, 4, 5), clock="14:00", template="pt4",
               breaks=((120, "break", 15),), queue="tech_es")
-    assert rules_broken(plan, cfg) == {check.DAYS_OFF_PER_WEEK}
+    assert rules_broken(plan, cfg) == {check.MIN_DAYS_OFF_PER_WEEK}
 
 
 def test_days_off_not_together():
     plan = Plan().week("a1", MONDAY)
     plan.week("a2", MONDAY, weekdays=(0, 1, 2, 4, 5), clock="14:00", template="pt4",
               breaks=((120, "break", 15),), queue="tech_es")
-    assert rules_broken(plan) == {check.CONSECUTIVE_DAYS_OFF}
+    assert rules_broken(plan) == {check.MIN_CONSECUTIVE_DAYS_OFF}
 
 
 def test_too_few_weekly_hours():
     plan = Plan().week("a1", MONDAY, weekdays=(0, 1, 2))
     plan.week("a2", MONDAY, clock="14:00", template="pt4", breaks=((120, "break", 15),),
               queue="tech_es")
-    assert rules_broken(plan) == {check.WEEKLY_HOURS}
+    assert rules_broken(plan) == {check.MIN_WEEKLY_HOURS}
 
 
 def test_too_many_weekly_hours():
@@ -337,7 +337,7 @@ def test_too_many_weekly_hours():
         {"id": "full_time", "min_weekly_hours": 32, "max_weekly_hours": 40},
         {"id": "part_time", "min_weekly_hours": 8, "max_weekly_hours": 18},
     ])
-    assert rules_broken(valid_plan(), cfg) == {check.WEEKLY_HOURS}
+    assert rules_broken(valid_plan(), cfg) == {check.MAX_WEEKLY_HOURS}
 
 
 def test_too_many_working_days_in_week():
@@ -352,13 +352,13 @@ def test_too_many_working_days_in_week():
 def test_shift_on_unavailable_date():
     cfg = make_cfg()
     agents = make_agents(cfg, unavailable_dates={"a1": (MONDAY + timedelta(days=2)).isoformat()})
-    assert rules_broken(valid_plan(), cfg, agents) == {check.AVAILABILITY}
+    assert rules_broken(valid_plan(), cfg, agents) == {check.UNAVAILABLE_DATES}
 
 
 def test_shift_outside_available_window():
     cfg = make_cfg()
     agents = make_agents(cfg, available_window={"a1": "08:00-17:00"})
-    assert rules_broken(valid_plan(), cfg, agents) == {check.AVAILABILITY}
+    assert rules_broken(valid_plan(), cfg, agents) == {check.AVAILABLE_WINDOW}
     agents = make_agents(cfg, available_window={"a1": "09:00-17:30"})
     assert rules_broken(valid_plan(), cfg, agents) == set()
 
@@ -394,7 +394,7 @@ def test_breaks_too_close():
                breaks=((150, "break", 15), (210, "lunch", 30)))
     plan.week("a2", MONDAY, clock="14:00", template="pt4", breaks=((120, "break", 15),),
               queue="tech_es")
-    assert rules_broken(plan) == {check.BREAK_SPACING}
+    assert rules_broken(plan) == {check.MIN_BREAK_SPACING}
 
 
 def test_break_too_close_to_shift_end():
@@ -403,7 +403,7 @@ def test_break_too_close_to_shift_end():
     # pt4 break at 150 min ends at 165: 75 min before the end of a 240-minute shift.
     plan.week("a2", MONDAY, clock="14:00", template="pt4", breaks=((150, "break", 15),),
               queue="tech_es")
-    assert rules_broken(plan, cfg) == {check.BREAK_SPACING}
+    assert rules_broken(plan, cfg) == {check.MIN_BREAK_SPACING}
 
 
 @pytest.mark.parametrize("damage", ["gap", "overlap", "outside", "unknown"])
@@ -429,7 +429,7 @@ def test_work_on_queue_agent_cannot_serve(queue):
     plan.shift("a1", MONDAY + timedelta(days=4), "09:00", queue=queue)
     plan.week("a2", MONDAY, clock="14:00", template="pt4", breaks=((120, "break", 15),),
               queue="billing_en")
-    assert rules_broken(plan) == {check.SKILL_LANGUAGE}
+    assert rules_broken(plan) == {check.SKILLS_LANGUAGES}
 
 
 def test_unknown_agent():
@@ -439,7 +439,7 @@ def test_unknown_agent():
 
 def test_agent_without_shifts_misses_min_hours():
     plan = Plan().week("a1", MONDAY)
-    assert rules_broken(plan) == {check.WEEKLY_HOURS}
+    assert rules_broken(plan) == {check.MIN_WEEKLY_HOURS}
 
 
 # --- partial weeks ------------------------------------------------------------------------
@@ -456,8 +456,8 @@ def test_partial_week_unknown_days_count_as_off():
     # With the previous schedule showing Monday and Tuesday worked, the week breaks.
     previous = Plan().week("a1", MONDAY, weekdays=(0, 1))
     found = rules_broken(plan, start=wednesday, days=5, previous=previous)
-    assert {check.DAYS_OFF_PER_WEEK, check.MAX_WORKING_DAYS_PER_WEEK,
-            check.WEEKLY_HOURS} <= found
+    assert {check.MIN_DAYS_OFF_PER_WEEK, check.MAX_WORKING_DAYS_PER_WEEK,
+            check.MAX_WEEKLY_HOURS} <= found
 
 
 def test_partial_week_min_hours_prorated():
@@ -465,7 +465,7 @@ def test_partial_week_min_hours_prorated():
     plan = Plan().week("a1", MONDAY, weekdays=(0,))
     plan.week("a2", MONDAY, weekdays=(0, 1), clock="14:00", template="pt4",
               breaks=((120, "break", 15),), queue="tech_es")
-    assert rules_broken(plan, days=3) == {check.WEEKLY_HOURS}
+    assert rules_broken(plan, days=3) == {check.MIN_WEEKLY_HOURS}
     plan.week("a1", MONDAY, weekdays=(1,))
     assert rules_broken(plan, days=3) == set()
 

@@ -13,7 +13,7 @@ How the rules are read (the solver must produce schedules that pass these):
 - ``opening_hours``: not on a closed date (weekday closed, holiday, extra closed date); the
   shift starts at or after opening and ends at or before closing, on the wall clock of its
   date.
-- ``shift_template``: the template exists, the agent's contract may work it, the start is
+- ``shift_templates``: the template exists, the agent's contract may work it, the start is
   on the template's start grid (wall clock), the length in real elapsed minutes equals the
   template's length and ``paid_minutes`` equals the length less unpaid breaks.
 - ``min_rest``: real elapsed time (UTC) from the end of a shift to the start of the
@@ -29,20 +29,21 @@ How the rules are read (the solver must produce schedules that pass these):
   are the known days not in the agent's ``unavailable_dates``. The maximum hours are not
   pro-rated. (A full week with no unavailable dates gets exactly the contract figures.)
   - ``max_working_days_per_week``: worked days in the week <= the contract's figure.
-  - ``days_off_per_week``: 7 - worked days >= ``labor_rules.min_days_off_per_week``.
-  - ``consecutive_days_off``: when days off are required, some run of
+  - ``min_days_off_per_week``: 7 - worked days >= ``labor_rules.min_days_off_per_week``.
+  - ``min_consecutive_days_off``: when days off are required, some run of
     ``min_consecutive_days_off`` days inside Monday..Sunday has no shift.
-  - ``weekly_hours``: paid hours in the week within [pro-rated min, max].
-- ``availability``: no shift on an unavailable date; with ``available_window`` the shift
-  starts and ends inside it (wall clock).
+  - ``min_weekly_hours`` / ``max_weekly_hours``: paid hours in the week within
+    [pro-rated min, max].
+- ``unavailable_dates``: no shift on one; ``available_window``: the shift starts and
+  ends inside it (wall clock).
 - ``breaks``: the shift's break and lunch activities match the template's break rules one
   to one (activity, duration and start offset inside the rule's window, in real minutes).
-- ``break_spacing``: at least ``labor_rules.min_break_spacing_minutes`` of non-break time
+- ``min_break_spacing``: at least ``labor_rules.min_break_spacing_minutes`` of non-break time
   from the shift start to the first break or lunch, between the end of one and the start
   of the next, and from the end of the last to the shift end.
 - ``activities``: each shift is covered exactly by its activities (no gap, no overlap,
   nothing outside a shift); activity names are known.
-- ``skill_language``: every ``work`` activity names a queue whose skill the agent has and
+- ``skills_languages``: every ``work`` activity names a queue whose skill the agent has and
   whose language the agent speaks.
 """
 
@@ -65,23 +66,26 @@ ONE_SHIFT_PER_DAY = "one_shift_per_day"
 HORIZON = "horizon"
 UNKNOWN_AGENT = "unknown_agent"
 OPENING_HOURS = "opening_hours"
-SHIFT_TEMPLATE = "shift_template"
+SHIFT_TEMPLATES = "shift_templates"
 MIN_REST = "min_rest"
 MAX_CONSECUTIVE_DAYS = "max_consecutive_days"
-DAYS_OFF_PER_WEEK = "days_off_per_week"
-CONSECUTIVE_DAYS_OFF = "consecutive_days_off"
-WEEKLY_HOURS = "weekly_hours"
+MIN_DAYS_OFF_PER_WEEK = "min_days_off_per_week"
+MIN_CONSECUTIVE_DAYS_OFF = "min_consecutive_days_off"
+MIN_WEEKLY_HOURS = "min_weekly_hours"
+MAX_WEEKLY_HOURS = "max_weekly_hours"
 MAX_WORKING_DAYS_PER_WEEK = "max_working_days_per_week"
-AVAILABILITY = "availability"
+UNAVAILABLE_DATES = "unavailable_dates"
+AVAILABLE_WINDOW = "available_window"
 BREAKS = "breaks"
-BREAK_SPACING = "break_spacing"
+MIN_BREAK_SPACING = "min_break_spacing"
 ACTIVITIES = "activities"
-SKILL_LANGUAGE = "skill_language"
+SKILLS_LANGUAGES = "skills_languages"
 
 RULES = (
-    ONE_SHIFT_PER_DAY, HORIZON, UNKNOWN_AGENT, OPENING_HOURS, SHIFT_TEMPLATE, MIN_REST,
-    MAX_CONSECUTIVE_DAYS, DAYS_OFF_PER_WEEK, CONSECUTIVE_DAYS_OFF, WEEKLY_HOURS,
-    MAX_WORKING_DAYS_PER_WEEK, AVAILABILITY, BREAKS, BREAK_SPACING, ACTIVITIES, SKILL_LANGUAGE,
+    ONE_SHIFT_PER_DAY, HORIZON, UNKNOWN_AGENT, OPENING_HOURS, SHIFT_TEMPLATES, MIN_REST,
+    MAX_CONSECUTIVE_DAYS, MIN_DAYS_OFF_PER_WEEK, MIN_CONSECUTIVE_DAYS_OFF, MIN_WEEKLY_HOURS,
+    MAX_WEEKLY_HOURS, MAX_WORKING_DAYS_PER_WEEK, UNAVAILABLE_DATES, AVAILABLE_WINDOW, BREAKS,
+    MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES,
 )
 WORK = "work"
 BREAK_ACTIVITIES = ("break", "lunch")
@@ -261,7 +265,7 @@ class _Checker:
         agent = self.agents[shift.agent_id]
         a, d = shift.agent_id, shift.date
         if shift.end <= shift.start:
-            self.flag(SHIFT_TEMPLATE, a, d, f"shift {shift.label} ends before it starts")
+            self.flag(SHIFT_TEMPLATES, a, d, f"shift {shift.label} ends before it starts")
             return
         if not first <= d <= last:
             self.flag(HORIZON, a, d, f"shift on {d} is outside the horizon {first}..{last}")
@@ -279,11 +283,11 @@ class _Checker:
                           f"{format_clock(hours.open_minute)}-{format_clock(hours.close_minute)}")
         self.template_rules(shift, agent)
         if d in agent.unavailable_dates:
-            self.flag(AVAILABILITY, a, d, f"shift {shift.label} on an unavailable date")
+            self.flag(UNAVAILABLE_DATES, a, d, f"shift {shift.label} on an unavailable date")
         if agent.available_window is not None:
             low, high = agent.available_window
             if shift.start_wall < low or shift.end_wall > high:
-                self.flag(AVAILABILITY, a, d,
+                self.flag(AVAILABLE_WINDOW, a, d,
                           f"shift {shift.label} outside the available window "
                           f"{format_clock(low)}-{format_clock(high)}")
 
@@ -293,24 +297,24 @@ class _Checker:
         template = self.templates.get(shift.template)
         if template is None:
             names = ", ".join(t.id for t in allowed)
-            self.flag(SHIFT_TEMPLATE, a, d,
+            self.flag(SHIFT_TEMPLATES, a, d,
                       f"unknown shift template {shift.template!r}; allowed: {names}")
             return
         if template not in allowed:
-            self.flag(SHIFT_TEMPLATE, a, d,
+            self.flag(SHIFT_TEMPLATES, a, d,
                       f"template {template.id!r} is not allowed for contract {agent.contract!r}")
         if shift.start_wall not in template.start_minutes:
-            self.flag(SHIFT_TEMPLATE, a, d,
+            self.flag(SHIFT_TEMPLATES, a, d,
                       f"start {format_clock(shift.start_wall % 1440)} is not on template "
                       f"{template.id!r}'s grid {template.earliest_start}-{template.latest_start}"
                       f" every {template.start_step_minutes} min")
         length = (shift.end - shift.start) / 60
         if length != template.length_minutes:
-            self.flag(SHIFT_TEMPLATE, a, d,
+            self.flag(SHIFT_TEMPLATES, a, d,
                       f"shift {shift.label} lasts {length:g} min; template {template.id!r} "
                       f"lasts {template.length_minutes}")
         if shift.paid_minutes != template.paid_minutes:
-            self.flag(SHIFT_TEMPLATE, a, d,
+            self.flag(SHIFT_TEMPLATES, a, d,
                       f"paid_minutes {shift.paid_minutes} but template {template.id!r} pays "
                       f"{template.paid_minutes}")
 
@@ -340,10 +344,10 @@ class _Checker:
             elif act.activity == WORK:
                 queue = self.queues.get(act.queue)
                 if queue is None:
-                    self.flag(SKILL_LANGUAGE, a, d,
+                    self.flag(SKILLS_LANGUAGES, a, d,
                               f"{act.label} serves unknown queue {act.queue!r}")
                 elif not agent.serves(queue):
-                    self.flag(SKILL_LANGUAGE, a, d,
+                    self.flag(SKILLS_LANGUAGES, a, d,
                               f"{act.label} on queue {queue.id!r} needs skill {queue.skill!r} "
                               f"and language {queue.language!r}")
         if cursor < shift.end:
@@ -368,7 +372,7 @@ class _Checker:
             edges = [shift.start, *[v for x in breaks for v in (x.start, x.end)], shift.end]
             for gap_start, gap_end in zip(edges[0::2], edges[1::2], strict=True):
                 if gap_end - gap_start < spacing:
-                    self.flag(BREAK_SPACING, a, d,
+                    self.flag(MIN_BREAK_SPACING, a, d,
                               f"only {(gap_end - gap_start) / 60:g} min between breaks or shift "
                               f"edges in shift {shift.label} (min "
                               f"{self.cfg.labor_rules.min_break_spacing_minutes})")
@@ -418,7 +422,7 @@ class _Checker:
                       f"{label}: {len(days_worked)} working days (max "
                       f"{contract.max_working_days_per_week} for {contract.id!r})")
         if 7 - len(days_worked) < rules.min_days_off_per_week:
-            self.flag(DAYS_OFF_PER_WEEK, a, monday,
+            self.flag(MIN_DAYS_OFF_PER_WEEK, a, monday,
                       f"{label}: {7 - len(days_worked)} days off "
                       f"(min {rules.min_days_off_per_week})")
         elif rules.min_days_off_per_week > 0:
@@ -427,7 +431,7 @@ class _Checker:
                 run = 0 if day in worked else run + 1
                 longest = max(longest, run)
             if longest < rules.min_consecutive_days_off:
-                self.flag(CONSECUTIVE_DAYS_OFF, a, monday,
+                self.flag(MIN_CONSECUTIVE_DAYS_OFF, a, monday,
                           f"{label}: longest run of days off is {longest} "
                           f"(min {rules.min_consecutive_days_off})")
         paid = sum(worked[d] for d in days_worked)
@@ -435,11 +439,11 @@ class _Checker:
         minimum = contract.min_weekly_hours * 60 * len(available) / 7
         maximum = contract.max_weekly_hours * 60
         if paid > maximum + 1e-6:
-            self.flag(WEEKLY_HOURS, a, monday,
+            self.flag(MAX_WEEKLY_HOURS, a, monday,
                       f"{label}: {paid / 60:g} paid hours (max {contract.max_weekly_hours:g})")
         elif paid < minimum - 1e-6:
             prorated = "" if len(available) == 7 else f", pro-rated for {len(available)} days"
-            self.flag(WEEKLY_HOURS, a, monday,
+            self.flag(MIN_WEEKLY_HOURS, a, monday,
                       f"{label}: {paid / 60:g} paid hours (min {minimum / 60:.4g}{prorated})")
 
 
