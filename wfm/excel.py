@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -329,6 +329,19 @@ def _days(shifts: pd.DataFrame, coverage: pd.DataFrame) -> list[date]:
     return sorted(found)
 
 
+def _horizon_days(kpis: dict) -> list[date]:
+    """Every date of ``kpis["horizon"]`` (``start``, ``days``), or none when not recorded."""
+    horizon = kpis.get("horizon")
+    if not isinstance(horizon, dict):
+        return []
+    try:
+        start = date.fromisoformat(str(horizon["start"]))
+        count = int(horizon["days"])
+    except (KeyError, TypeError, ValueError):
+        return []
+    return [start + timedelta(days=d) for d in range(max(count, 0))]
+
+
 def _day_title(day: date) -> str:
     return f"{WEEKDAYS[day.weekday()].capitalize()} {day.isoformat()}"
 
@@ -337,7 +350,7 @@ def _day_title(day: date) -> str:
 
 def _write_summary(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
                    agents: list[Agent], shifts: pd.DataFrame, coverage: pd.DataFrame,
-                   kpis: dict, forecast: pd.DataFrame | None, days: list[date],
+                   kpis: dict, forecast: pd.DataFrame | None, period_days: list[date],
                    day_titles: dict[date, str]) -> None:
     ws = wb.create_sheet(title)
     _widths(ws, [26, 26, 14, 14, 14, 14, 14, 14, 14])
@@ -346,8 +359,9 @@ def _write_summary(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
     c = st.cell
     summary = queue_summary(cfg, coverage, forecast)
     paid_hours = float(shifts["paid_minutes"].sum()) / 60.0 if len(shifts) else 0.0
-    period = f"{days[0].isoformat()} to {days[-1].isoformat()} ({len(days)} days)" if days \
-        else "(empty)"
+    days = sorted(day_titles)
+    period = (f"{period_days[0].isoformat()} to {period_days[-1].isoformat()} "
+              f"({len(period_days)} days)") if period_days else "(empty)"
     status = _kpi(kpis, "status", "solver_status")
     gap = _number(_kpi(kpis, "gap", "relative_gap"))
     rows: list[list[Any]] = [
@@ -435,8 +449,9 @@ def _write_summary(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
             c(ws, float(cov["scheduled"].sum()) * hours if len(cov) else 0.0, "wfm_hours"),
             c(ws, float(cov["shortfall"].sum()) * hours if len(cov) else 0.0, "wfm_hours"),
         ])
-    shown = {"status", "solver_status", "gap", "relative_gap"}
-    extra = [(k, v) for k, v in _flatten(kpis) if k.split(".")[-1] not in shown]
+    # Per-queue figures are in the table above; the horizon is the period.
+    shown = {"status", "solver_status", "gap", "relative_gap", "queues", "horizon"}
+    extra = [(k, v) for k, v in _flatten({k: v for k, v in kpis.items() if k not in shown})]
     if extra:
         rows += [[], [c(ws, "Solver and schedule figures", "wfm_section")]]
         for key, value in extra:
@@ -875,6 +890,7 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
     templates = [t.id for t in cfg.shift_templates]
     templates += sorted(set(shifts["template"].dropna().astype(str)) - set(templates) - {""})
     days = _days(shifts, coverage)
+    period_days = sorted(set(days) | set(_horizon_days(kpis)))
     taken: list[str] = []
 
     def claim(name: str) -> str:
@@ -899,8 +915,8 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
     activity_day = _activity_days(shifts, activities)
 
     _write_summary(wb, styles, summary_title, cfg, agents, shifts, coverage, kpis, forecast,
-                   days, day_titles)
-    _write_schedule(wb, styles, schedule_title, cfg, agents, shifts, days)
+                   period_days, day_titles)
+    _write_schedule(wb, styles, schedule_title, cfg, agents, shifts, period_days)
     for day in days:
         _write_day(wb, styles, day_titles[day], cfg, day, agent_map, shifts[shift_day == day],
                    activities[activity_day == day],

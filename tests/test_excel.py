@@ -1,0 +1,346 @@
+"""The coordinators' workbook: written, read back with openpyxl and checked against the tables."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from wfm.cli_export import app as export_app
+from wfm.config import CenterConfig
+from wfm.excel import sheet_title, write_workbook
+from wfm.io import write_table
+from wfm.roster import Agent, roster_table
+
+ZONE = "Europe/Madrid"
+MONDAY = date(2026, 3, 23)
+TUESDAY = date(2026, 3, 24)
+DST_SUNDAY = date(2026, 3, 29)  # clocks go from 02:00 to 03:00
+FORBIDDEN = set("[]:*?/\\")
+
+LONG_NAME = "Maria de los Ángeles Fernández-Villaverde y O'Sullivan " * 3
+AGENTS = [
+    Agent(agent_id="A1", name="José Ñúñez-O'Connor", team="Équipe [Nord]/Sud",
+          skills={"billing": 1.0, "technical": 0.7}, languages=("es", "en"),
+          contract="full_time"),
+    Agent(agent_id="A2", name=LONG_NAME, team="Team: *night*?", skills={"billing": 1.0},
+          languages=("es",), contract="part_time"),
+    Agent(agent_id="A3", name="=SUM(A1:A2)\x07", team="History", skills={"technical": 1.0},
+          languages=("es",), contract="part_time"),
+    Agent(agent_id="A4", name="Zoë Off-All-Week", team="'Quoted'", skills={"billing": 1.0},
+          languages=("es",), contract="full_time"),
+]
+
+# (agent, day, start HH:MM, template, paid minutes, [(activity, queue, minutes), ...])
+PLAN = [
+    ("A1", MONDAY, "08:00", "ft_8h", 480, [
+        ("work", "billing_es", 120), ("break", "", 15), ("work", "technical_en", 135),
+        ("lunch", "", 30), ("work", "billing_es", 120), ("break", "", 15),
+        ("work", "billing_es", 75)]),
+    ("A1", TUESDAY, "09:00", "ft_8h", 480, [
+        ("work", "billing_en", 150), ("break", "", 15), ("work", "billing_en", 105),
+        ("lunch", "", 30), ("work", "billing_es", 210)]),
+    ("A2", MONDAY, "12:00", "pt_6h", 360, [
+        ("work", "billing_es", 120), ("break", "", 15), ("work", "billing_es", 225)]),
+    ("A3", TUESDAY, "08:00", "pt_4h", 240, [
+        ("work", "technical_es", 90), ("training", "", 30), ("work", "technical_es", 120)]),
+    ("A3", DST_SUNDAY, "01:00", "pt_4h", 180, [("work", "technical_es", 180)]),
+]
+CODES = {"break": "B", "lunch": "L", "training": "O"}
+
+
+def _cfg_with_names(cfg: CenterConfig) -> CenterConfig:
+    """The example center with queue names that are hostile to sheet names and cells."""
+    hostile = ["Facturación: [ES] / *cobros*?", "Billing \\ EN's 'priority' line " * 2,
+               "History", "Soporte técnico (ES) \x0b", "Chat ES", "Correo back office (ES)"]
+    queues = [q.model_copy(update={"name": name}) for q, name in zip(cfg.queues, hostile,
+                                                                      strict=True)]
+    return cfg.model_copy(update={"queues": queues})
+
+
+def _tables(cfg: CenterConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    shifts, activities = [], []
+    for agent_id, day, clock, template, paid, parts in PLAN:
+        start = pd.Timestamp(f"{day.isoformat()} {clock}").tz_localize(ZONE)
+        cursor = start
+        for activity, queue, minutes in parts:
+            end = cursor + pd.Timedelta(minutes=minutes)  # absolute time: DST-safe
+            activities.append({"agent_id": agent_id, "start": cursor, "end": end,
+                               "activity": activity, "queue": queue})
+            cursor = end
+        shifts.append({"agent_id": agent_id, "date": day, "shift_start": start,
+                       "shift_end": cursor, "paid_minutes": paid, "template": template})
+    activities = pd.DataFrame(activities)
+    rows = []
+    step = pd.Timedelta(minutes=cfg.center.interval_minutes)
+    for day in (MONDAY, TUESDAY):
+        stamp = pd.Timestamp(f"{day.isoformat()} 08:00").tz_localize(ZONE)
+        while stamp.hour < 21:
+            for index, queue in enumerate(cfg.queues):
+                work = activities[(activities["activity"] == "work")
+                                  & (activities["queue"] == queue.id)
+                                  & (activities["start"] <= stamp) & (activities["end"] > stamp)]
+                scheduled = len(work)
+                required = (stamp.hour + index) % 3
+                rows.append({"interval_start": stamp, "queue": queue.id, "required": required,
+                             "scheduled": scheduled, "shortfall": max(0, required - scheduled),
+                             "projected_service_level": 0.5 + 0.1 * ((stamp.minute // 15) % 5)})
+            stamp = stamp + step
+    return pd.DataFrame(shifts), activities, pd.DataFrame(rows)
+
+
+KPIS = {"status": "OPTIMAL", "gap": 0.0, "objective": 1234.5, "best_bound": 1234.5,
+        "wall_seconds": 1.5, "horizon": {"start": MONDAY.isoformat(), "days": 7},
+        "penalties": {"under_coverage": 1000.0}, "notes": ["a note", "=1+1"]}
+
+
+@pytest.fixture(scope="module")
+def case(example_cfg: CenterConfig, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    cfg = _cfg_with_names(example_cfg)
+    shifts, activities, coverage = _tables(cfg)
+    forecast = coverage[["interval_start", "queue"]].assign(
+        offered=coverage["required"] * 5.0 + 1.0, aht_seconds=300.0, offered_low=1.0,
+        offered_high=9.0, model="ets")
+    path = tmp_path_factory.mktemp("xlsx") / "schedule.xlsx"
+    write_workbook(path, cfg, AGENTS, shifts, activities, coverage, KPIS, forecast)
+    return {"cfg": cfg, "shifts": shifts, "activities": activities, "coverage": coverage,
+            "forecast": forecast, "path": path, "wb": openpyxl.load_workbook(path)}
+
+
+def _rows(ws) -> list[list]:
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def _find(rows: list[list], first: object) -> int:
+    return next(i for i, row in enumerate(rows) if row and row[0] == first)
+
+
+def _day_sheet(wb, day: date):
+    return next(ws for ws in wb.worksheets if ws.title.endswith(day.isoformat()))
+
+
+def test_sheets_and_names_are_valid(case: dict) -> None:
+    titles = case["wb"].sheetnames
+    assert titles[:2] == ["Summary", "Schedule"]
+    assert titles[-3:] == ["Coverage", "Forecast", "Rules"]
+    assert len({t.lower() for t in titles}) == len(titles)
+    for title in titles:
+        assert 0 < len(title) <= 31 and not FORBIDDEN & set(title)
+        assert title.lower() != "history" and not title.startswith("'")
+    assert [t for t in titles if re.search(r"\d{4}-\d\d-\d\d$", t)] == [
+        "Mon 2026-03-23", "Tue 2026-03-24", "Sun 2026-03-29"]
+
+
+def test_schedule_sheet_has_every_agent_shift(case: dict) -> None:
+    rows = _rows(case["wb"]["Schedule"])
+    header_row = _find(rows, "Agent ID")
+    header = rows[header_row]
+    period = [MONDAY + timedelta(days=d) for d in range(7)]
+    day_columns = {day: header.index(f"{day:%a} {day:%d/%m}") for day in period}
+    body = {row[0]: row for row in rows[header_row + 1:] if row[0]}
+    assert set(body) == {a.agent_id for a in AGENTS}
+    shifts = case["shifts"]
+    for agent in AGENTS:
+        row = body[agent.agent_id]
+        assert row[1] == agent.name.replace("\x07", "")
+        assert row[2] == agent.team
+        mine = shifts[shifts["agent_id"] == agent.agent_id]
+        for day, column in day_columns.items():
+            on_day = mine[mine["date"] == day]
+            expected = (f"{on_day.iloc[0]['shift_start']:%H:%M}-{on_day.iloc[0]['shift_end']:%H:%M}"
+                        if len(on_day) else "OFF")
+            assert row[column] == expected, (agent.agent_id, day)
+        assert row[header.index("Days")] == len(mine)
+        assert row[header.index("Paid h")] == pytest.approx(mine["paid_minutes"].sum() / 60)
+    # The formula-looking name stays text.
+    cell = case["wb"]["Schedule"].cell(row=header_row + 1 + 3, column=2)
+    assert cell.data_type == "s" and cell.value == "=SUM(A1:A2)"
+    ws = case["wb"]["Schedule"]
+    assert ws.freeze_panes == f"C{header_row + 2}"
+    assert ws.auto_filter.ref.startswith(f"A{header_row + 1}:")
+
+
+def _expected_code(activities: pd.DataFrame, agent_id: str, stamp: pd.Timestamp) -> object:
+    mine = activities[(activities["agent_id"] == agent_id) & (activities["start"] <= stamp)
+                      & (activities["end"] > stamp)]
+    if not len(mine):
+        return None
+    row = mine.iloc[0]
+    return CODES[row["activity"]] if row["activity"] != "work" else row["queue"]
+
+
+def test_day_sheets_show_every_interval_of_every_shift(case: dict) -> None:
+    cfg, activities, shifts = case["cfg"], case["activities"], case["shifts"]
+    tags = {str(i + 1): q.id for i, q in enumerate(cfg.queues)}
+    for day in (MONDAY, TUESDAY, DST_SUNDAY):
+        ws = _day_sheet(case["wb"], day)
+        rows = _rows(ws)
+        header_row = _find(rows, "Agent ID")
+        labels = rows[header_row][5:]
+        on_day = shifts[shifts["date"] == day]
+        first = on_day["shift_start"].min()
+        stamps = list(pd.date_range(first.tz_convert("UTC"), on_day["shift_end"].max()
+                                    .tz_convert("UTC"), freq="15min", inclusive="left")
+                      .tz_convert(ZONE))
+        # The sheet may start earlier (opening hours); align on the first shift start.
+        offset = labels.index(f"{first:%H:%M}")
+        for agent_id in on_day["agent_id"]:
+            row = next(r for r in rows[header_row + 1:] if r[0] == agent_id)
+            for j, stamp in enumerate(stamps):
+                value = row[5 + offset + j]
+                expected = _expected_code(activities, agent_id, stamp)
+                shown = tags.get(str(value), value) if value is not None else None
+                assert shown == expected, (day, agent_id, stamp)
+        assert ws.print_title_rows == f"$1:${header_row + 1}"
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    dst = _rows(_day_sheet(case["wb"], DST_SUNDAY))
+    labels = dst[_find(dst, "Agent ID")][5:]
+    assert "02:00" not in labels and labels[labels.index("01:45") + 1] == "03:00"
+
+
+def test_day_sheet_coverage_rows_match_the_coverage_table(case: dict) -> None:
+    coverage = case["coverage"]
+    for day in (MONDAY, TUESDAY):
+        rows = _rows(_day_sheet(case["wb"], day))
+        labels = rows[_find(rows, "Agent ID")][5:]
+        part = coverage[coverage["interval_start"].dt.date == day]
+        checked = 0
+        for queue, group in part.groupby("queue"):
+            for kind in ("required", "scheduled", "shortfall"):
+                row = next(r for r in rows if r[0] == queue and r[2] == kind.capitalize())
+                for stamp, value in zip(group["interval_start"], group[kind], strict=True):
+                    assert row[5 + labels.index(f"{stamp:%H:%M}")] == value
+                    checked += 1
+        assert checked == 3 * len(part)
+
+
+def test_coverage_sheet_matches_the_table(case: dict) -> None:
+    rows = _rows(case["wb"]["Coverage"])
+    assert rows[0][:7] == ["Interval start", "Queue", "Queue name", "Required", "Scheduled",
+                           "Shortfall", "Projected SL"]
+    seen = {(r[0], r[1]): r for r in rows[1:]}
+    coverage = case["coverage"]
+    assert len(seen) == len(coverage) == len(rows) - 1
+    for record in coverage.itertuples(index=False):
+        row = seen[(record.interval_start.tz_localize(None).to_pydatetime(), record.queue)]
+        assert row[3:6] == [record.required, record.scheduled, record.shortfall]
+        assert row[6] == pytest.approx(record.projected_service_level)
+    assert len(case["wb"]["Coverage"]._charts) == len(case["cfg"].queues)
+
+
+def test_summary_totals_match_the_tables(case: dict) -> None:
+    cfg, coverage, shifts = case["cfg"], case["coverage"], case["shifts"]
+    rows = _rows(case["wb"]["Summary"])
+    figures = {r[0]: r[1] for r in rows if r and isinstance(r[0], str) and len(r) > 1}
+    assert figures["Solver status"] == "OPTIMAL"
+    assert figures["Shifts"] == len(shifts)
+    assert figures["Paid hours"] == pytest.approx(shifts["paid_minutes"].sum() / 60)
+    assert figures["Period"].startswith("2026-03-23 to 2026-03-29")
+    header = _find(rows, "Queue")
+    hours = cfg.center.interval_minutes / 60
+    for offset, queue in enumerate(cfg.queues, start=1):
+        row = rows[header + offset]
+        part = coverage[coverage["queue"] == queue.id]
+        assert row[0] == queue.id and row[1] == queue.name.replace("\x0b", "")
+        assert row[2] == pytest.approx(part["required"].sum() * hours)
+        assert row[3] == pytest.approx(part["scheduled"].sum() * hours)
+        assert row[4] == pytest.approx(part["shortfall"].sum() * hours)
+        assert row[5] == int((part["shortfall"] > 0).sum())
+        assert row[7] == pytest.approx(queue.service_level_target)
+    total = rows[header + len(cfg.queues) + 1]
+    assert total[0] == "Total"
+    assert total[2] == pytest.approx(coverage["required"].sum() * hours)
+    assert total[4] == pytest.approx(coverage["shortfall"].sum() * hours)
+    assert figures["notes"] == "a note, =1+1"
+
+
+def test_forecast_and_rules_sheets(case: dict) -> None:
+    rows = _rows(case["wb"]["Forecast"])
+    assert rows[0][:3] == ["Interval start", "Queue", "Queue name"]
+    assert len(rows) - 1 == len(case["forecast"])
+    assert sum(r[3] for r in rows[1:]) == pytest.approx(case["forecast"]["offered"].sum())
+    rules = [v for row in _rows(case["wb"]["Rules"]) for v in row if v is not None]
+    for item in ("full_time", "part_time", "ft_8h", "min_rest_hours", "Europe/Madrid"):
+        assert item in rules
+
+
+def test_sheet_title_rules() -> None:
+    assert sheet_title("a/b\\c[d]e:f*g?h") == "a-b-c-d-e-f-g-h"
+    assert sheet_title("History") != "History" and sheet_title("history").lower() != "history"
+    assert sheet_title("'quoted'") == "quoted"
+    assert sheet_title("") == "Sheet"
+    long = "x" * 40
+    first = sheet_title(long)
+    second = sheet_title(long, [first])
+    assert len(first) == len(second) == 31 and first != second
+    assert sheet_title("Summary", ["SUMMARY"]) == "Summary (2)"
+
+
+def test_failed_write_keeps_the_previous_workbook(case: dict, tmp_path) -> None:
+    path = tmp_path / "out.xlsx"
+    shutil.copy(case["path"], path)
+    before = path.read_bytes()
+    with pytest.raises(KeyError):
+        write_workbook(path, case["cfg"], AGENTS, case["shifts"], case["activities"],
+                       case["coverage"].drop(columns=["scheduled"]), KPIS)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+def test_cli_export_from_schedule_folder(case: dict, tmp_path) -> None:
+    folder = tmp_path / "schedule"
+    folder.mkdir()
+    write_table(case["shifts"], folder / "schedule.csv")
+    write_table(case["activities"], folder / "activities.csv")
+    write_table(case["coverage"], folder / "coverage.csv")
+    (folder / "kpis.json").write_text(json.dumps(KPIS), encoding="utf-8")
+    roster = tmp_path / "agents.csv"
+    roster_table([a.model_copy(update={"name": a.name.replace("\x07", "")})
+                  for a in AGENTS]).to_csv(roster, index=False)
+    out = tmp_path / "out.xlsx"
+    config = Path(__file__).resolve().parent.parent / "configs" / "example.yaml"
+    result = CliRunner().invoke(export_app, ["--config", str(config), "--schedule", str(folder),
+                                             "--out", str(out), "--agents", str(roster)])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    rows = _rows(wb["Schedule"])
+    header_row = _find(rows, "Agent ID")
+    body = {r[0]: r for r in rows[header_row + 1:]}
+    assert body["A1"][rows[header_row].index("Mon 23/03")] == "08:00-16:30"
+    missing = CliRunner().invoke(export_app, ["--config", str(config), "--schedule",
+                                              str(tmp_path / "nope"), "--out", str(out)])
+    assert missing.exit_code == 2
+
+
+def test_libreoffice_converts_the_workbook(case: dict, tmp_path) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("soffice not found: install libreoffice-calc-nogui to run the PDF check")
+    result = subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(case["path"])],
+        capture_output=True, text=True, timeout=240, check=False)
+    pdf = tmp_path / "schedule.pdf"
+    assert result.returncode == 0, result.stderr
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_size > 10_000
+
+
+def test_empty_schedule_still_writes(example_cfg: CenterConfig, tmp_path) -> None:
+    shifts = pd.DataFrame(columns=["agent_id", "date", "shift_start", "shift_end",
+                                   "paid_minutes", "template"])
+    activities = pd.DataFrame(columns=["agent_id", "start", "end", "activity", "queue"])
+    coverage = pd.DataFrame(columns=["interval_start", "queue", "required", "scheduled",
+                                     "shortfall", "projected_service_level"])
+    path = tmp_path / "empty.xlsx"
+    write_workbook(path, example_cfg, AGENTS, shifts, activities, coverage, {})
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Schedule", "Coverage", "Rules"]
