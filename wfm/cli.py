@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from wfm import __version__, cli_staff
+from wfm import __version__, cli_sample, cli_staff
 from wfm.cli_common import exit_on_error, set_debug
 
 app = typer.Typer(
@@ -70,3 +70,4 @@ def validate(
 
 
 app.add_typer(cli_staff.app)
+app.add_typer(cli_sample.app)

@@ -204,6 +204,20 @@ def read_agents(path: str | Path, cfg: CenterConfig) -> list[Agent]:
 
 
 @contextlib.contextmanager
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _make_temp(path: Path, suffix: str) -> str:
+    """A temporary file beside ``path`` with ordinary permissions (mkstemp makes 0600)."""
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(handle)
+    os.chmod(temp_name, 0o666 & ~_umask())
+    return temp_name
+
+
 def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO]:
     """Open a temporary file beside ``path``; on success rename it over ``path``.
 
@@ -211,8 +225,7 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
+    temp_name = _make_temp(path, ".tmp")
     try:
         with open(temp_name, mode, **kwargs) as stream:
             yield stream
@@ -233,9 +246,7 @@ def atomic_write_with(path: str | Path, write: Callable[[Path], None]) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp",
-                                         dir=path.parent)
-    os.close(handle)
+    temp_name = _make_temp(path, path.suffix or ".tmp")
     try:
         write(Path(temp_name))
         os.replace(temp_name, path)
