@@ -203,7 +203,6 @@ def read_agents(path: str | Path, cfg: CenterConfig) -> list[Agent]:
     return parse_roster(read_table(path), cfg, str(path))
 
 
-@contextlib.contextmanager
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -218,6 +217,7 @@ def _make_temp(path: Path, suffix: str) -> str:
     return temp_name
 
 
+@contextlib.contextmanager
 def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO]:
     """Open a temporary file beside ``path``; on success rename it over ``path``.
 
