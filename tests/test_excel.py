@@ -220,6 +220,12 @@ def test_day_sheet_coverage_rows_match_the_coverage_table(case: dict) -> None:
                     assert row[5 + labels.index(f"{stamp:%H:%M}")] == value
                     checked += 1
         assert checked == 3 * len(part)
+        # Shortfall highlighting covers exactly the shortfall rows.
+        ws = _day_sheet(case["wb"], day)
+        shortfall_rows = {i + 1 for i, r in enumerate(rows) if r[2] == "Shortfall"}
+        highlighted = {cell_range.min_row for rule_range in ws.conditional_formatting
+                       for cell_range in rule_range.sqref.ranges}
+        assert highlighted == shortfall_rows
 
 
 def test_coverage_sheet_matches_the_table(case: dict) -> None:

@@ -483,7 +483,7 @@ def _write_schedule(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
     roster = list(agents)
     known = {a.agent_id for a in roster}
     orphans = sorted(set(by_agent) - known)
-    legend = [c(ws, "Shift templates:", "wfm_label")]
+    legend = [None, c(ws, "Shift templates:", "wfm_label")]
     legend += [c(ws, t, style) for t, style in st.template_style.items()]
     ws.append([c(ws, f"Schedule: {cfg.center.name}", "wfm_title")])
     ws.append(legend[: n_cols])
@@ -599,7 +599,7 @@ def _write_day(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig, day: da
     fractional = bool(len(day_coverage)) and bool(
         (day_coverage[["required", "scheduled", "shortfall"]].astype(float) % 1 != 0).any().any())
     slot_width = 4.2 if fractional else 3.3
-    _widths(ws, [11, 24, 13, 12, 7] + [slot_width] * len(intervals))
+    _widths(ws, [11, 24, 13, 12, 9.5] + [slot_width] * len(intervals))
     header_row = 4
     ws.row_dimensions[header_row].height = 34
     _print_setup(ws, landscape=True, title_rows=f"1:{header_row}")
@@ -656,7 +656,7 @@ def _write_day(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig, day: da
                 cells.append(c(ws, ACTIVITY_CODES[_KIND_NAMES[k]], kind_style[k][j]))
         ws.append(cells)
 
-    row_number = header_row + len(agent_ids) + 1
+    row_number = header_row + len(agent_ids)
     ws.append([])
     ws.append([c(ws, "Coverage (agents per interval)", "wfm_section")])
     row_number += 2
