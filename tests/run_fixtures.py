@@ -21,7 +21,7 @@ CONFIG = """\
 center:
   name: Tiny Test Center
   timezone: Europe/Madrid
-  interval_minutes: 60
+  interval_minutes: {interval_minutes}
   opening_hours:
     mon: "09:00-17:00"
     tue: "09:00-17:00"
@@ -50,7 +50,7 @@ shift_templates:
     length_minutes: 240
     earliest_start: "09:00"
     latest_start: "13:00"
-    start_step_minutes: 60
+    start_step_minutes: {start_step}
 labor_rules:
   min_rest_hours: 11
   max_consecutive_working_days: 6
@@ -74,19 +74,26 @@ inputs:
 {extra_inputs}"""
 
 
-def history_table(end: date = AS_OF, days: int = HISTORY_DAYS) -> pd.DataFrame:
-    """Hourly history for queue ``support`` on open days up to ``end`` (included)."""
-    rng = np.random.default_rng(7)
+def history_table(end: date = AS_OF, days: int = HISTORY_DAYS, interval_minutes: int = 60,
+                  scale: float = 1.0, start: date | None = None) -> pd.DataFrame:
+    """History for queue ``support`` on open days (09:00-17:00) up to ``end`` (included).
+
+    Each day's values depend on its date alone, so a longer file repeats a shorter one.
+    """
     rows = []
-    day = end - timedelta(days=days - 1)
-    shape = np.array([4, 6, 8, 7, 5, 6, 7, 4], dtype=float)
+    day = start or end - timedelta(days=days - 1)
+    hourly = np.array([4, 6, 8, 7, 5, 6, 7, 4], dtype=float) * scale
+    per_hour = 60 // interval_minutes
+    shape = np.repeat(hourly / per_hour, per_hour)
+    minutes = range(9 * 60, 17 * 60, interval_minutes)
     while day <= end:
         if day.weekday() < 5:
+            rng = np.random.default_rng([7, day.toordinal()])
             level = 1.2 if day.weekday() == 0 else 1.0
             offered = rng.poisson(shape * level)
-            for hour, calls in zip(range(9, 17), offered, strict=True):
+            for minute, calls in zip(minutes, offered, strict=True):
                 rows.append({
-                    "interval_start": f"{day.isoformat()}T{hour:02d}:00:00",
+                    "interval_start": f"{day.isoformat()}T{minute // 60:02d}:{minute % 60:02d}:00",
                     "queue": "support",
                     "offered": int(calls),
                     "aht_seconds": round(float(240 + rng.normal(0, 15)), 1),
@@ -105,7 +112,8 @@ def agents_table(count: int = 4) -> pd.DataFrame:
 
 def write_center(folder: Path, *, horizon_days: int = 3, time_limit: float = 5,
                  forecast_method: str = "seasonal_naive", agents: int = 4,
-                 history_end: date = AS_OF, special_days: bool = False) -> Path:
+                 history_end: date = AS_OF, special_days: bool = False,
+                 interval_minutes: int = 60, volume_scale: float = 1.0) -> Path:
     """Write config.yaml, history.csv and agents.csv into ``folder``; returns the config."""
     folder.mkdir(parents=True, exist_ok=True)
     extra = ""
@@ -115,7 +123,12 @@ def write_center(folder: Path, *, horizon_days: int = 3, time_limit: float = 5,
         extra = "  special_days: special_days.csv\n"
     config = folder / "config.yaml"
     config.write_text(CONFIG.format(horizon_days=horizon_days, time_limit=time_limit,
-                                    forecast_method=forecast_method, extra_inputs=extra))
-    history_table(history_end).to_csv(folder / "history.csv", index=False)
+                                    forecast_method=forecast_method, extra_inputs=extra,
+                                    interval_minutes=interval_minutes,
+                                    start_step=interval_minutes))
+    first = AS_OF - timedelta(days=HISTORY_DAYS - 1)
+    history_table(history_end, interval_minutes=interval_minutes, scale=volume_scale,
+                  start=first).to_csv(
+        folder / "history.csv", index=False)
     agents_table(agents).to_csv(folder / "agents.csv", index=False)
     return config

@@ -168,3 +168,7 @@ def _report_error(events: Any, message: str, code: int) -> None:
     else:
         typer.echo(f"error: {message}", err=True)
 
+
+
+if __name__ == "__main__":  # `python -m wfm.cli_run` (the same command as `wfm run`)
+    app()

@@ -66,13 +66,18 @@ class RunFailed(WfmError):
     """A stage of the run failed; the run folder was kept as ``<run id>.failed``."""
 
     def __init__(self, stage: str, cause: BaseException, run_dir: Path, exit_code: int) -> None:
-        reason = str(cause) if isinstance(cause, WfmError) else \
-            f"internal error: {type(cause).__name__}: {cause}"
-        super().__init__(f"{reason} (stage {stage}; run kept in {run_dir})")
+        super().__init__(f"{failure_reason(cause)} (stage {stage}; run kept in {run_dir})")
         self.stage = stage
         self.cause = cause
         self.run_dir = run_dir
         self.exit_code = exit_code
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line for a failure: the message of a WfmError, type and message otherwise."""
+    if isinstance(exc, WfmError):
+        return str(exc)
+    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 class StopRequest(threading.Event):
@@ -227,12 +232,20 @@ def json_ready(value: Any) -> Any:
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
-    """Write ``manifest.json`` atomically (temporary file, fsync, rename)."""
-    from wfm.io import atomic_open
-
-    text = json.dumps(json_ready(manifest), indent=2, allow_nan=False)
-    with atomic_open(run_dir / MANIFEST_NAME, "w", encoding="utf-8") as stream:
-        stream.write(text + "\n")
+    """Write ``manifest.json`` atomically: a temporary file, fsync, then rename over it."""
+    text = json.dumps(json_ready(manifest), indent=2, allow_nan=False) + "\n"
+    target = Path(run_dir) / MANIFEST_NAME
+    temp = target.with_name(f".{MANIFEST_NAME}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(temp, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
 
 
 def _now_utc() -> str:
@@ -448,7 +461,7 @@ def _finish_failed(ctx: RunContext, manifest: dict[str, Any], stage: str,
     manifest["failure"] = {
         "stage": stage,
         "error": type(exc).__name__,
-        "message": str(exc),
+        "message": failure_reason(exc),
         "exit_code": exit_code,
     }
     manifest["outputs"] = _outputs(ctx.run_dir)
@@ -457,7 +470,8 @@ def _finish_failed(ctx: RunContext, manifest: dict[str, Any], stage: str,
     target = final_dir(runs_dir, ctx.run_id, ok=False)
     os.replace(ctx.run_dir, target)
     _fsync_dir(runs_dir)
-    ctx.events.emit("run_failed", f"run {ctx.run_id} failed in stage {stage}: {exc}",
+    ctx.events.emit("run_failed", f"run {ctx.run_id} failed in stage {stage}: "
+                    f"{failure_reason(exc)}",
                     level="error", run_id=ctx.run_id, stage=stage, folder=str(target),
                     exit_code=exit_code)
     if not isinstance(exc, Exception):
