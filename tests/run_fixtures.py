@@ -113,7 +113,8 @@ def agents_table(count: int = 4) -> pd.DataFrame:
 def write_center(folder: Path, *, horizon_days: int = 3, time_limit: float = 5,
                  forecast_method: str = "seasonal_naive", agents: int = 4,
                  history_end: date = AS_OF, special_days: bool = False,
-                 interval_minutes: int = 60, volume_scale: float = 1.0) -> Path:
+                 interval_minutes: int = 60, volume_scale: float = 1.0,
+                 previous_schedule: Path | None = None) -> Path:
     """Write config.yaml, history.csv and agents.csv into ``folder``; returns the config."""
     folder.mkdir(parents=True, exist_ok=True)
     extra = ""
@@ -121,6 +122,8 @@ def write_center(folder: Path, *, horizon_days: int = 3, time_limit: float = 5,
         pd.DataFrame([{"date": (AS_OF + timedelta(days=3)).isoformat(), "queue": "all",
                        "multiplier": "1.5"}]).to_csv(folder / "special_days.csv", index=False)
         extra = "  special_days: special_days.csv\n"
+    if previous_schedule is not None:
+        extra += f"  previous_schedule: {previous_schedule}\n"
     config = folder / "config.yaml"
     config.write_text(CONFIG.format(horizon_days=horizon_days, time_limit=time_limit,
                                     forecast_method=forecast_method, extra_inputs=extra,

@@ -250,6 +250,33 @@ def test_validate_uses_only_history_before_the_horizon(tmp_path):
         assert len(entry["sha256"]) == 64 and Path(entry["path"]).is_absolute()
 
 
+def test_validate_reads_a_previous_schedule(tmp_path):
+    previous = tmp_path / "previous.csv"
+    previous.write_text(
+        "agent_id,date,shift_start,shift_end,paid_minutes,template\n"
+        "A01,2026-11-20,2026-11-20T13:00:00,2026-11-20T17:00:00,240,day\n"
+        "A02,2026-11-20,2026-11-20T09:00:00,2026-11-20T13:00:00,240,day\n")
+    config = write_center(tmp_path / "c", previous_schedule=previous)
+    ctx = _context(tmp_path, config, as_of=AS_OF)
+    figures = validate_stage(ctx)
+    assert figures["previous_schedule_rows"] == 2
+    assert list(ctx.data["previous"]["agent_id"]) == ["A01", "A02"]
+    assert ctx.data["previous"]["shift_end"].dt.tz is not None
+    assert ctx.inputs["previous_schedule"]["path"] == str(previous)
+
+
+def test_a_stop_during_the_forecast_backtest_ends_the_stage_early(tmp_path):
+    from wfm.pipeline import Interrupted, forecast_stage
+
+    config = write_center(tmp_path / "c")
+    ctx = _context(tmp_path, config, as_of=AS_OF)
+    validate_stage(ctx)
+    ctx.stop.request(15)
+    with pytest.raises(Interrupted, match="SIGTERM during stage forecast"):
+        forecast_stage(ctx)
+    assert not ctx.path("forecast.csv").exists()
+
+
 def test_validate_default_as_of_is_today_in_the_center_zone(tmp_path):
     from zoneinfo import ZoneInfo
 

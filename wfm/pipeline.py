@@ -589,21 +589,10 @@ def validate_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def read_previous_schedule(path: Path, cfg: Any) -> Any:
-    """Read a previous schedule (the schedule contract) for the solver's ``previous``."""
-    try:
-        from wfm.schedule_files import read_schedule
-    except ImportError:
-        read_schedule = None
-    if read_schedule is not None:
-        return read_schedule(path, cfg)
-    from wfm.io import parse_timestamps, read_table
+    """The shifts of a previous schedule (a schedule folder or its schedule.csv)."""
+    from wfm.schedule_files import read_previous
 
-    table = read_table(path)
-    for column in ("shift_start", "shift_end"):
-        if column not in table.columns:
-            raise BadInput(f"{path}: missing column {column!r}")
-        table[column] = parse_timestamps(table[column], cfg.center.timezone, str(path), column)
-    return table
+    return read_previous(path, cfg)
 
 
 def forecast_stage(ctx: RunContext) -> dict[str, Any]:
@@ -619,6 +608,8 @@ def forecast_stage(ctx: RunContext) -> dict[str, Any]:
 
     def progress(message: str) -> None:
         ctx.events.emit("forecast_progress", f"forecast: {message}")
+        if ctx.stop.is_set():  # the backtest reports often: stop there rather than at the end
+            raise ctx.stop.error("forecast")
 
     forecast_df, report_df = forecast(
         ctx.data["history"], cfg, ctx.start, ctx.days, method=cfg.planning.forecast_method,
