@@ -151,7 +151,7 @@ def build_case(agents_count: int, days: int, seed: int = 0) -> dict:
     shifts, activities = synthetic_schedule(cfg, agents, start, days, seed)
     coverage = coverage_from(cfg, activities, start, days, seed)
     kpis = {"status": "FEASIBLE", "gap": 0.0123, "objective": 12345.0, "best_bound": 12193.0,
-            "wall_seconds": 60.2, "agents": agents_count}
+            "wall_seconds": 60.2, "horizon": {"start": start.isoformat(), "days": days}}
     return {"cfg": cfg, "agents": agents, "shifts": shifts, "activities": activities,
             "coverage": coverage, "kpis": kpis, "forecast": forecast_from(coverage, seed)}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from copy import copy
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -197,11 +198,14 @@ class _Styles:
                 "alignment": Alignment(horizontal="center"),
             }
             self.template_style[template] = name
+        self._arrays: dict[str, Any] = {}
         for name, spec in specs.items():
             style = NamedStyle(name=name)
             for key, value in spec.items():
                 setattr(style, key, value)
             wb.add_named_style(style)
+            # What `cell.style = name` computes, once per style rather than per cell.
+            self._arrays[name] = style.as_tuple()
 
     def cell(self, ws: Any, value: Any, style: str | None = None,
              link: str | None = None) -> WriteOnlyCell:
@@ -212,7 +216,7 @@ class _Styles:
         if cell.data_type == "f":  # a name such as "=SUM(...)" stays text
             cell.data_type = "s"
         if style:
-            cell.style = style
+            cell._style = copy(self._arrays[style])
         if link:
             cell.hyperlink = link
         return cell
@@ -668,7 +672,12 @@ def _write_day(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig, day: da
     }
     number_style = "wfm_small_dec" if fractional else "wfm_small_int"
     shortfall_rows = []
+    covered = set(day_coverage["queue"]) if len(day_coverage) else set()
+    if not covered:
+        ws.append([None, c(ws, "No coverage figures for this day.", "wfm_subtitle")])
     for tag, queue in zip(tags, queues, strict=True):
+        if queue not in covered:
+            continue
         for label in ("required", "scheduled", "shortfall"):
             table = figures[label]
             values = table[queue].reindex(intervals) if queue in table.columns \
@@ -745,6 +754,12 @@ def _write_coverage(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
             series.graphicalProperties.line.width = 15000
             series.smooth = False
         chart.legend.position = "b"
+        # openpyxl 3.1 leaves axes deleted unless told otherwise; Excel then hides them.
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        points = last - first + 1
+        chart.x_axis.tickLblSkip = max(1, points // 8)
+        chart.x_axis.tickMarkSkip = max(1, points // 8)
         ws.add_chart(chart, f"I{2 + index * 15}")
 
 
@@ -786,7 +801,7 @@ def _write_forecast(wb: Workbook, st: _Styles, title: str, forecast: pd.DataFram
 def _write_rules(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig) -> None:
     ws = wb.create_sheet(title)
     c = st.cell
-    _widths(ws, [28, 18, 14, 14, 14, 14, 14, 14, 40])
+    _widths(ws, [28, 26, 14, 14, 14, 14, 14, 14, 50])
     _print_setup(ws, landscape=True)
     ws.sheet_view.showGridLines = False
     rows: list[list[Any]] = [[c(ws, f"Rules and parameters: {cfg.center.name}", "wfm_title")], []]
@@ -795,9 +810,15 @@ def _write_rules(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig) -> No
         rows.append([c(ws, name, "wfm_section")])
         rows.append([c(ws, h, "wfm_header") for h in header])
         for line in body:
-            rows.append([c(ws, v, "wfm_dec" if isinstance(v, float) else
-                           "wfm_int" if isinstance(v, int) and not isinstance(v, bool)
-                           else "wfm_text") for v in line])
+            cells = []
+            for value in line:
+                if isinstance(value, tuple):  # (value, style) where the format matters
+                    cells.append(c(ws, value[0], value[1]))
+                else:
+                    cells.append(c(ws, value, "wfm_dec" if isinstance(value, float) else
+                                   "wfm_int" if isinstance(value, int)
+                                   and not isinstance(value, bool) else "wfm_text"))
+            rows.append(cells)
         rows.append([])
 
     def plain(value: Any) -> Any:
@@ -822,8 +843,8 @@ def _write_rules(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig) -> No
     ])
     section("Queues", ["Queue", "Name", "Channel", "Skill", "Language", "SL target",
                        "Answer (s)", "Max occupancy", "Other"], [
-        [q.id, q.label, q.channel, q.skill, q.language, q.service_level_target,
-         q.answer_seconds, q.max_occupancy,
+        [q.id, q.label, q.channel, q.skill, q.language, (q.service_level_target, "wfm_pct"),
+         q.answer_seconds, (q.max_occupancy, "wfm_pct"),
          "; ".join(f"{k}={plain(v)}" for k, v in q.model_dump().items()
                    if k in ("concurrency", "patience_seconds", "max_asa_seconds",
                             "response_hours", "min_agents", "erlang_model") and v is not None)]
@@ -833,22 +854,24 @@ def _write_rules(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig) -> No
         [k.id, k.min_weekly_hours, k.max_weekly_hours, k.max_working_days_per_week,
          k.cost_per_hour] for k in cfg.contracts])
     section("Shift templates", ["Template", "Contracts", "Length (min)", "Paid (min)",
-                                "Earliest start", "Latest start", "Step (min)", "Breaks", ""], [
+                                "Earliest start", "Latest start", "Step (min)", "Breaks"], [
         [t.id, ", ".join(t.contracts), t.length_minutes, t.paid_minutes, t.earliest_start,
-         t.latest_start, t.start_step_minutes,
-         "; ".join(f"{b.activity} {b.duration_minutes} min {'paid' if b.paid else 'unpaid'} "
-                   f"start +{b.earliest_start_minutes}..+{b.latest_start_minutes} min"
-                   for b in t.breaks)]
+         t.latest_start, t.start_step_minutes, len(t.breaks)]
         for t in cfg.shift_templates])
+    section("Breaks and lunches (start in minutes after the shift start)",
+            ["Template", "Activity", "Minutes", "Paid", "Earliest start", "Latest start"], [
+        [t.id, b.activity, b.duration_minutes, plain(b.paid), b.earliest_start_minutes,
+         b.latest_start_minutes]
+        for t in cfg.shift_templates for b in t.breaks])
     for name, model in (("Labor rules", cfg.labor_rules), ("Objective weights", cfg.objective),
                         ("Solver", cfg.solver), ("Planning", cfg.planning)):
         section(name, ["Parameter", "Value"],
                 [[key, plain(value)] for key, value in model.model_dump().items()])
     shrink = cfg.shrinkage
     section("Shrinkage", ["Applies to", "Rate"], [
-        ["default", shrink.default],
-        *[[f"weekday {day}", rate] for day, rate in shrink.by_weekday.items()],
-        *[[f"hour {hour:02d}", rate] for hour, rate in shrink.by_hour.items()],
+        ["default", (shrink.default, "wfm_pct")],
+        *[[f"weekday {day}", (rate, "wfm_pct")] for day, rate in shrink.by_weekday.items()],
+        *[[f"hour {hour:02d}", (rate, "wfm_pct")] for hour, rate in shrink.by_hour.items()],
     ])
     for row in rows:
         ws.append(row)
