@@ -308,6 +308,7 @@ def test_cli_export_from_schedule_folder(case: dict, tmp_path) -> None:
     write_table(case["activities"], folder / "activities.csv")
     write_table(case["coverage"], folder / "coverage.csv")
     (folder / "kpis.json").write_text(json.dumps(KPIS), encoding="utf-8")
+    write_table(case["forecast"], folder / "forecast.csv")
     roster = tmp_path / "agents.csv"
     roster_table([a.model_copy(update={"name": a.name.replace("\x07", "")})
                   for a in AGENTS]).to_csv(roster, index=False)
@@ -321,6 +322,7 @@ def test_cli_export_from_schedule_folder(case: dict, tmp_path) -> None:
     header_row = _find(rows, "Agent ID")
     body = {r[0]: r for r in rows[header_row + 1:]}
     assert body["A1"][rows[header_row].index("Mon 23/03")] == "08:00-16:30"
+    assert len(_rows(wb["Forecast"])) == len(case["forecast"]) + 1
     missing = CliRunner().invoke(export_app, ["--config", str(config), "--schedule",
                                               str(tmp_path / "nope"), "--out", str(out)])
     assert missing.exit_code == 2

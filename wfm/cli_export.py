@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from wfm.cli_common import exit_on_error
@@ -55,68 +54,22 @@ def export(
 def _read_inputs(cfg: CenterConfig, folder: Path, agents_path: Path | None,
                  forecast_path: Path | None) -> dict:
     """The keyword arguments of `write_workbook` (all but path and config) from files."""
-    from wfm.io import parse_timestamps, read_agents, read_table
+    from wfm.io import read_agents, read_forecast
+    from wfm.schedule_files import COVERAGE_FILE, read_schedule
 
-    shifts, activities, coverage, kpis = _read_schedule_folder(cfg, folder)
+    found = read_schedule(folder, cfg)
+    if found.coverage is None:
+        raise BadInput(f"{folder / COVERAGE_FILE}: no such file")
     agents_path = agents_path or cfg.inputs.agents
-    agents = read_agents(agents_path, cfg) if agents_path is not None else []
+    if agents_path is None:
+        raise BadInput("no roster: pass --agents or set inputs.agents in the config")
     if forecast_path is None and (folder / "forecast.csv").exists():
         forecast_path = folder / "forecast.csv"
-    forecast = None
-    if forecast_path is not None:
-        forecast = read_table(forecast_path)
-        if "interval_start" not in forecast.columns or "queue" not in forecast.columns:
-            raise BadInput(f"{forecast_path}: missing column 'interval_start' or 'queue'")
-        forecast["queue"] = forecast["queue"].astype(str)
-        forecast["interval_start"] = parse_timestamps(
-            forecast["interval_start"], cfg.center.timezone, str(forecast_path),
-            "interval_start", groups=forecast["queue"])
-    return {"agents": agents, "shifts": shifts, "activities": activities,
-            "coverage": coverage, "kpis": kpis, "forecast": forecast}
-
-
-def _read_schedule_folder(cfg: CenterConfig, folder: Path
-                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
-    """Shifts, activities, coverage and kpis of a schedule folder (tz-aware timestamps)."""
-    try:
-        from wfm.schedule_files import read_schedule
-    except ImportError:  # the schedule folder reader ships separately
-        read_schedule = None
-    if read_schedule is not None:
-        found = read_schedule(folder, cfg)
-        coverage = found.coverage
-        if coverage is None:
-            raise BadInput(f"{folder / 'coverage.csv'}: no such file")
-        return found.shifts, found.activities, coverage, found.kpis
-    return _read_folder_files(cfg, folder)
-
-
-def _read_folder_files(cfg: CenterConfig, folder: Path
-                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
-    import json
-
-    from wfm.io import parse_timestamps, read_table
-
-    if not folder.is_dir():
-        raise BadInput(f"{folder}: no such schedule folder")
-    zone = cfg.center.timezone
-    shifts = read_table(folder / "schedule.csv")
-    shifts["agent_id"] = shifts["agent_id"].astype(str)
-    for column in ("shift_start", "shift_end"):
-        shifts[column] = parse_timestamps(shifts[column], zone, "schedule.csv", column,
-                                          groups=shifts["agent_id"])
-    shifts["date"] = pd.to_datetime(shifts["date"]).dt.date
-    activities = read_table(folder / "activities.csv")
-    activities["agent_id"] = activities["agent_id"].astype(str)
-    activities["queue"] = activities["queue"].fillna("").astype(str)
-    for column in ("start", "end"):
-        activities[column] = parse_timestamps(activities[column], zone, "activities.csv",
-                                              column, groups=activities["agent_id"])
-    coverage = read_table(folder / "coverage.csv")
-    coverage["queue"] = coverage["queue"].astype(str)
-    coverage["interval_start"] = parse_timestamps(coverage["interval_start"], zone,
-                                                  "coverage.csv", "interval_start",
-                                                  groups=coverage["queue"])
-    kpis_path = folder / "kpis.json"
-    kpis = json.loads(kpis_path.read_text(encoding="utf-8")) if kpis_path.exists() else {}
-    return shifts, activities, coverage, kpis
+    return {
+        "agents": read_agents(agents_path, cfg),
+        "shifts": found.shifts,
+        "activities": found.activities,
+        "coverage": found.coverage,
+        "kpis": found.kpis,
+        "forecast": read_forecast(forecast_path, cfg) if forecast_path is not None else None,
+    }

@@ -152,7 +152,7 @@ class _Styles:
             "wfm_int": {"font": Font(name="Calibri", size=10), "border": grid,
                         "number_format": "0"},
             "wfm_dec": {"font": Font(name="Calibri", size=10), "border": grid,
-                        "number_format": "0.0"},
+                        "number_format": "0.0##"},
             "wfm_hours": {"font": Font(name="Calibri", size=10), "border": grid,
                           "number_format": HOURS_FORMAT},
             "wfm_hours_bold": {"font": Font(name="Calibri", size=10, bold=True), "border": grid,
