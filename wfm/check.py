@@ -45,6 +45,8 @@ How the rules are read (the solver must produce schedules that pass these):
   nothing outside a shift); activity names are known.
 - ``skills_languages``: every ``work`` activity names a queue whose skill the agent has and
   whose language the agent speaks.
+- ``coverage`` (`check_coverage`): a written coverage table agrees with the activities
+  (``scheduled`` recounted) and with itself (``shortfall = max(0, required - scheduled)``).
 """
 
 from __future__ import annotations
@@ -80,12 +82,13 @@ BREAKS = "breaks"
 MIN_BREAK_SPACING = "min_break_spacing"
 ACTIVITIES = "activities"
 SKILLS_LANGUAGES = "skills_languages"
+COVERAGE = "coverage"
 
 RULES = (
     ONE_SHIFT_PER_DAY, HORIZON, UNKNOWN_AGENT, OPENING_HOURS, SHIFT_TEMPLATES, MIN_REST,
     MAX_CONSECUTIVE_DAYS, MIN_DAYS_OFF_PER_WEEK, MIN_CONSECUTIVE_DAYS_OFF, MIN_WEEKLY_HOURS,
     MAX_WEEKLY_HOURS, MAX_WORKING_DAYS_PER_WEEK, UNAVAILABLE_DATES, AVAILABLE_WINDOW, BREAKS,
-    MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES,
+    MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, COVERAGE,
 )
 WORK = "work"
 BREAK_ACTIVITIES = ("break", "lunch")
@@ -582,3 +585,38 @@ def scheduled_agents(
         "queue": np.tile(queue_ids, len(stamps)),
         "scheduled": counts.reshape(-1).round(6),
     })
+
+
+def check_coverage(cfg: CenterConfig, activities: pd.DataFrame, coverage: pd.DataFrame,
+                   limit: int = 20) -> list[Violation]:
+    """Rows of a coverage table that disagree with the activities or with themselves.
+
+    ``scheduled`` must equal the recount from ``work`` activities and ``shortfall`` must be
+    ``max(0, required - scheduled)``; at most ``limit`` rows are reported, then a count.
+    """
+    if coverage.empty:
+        return []
+    recount = scheduled_agents(cfg, activities, coverage["interval_start"])
+    table = coverage.merge(recount.rename(columns={"scheduled": "recount"}),
+                           on=["interval_start", "queue"], how="left")
+    table["recount"] = table["recount"].fillna(0.0)
+    scheduled = table["scheduled"].to_numpy(dtype=float)
+    wrong_count = ~np.isclose(scheduled, table["recount"].to_numpy(dtype=float))
+    expected = np.maximum(table["required"].to_numpy(dtype=float) - scheduled, 0.0)
+    wrong_short = ~np.isclose(table["shortfall"].to_numpy(dtype=float), expected)
+    found = []
+    for i in np.flatnonzero(wrong_count | wrong_short):
+        row = table.iloc[i]
+        when = pd.Timestamp(row["interval_start"])
+        if wrong_count[i]:
+            message = (f"{when:%Y-%m-%dT%H:%M} {row['queue']}: scheduled {row['scheduled']:g} "
+                       f"but the activities give {row['recount']:g}")
+        else:
+            message = (f"{when:%Y-%m-%dT%H:%M} {row['queue']}: shortfall {row['shortfall']:g} "
+                       f"but required - scheduled gives {expected[i]:g}")
+        found.append(Violation(COVERAGE, None, when.date(), message))
+    if len(found) > limit:
+        extra = len(found) - limit
+        found = found[:limit] + [Violation(COVERAGE, None, None,
+                                           f"{extra} more coverage rows disagree")]
+    return found

@@ -405,3 +405,27 @@ def read_requirements(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
     """Read and validate a requirements file (see `parse_requirements`)."""
     return parse_requirements(read_table(path), cfg, str(path))
 
+
+
+def verify_folder(
+    cfg: CenterConfig,
+    agents: list,
+    folder: str | Path,
+    previous: pd.DataFrame | None = None,
+    requirements: pd.DataFrame | None = None,
+) -> tuple[ScheduleFolder, list]:
+    """Re-read a schedule folder and run the independent checker on it.
+
+    Returns the folder as read and its violations (`wfm.check.Violation`, empty = valid):
+    every hard rule over the shifts and activities, plus the coverage file recounted from
+    the activities when it is present. The horizon comes from ``kpis.json`` when recorded.
+    """
+    from wfm.check import check_coverage, check_schedule
+
+    schedule = read_schedule(folder, cfg)
+    found = check_schedule(cfg, agents, schedule.shifts, schedule.activities,
+                           requirements=requirements, previous=previous,
+                           start=schedule.start, days=schedule.days)
+    if schedule.coverage is not None:
+        found += check_coverage(cfg, schedule.activities, schedule.coverage)
+    return schedule, found

@@ -1,0 +1,189 @@
+"""`wfm schedule` and `wfm check` through CliRunner: files, exit codes, messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from test_check import BASE_CONFIG, MONDAY, ROSTER, make_cfg, valid_plan
+from test_schedule_files import requirements_for, result_of, write
+from typer.testing import CliRunner
+
+from wfm.cli_schedule import app
+from wfm.errors import InfeasibleRules, NoSolution
+from wfm.io import write_table
+from wfm.schedule_files import COVERAGE_FILE, KPIS_FILE, SCHEDULE_FILE
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> dict[str, Path]:
+    config = tmp_path / "center.yaml"
+    config.write_text(yaml.safe_dump(BASE_CONFIG), encoding="utf-8")
+    agents = tmp_path / "agents.csv"
+    pd.DataFrame(ROSTER).to_csv(agents, index=False)
+    requirements = tmp_path / "requirements.csv"
+    write_table(requirements_for(make_cfg(), MONDAY), requirements)
+    return {"config": config, "agents": agents, "requirements": requirements,
+            "out": tmp_path / "out", "tmp": tmp_path}
+
+
+def schedule_args(files: dict[str, Path], *extra: str) -> list[str]:
+    return ["schedule", "--config", str(files["config"]), "--agents", str(files["agents"]),
+            "--start", MONDAY.isoformat(), "--days", "7", "--out", str(files["out"]), *extra]
+
+
+def check_args(files: dict[str, Path], folder: Path | None = None) -> list[str]:
+    return ["check", "--config", str(files["config"]), "--agents", str(files["agents"]),
+            "--schedule", str(folder or files["out"])]
+
+
+@pytest.fixture()
+def fake_solver(monkeypatch):
+    """Replace the solver by one returning the hand-built valid week; record its inputs."""
+    calls: list[dict] = []
+
+    def solve(cfg, agents, requirements, start, days, **kwargs):
+        calls.append({"requirements": requirements, "start": start, "days": days, **kwargs})
+        return result_of(valid_plan())
+
+    monkeypatch.setattr("wfm.schedule.solve.solve_schedule", solve)
+    return calls
+
+
+def test_both_commands_have_help_with_an_example():
+    for name in ("schedule", "check"):
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "Example" in result.output
+
+
+def test_schedule_solves_writes_and_passes_the_checker(files):
+    result = runner.invoke(app, schedule_args(files, "--requirements", str(files["requirements"]),
+                                              "--time-limit", "8", "--workers", "1", "--seed",
+                                              "3", "--quiet"))
+    assert result.exit_code == 0, result.output
+    assert "checker: valid" in result.output
+    assert "billing_es" in result.output and "solver:" in result.output
+    for name in (SCHEDULE_FILE, COVERAGE_FILE, KPIS_FILE):
+        assert (files["out"] / name).exists()
+    checked = runner.invoke(app, check_args(files))
+    assert checked.exit_code == 0, checked.output
+    assert "valid" in checked.output
+
+
+def test_schedule_passes_options_and_renders_summary(files, fake_solver):
+    result = runner.invoke(app, schedule_args(files, "--requirements", str(files["requirements"]),
+                                              "--time-limit", "5", "--workers", "1", "--seed",
+                                              "7"))
+    assert result.exit_code == 0, result.output
+    call = fake_solver[0]
+    assert call["start"] == MONDAY and call["days"] == 7
+    assert (call["time_limit_seconds"], call["workers"], call["seed"]) == (5.0, 1, 7)
+    assert call["previous"] is None
+    assert {"interval_start", "queue", "required"} <= set(call["requirements"].columns)
+    assert "tech_es" in result.output and "wrote" in result.output
+    assert "checker: valid" in result.output
+
+
+def test_schedule_from_forecast_sizes_requirements(files, fake_solver):
+    needed = requirements_for(make_cfg(), MONDAY)
+    forecast = files["tmp"] / "forecast.csv"
+    write_table(needed[["interval_start", "queue", "offered", "aht_seconds"]], forecast)
+    result = runner.invoke(app, schedule_args(files, "--forecast", str(forecast)))
+    assert result.exit_code == 0, result.output
+    sized = fake_solver[0]["requirements"]
+    assert (sized["required"] > 0).all()
+    assert sized["required"].dtype.kind == "i"
+
+
+def test_schedule_with_previous_and_workbook(files, fake_solver):
+    write(files["tmp"] / "before", valid_plan(MONDAY.replace(day=9)), MONDAY.replace(day=9))
+    book = files["tmp"] / "book.xlsx"
+    result = runner.invoke(app, schedule_args(
+        files, "--requirements", str(files["requirements"]), "--previous",
+        str(files["tmp"] / "before"), "--xlsx", str(book)))
+    assert result.exit_code == 0, result.output
+    previous = fake_solver[0]["previous"]
+    assert len(previous) == 10 and str(previous["shift_start"].dt.tz) == "Europe/Madrid"
+    assert book.exists() and book.stat().st_size > 0
+
+
+@pytest.mark.parametrize("error, code", [(InfeasibleRules("min_weekly_hours: agent a1"), 3),
+                                         (NoSolution("nothing in 5 s"), 4)])
+def test_solver_errors_map_to_exit_codes(files, monkeypatch, error, code):
+    def solve(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("wfm.schedule.solve.solve_schedule", solve)
+    write(files["out"], valid_plan())
+    before = (files["out"] / SCHEDULE_FILE).read_bytes()
+    result = runner.invoke(app, schedule_args(files, "--requirements", str(files["requirements"])))
+    assert result.exit_code == code
+    assert str(error) in result.output
+    assert (files["out"] / SCHEDULE_FILE).read_bytes() == before  # old schedule kept
+
+
+@pytest.mark.parametrize("extra, message", [
+    ([], "exactly one of --requirements or --forecast"),
+    (["--requirements", "R", "--forecast", "F"], "exactly one of"),
+])
+def test_schedule_needs_one_source(files, extra, message):
+    result = runner.invoke(app, schedule_args(files, *extra))
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_schedule_bad_start_and_empty_horizon(files, fake_solver):
+    args = schedule_args(files, "--requirements", str(files["requirements"]))
+    bad = list(args)
+    bad[bad.index("--start") + 1] = "23/03/2026"
+    result = runner.invoke(app, bad)
+    assert result.exit_code == 2 and "--start" in result.output
+    later = list(args)
+    later[later.index("--start") + 1] = "2027-01-04"
+    result = runner.invoke(app, later)
+    assert result.exit_code == 2 and "no rows between" in result.output
+    assert fake_solver == []
+
+
+def test_check_reports_each_violation_and_exits_2(files):
+    write(files["out"], valid_plan())
+    path = files["out"] / SCHEDULE_FILE
+    table = pd.read_csv(path)
+    # a1 starts Tuesday at 06:00 after a Monday moved to end at 22:00: short rest.
+    monday = (table["agent_id"] == "a1") & (table["date"] == MONDAY.isoformat())
+    table.loc[monday, ["shift_start", "shift_end"]] = ["2026-03-16T13:30:00",
+                                                       "2026-03-16T22:00:00"]
+    table.to_csv(path, index=False)
+    result = runner.invoke(app, check_args(files))
+    assert result.exit_code == 2
+    assert "shift_templates" not in result.output
+    # The activities still sit 09:00-17:30, so they fall outside the moved shift.
+    assert "activities" in result.output
+    assert "hard-rule violations" in result.output
+
+
+def test_check_catches_a_tampered_coverage_file(files):
+    write(files["out"], valid_plan())
+    path = files["out"] / COVERAGE_FILE
+    table = pd.read_csv(path)
+    row = table.index[table["scheduled"] > 0][0]
+    table.loc[row, "scheduled"] += 1
+    table.to_csv(path, index=False)
+    result = runner.invoke(app, check_args(files))
+    assert result.exit_code == 2
+    assert "coverage" in result.output and "activities give" in result.output
+
+
+def test_check_valid_folder_and_bad_input(files):
+    write(files["out"], valid_plan())
+    result = runner.invoke(app, check_args(files))
+    assert result.exit_code == 0, result.output
+    assert "valid (10 shifts, 2 agents" in result.output
+    missing = runner.invoke(app, check_args(files, files["tmp"] / "nope"))
+    assert missing.exit_code == 2
+    assert "no such schedule folder" in missing.output
