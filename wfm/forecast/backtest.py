@@ -106,11 +106,15 @@ def run_backtest(
         actual = data.volume.reindex(dates)
         scored = (data.has_data.reindex(dates, fill_value=False)).to_numpy()
         scale = seasonal_scale(head)
-        for name in models:
+        fitted: dict = {}
+        for name in sorted(models, key=lambda m: m == "blend"):
             model = make_model(name)
+            if name == "blend":
+                model.fitted = fitted
             note = ""
             try:
                 model.fit(head)
+                fitted[name] = model
                 prediction = model.predict(dates, level)
             except TooShort as exc:
                 rows.append(_empty_row(data.queue, name, cutoff, str(exc)))

@@ -10,6 +10,7 @@ night clocks go back the repeated slots hold the sum of both intervals.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -66,12 +67,17 @@ class QueueData:
         """The last day of history."""
         return self.volume.index[-1]
 
-    @property
+    @cached_property
     def has_data(self) -> pd.Series:
         """True for history days with rows."""
         return self.volume.notna().all(axis=1)
 
     def closed(self) -> pd.Series:
+        """Closed days over the day table (cached; see `_closed`)."""
+        return self._closed
+
+    @cached_property
+    def _closed(self) -> pd.Series:
         """Closed days over the day table: known closures, and open weekdays missing in history."""
         days = self.days
         missing = pd.Series(False, index=days.index)
@@ -81,11 +87,19 @@ class QueueData:
 
     def post_closure(self) -> pd.Series:
         """k-th open day after a closure of a regular open day (0 = none), over the day table."""
+        return self._post_closure
+
+    @cached_property
+    def _post_closure(self) -> pd.Series:
         values = post_closure_index(self.closed().to_numpy(), self.days["regular_open"].to_numpy())
         return pd.Series(values, index=self.days.index)
 
     def usable(self) -> pd.Series:
         """History days fit as ordinary: data present, open, no holiday kind, not an outlier."""
+        return self._usable
+
+    @cached_property
+    def _usable(self) -> pd.Series:
         days = self.days.loc[self.volume.index]
         ok = self.has_data & ~self.closed().loc[self.volume.index]
         ok &= (days["kind"] == "") & (days["multiplier"] == 1.0)
@@ -95,10 +109,24 @@ class QueueData:
 
     def daily(self) -> pd.Series:
         """Daily totals of offered contacts (NaN on days without data)."""
+        return self._daily
+
+    @cached_property
+    def _daily(self) -> pd.Series:
         return self.volume.sum(axis=1, min_count=1)
 
     def before(self, cutoff: pd.Timestamp) -> QueueData:
-        """The same queue with history strictly before ``cutoff`` (outliers re-detected)."""
+        """The same queue with history strictly before ``cutoff`` (outliers re-detected).
+
+        Results are cached per cutoff: the backtest and the models' interval calibration
+        ask for the same cuts.
+        """
+        cache = self.__dict__.setdefault("_before_cache", {})
+        if cutoff not in cache:
+            cache[cutoff] = self._cut(cutoff)
+        return cache[cutoff]
+
+    def _cut(self, cutoff: pd.Timestamp) -> QueueData:
         volume = self.volume.loc[self.volume.index < cutoff]
         aht = None if self.aht is None else self.aht.loc[volume.index]
         data = replace(self, volume=volume, aht=aht, outliers=self.outliers.iloc[0:0])

@@ -53,6 +53,8 @@ class Forecaster:
     #: True for the baselines every other model is compared with.
     baseline: ClassVar[bool] = False
 
+    #: True on the copy refit for interval calibration: it may reuse fitted parameters.
+    probe: bool = False
     phi: float = DEFAULT_PHI
     kappa: float = DEFAULT_KAPPA
     interval_scale: float = 1.0
@@ -109,6 +111,7 @@ class Forecaster:
         head = data.before(cutoff)
         try:
             probe = copy.copy(self)
+            probe.probe = True
             probe.fit(head, calibrate=False)
         except (TooShort, ValueError, np.linalg.LinAlgError):
             return
@@ -310,7 +313,15 @@ class TopDownETS(TopDown):
             model = ExponentialSmoothing(values, trend="add", damped_trend=True,
                                          seasonal=seasonal, seasonal_periods=self.period,
                                          initialization_method="estimated")
-            self.model = model.fit()
+            previous = getattr(self, "model", None)
+            if self.probe and previous is not None:
+                # the calibration refit keeps the smoothing parameters of the full fit
+                keys = ("smoothing_level", "smoothing_trend", "smoothing_seasonal",
+                        "damping_trend")
+                fixed = {k: previous.params[k] for k in keys}
+                self.model = model.fit(optimized=False, **fixed)
+            else:
+                self.model = model.fit(use_brute=False)
         self.effects = measure_effects(data)
 
     def _predict(self, dates: pd.DatetimeIndex) -> np.ndarray:
@@ -343,7 +354,7 @@ class MultiSeasonal(Forecaster):
 
     alias = "mstl"
     min_weeks = 4
-    weeks: int = 8
+    weeks: int = 6
 
     def _fit(self, data: QueueData) -> None:
         from statsmodels.tsa.seasonal import MSTL
@@ -366,7 +377,7 @@ class MultiSeasonal(Forecaster):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = MSTL(values, periods=(per_day, per_day * self.period),
-                          stl_kwargs={"robust": False}).fit()
+                          iterate=1, stl_kwargs={"robust": False}).fit()
         self.level = float(np.asarray(result.trend)[-per_day:].mean())
         seasonal = np.asarray(result.seasonal)
         self.cycle = seasonal[-per_day * self.period:].sum(axis=1)
@@ -397,9 +408,17 @@ class Blend(TopDown):
     alias = "blend"
     min_weeks = 6
 
+    #: Models already fitted on the same history (alias -> model), reused when present.
+    fitted: dict | None = None
+
     def _fit(self, data: QueueData) -> None:
-        self.members = [DailyRegression().fit(data, calibrate=False),
-                        TopDownETS().fit(data, calibrate=False)]
+        fitted = {} if self.probe or self.fitted is None else self.fitted
+        self.members = []
+        for cls in (DailyRegression, TopDownETS):
+            member = fitted.get(cls.alias)
+            if member is None or member.data is not data:
+                member = cls().fit(data, calibrate=False)
+            self.members.append(member)
 
     def _predict(self, dates: pd.DatetimeIndex) -> np.ndarray:
         return np.mean([m._predict(dates) for m in self.members], axis=0)

@@ -23,18 +23,19 @@ GLITCH_ZERO_INTERVALS = 3
 
 
 def reference_levels(daily: pd.Series, ordinary: pd.Series, span_weeks: int = 4) -> pd.Series:
-    """Median of ordinary same-weekday totals within +-span_weeks of each day (itself excluded).
+    """Median of ordinary same-weekday totals within +-span_weeks of each day.
 
-    Returns NaN where no such day exists. Units: contacts per day.
+    Days that are not ordinary do not enter any median. Returns NaN where no such day
+    exists. Units: contacts per day.
     """
     values = daily.where(ordinary)
     out = pd.Series(np.nan, index=daily.index)
+    window = 2 * span_weeks + 1
     for weekday in range(7):
         same = values[values.index.day_of_week == weekday]
         if same.notna().sum() == 0:
             continue
-        stacked = [same.shift(k) for k in range(-span_weeks, span_weeks + 1) if k != 0]
-        out.loc[same.index] = pd.concat(stacked, axis=1).median(axis=1, skipna=True)
+        out.loc[same.index] = same.rolling(window, center=True, min_periods=1).median()
     return out
 
 
@@ -52,33 +53,39 @@ def detect_outliers(data: QueueData) -> pd.DataFrame:
     candidate = daily.notna() & ~closed & (days["kind"] == "") & (days["multiplier"] == 1.0)
     ordinary = candidate & (post == 0)
     reference = reference_levels(daily, ordinary)
-    rows = []
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = daily / reference
-        log_ratio = np.log(ratio.where(ratio > 0))
-    spread = log_ratio[ordinary].dropna()
-    mad = float(np.median(np.abs(spread - spread.median()))) if len(spread) >= 10 else np.nan
-    scale = 1.4826 * mad if mad and np.isfinite(mad) else np.nan
+        ratio = (daily / reference).to_numpy()
+        log_ratio = np.log(np.where(ratio > 0, ratio, np.nan))
+    spread = log_ratio[ordinary.to_numpy() & np.isfinite(log_ratio)]
+    center = float(np.median(spread)) if len(spread) else 0.0
+    mad = float(np.median(np.abs(spread - center))) if len(spread) >= 10 else 0.0
+    scale = 1.4826 * mad
+    checked = (candidate & reference.notna() & (reference > 0)).to_numpy()
+    no_post = (post == 0).to_numpy()
+    z = (log_ratio - center) / scale if scale > 0 else np.zeros(len(ratio))
+    low = checked & (ratio < LOW_RATIO)
+    high = checked & ~low & (ratio > HIGH_RATIO) & no_post
+    extreme = checked & ~low & ~high & no_post & (np.abs(np.nan_to_num(z)) > Z_LIMIT)
+    zeros = np.zeros(len(ratio), dtype=int)
     profile = _median_shares(data, ordinary)
-    for day in index[candidate & reference.notna() & (reference > 0)]:
-        r = ratio[day]
-        reason = ""
-        if r < LOW_RATIO:
+    if profile is not None:
+        shares = profile.reindex(range(7)).fillna(0.0).to_numpy()[index.day_of_week]
+        expected = shares * np.nan_to_num(reference.to_numpy())[:, None]
+        volume = data.volume.to_numpy()
+        zeros = ((expected >= GLITCH_MIN_EXPECTED) & (volume == 0)).sum(axis=1)
+    glitch = checked & ~low & ~high & ~extreme & (zeros >= GLITCH_ZERO_INTERVALS)
+    rows = []
+    for pos in np.flatnonzero(low | high | extreme | glitch):
+        r = ratio[pos]
+        if low[pos]:
             reason = f"volume {r:.0%} of weekday level (outage?)"
-        elif r > HIGH_RATIO and post[day] == 0:
+        elif high[pos]:
             reason = f"volume {r:.0%} of weekday level (spike)"
-        elif np.isfinite(scale) and scale > 0 and post[day] == 0:
-            z = (log_ratio[day] - spread.median()) / scale
-            if abs(z) > Z_LIMIT:
-                reason = f"volume {r:.0%} of weekday level (robust z {z:+.1f})"
-        if not reason and profile is not None and day.day_of_week in profile.index:
-            expected = profile.loc[day.day_of_week] * reference[day]
-            row = data.volume.loc[day].to_numpy()
-            zeros = int(((expected.to_numpy() >= GLITCH_MIN_EXPECTED) & (row == 0)).sum())
-            if zeros >= GLITCH_ZERO_INTERVALS:
-                reason = f"{zeros} empty intervals where calls were expected (data gap)"
-        if reason:
-            rows.append((day, float(daily[day]), float(reference[day]), reason))
+        elif extreme[pos]:
+            reason = f"volume {r:.0%} of weekday level (robust z {z[pos]:+.1f})"
+        else:
+            reason = f"{zeros[pos]} empty intervals where calls were expected (data gap)"
+        rows.append((index[pos], float(daily.iloc[pos]), float(reference.iloc[pos]), reason))
     return pd.DataFrame(rows, columns=["date", "offered", "expected", "reason"])
 
 
