@@ -37,6 +37,8 @@ AGENTS = [
           languages=("es",), contract="part_time"),
     Agent(agent_id="A4", name="Zoë Off-All-Week", team="'Quoted'", skills={"billing": 1.0},
           languages=("es",), contract="full_time"),
+    Agent(agent_id="A5", name="Night Owl", team="Nights", skills={"billing": 1.0},
+          languages=("en",), contract="part_time"),
 ]
 
 # (agent, day, start HH:MM, template, paid minutes, [(activity, queue, minutes), ...])
@@ -53,6 +55,9 @@ PLAN = [
     ("A3", TUESDAY, "08:00", "pt_4h", 240, [
         ("work", "technical_es", 90), ("training", "", 30), ("work", "technical_es", 120)]),
     ("A3", DST_SUNDAY, "01:00", "pt_4h", 180, [("work", "technical_es", 180)]),
+    # Past midnight, on a template the config does not know.
+    ("A5", TUESDAY, "22:00", "night_4h", 240, [
+        ("work", "billing_en", 120), ("break", "", 15), ("work", "billing_en", 105)]),
 ]
 CODES = {"break": "B", "lunch": "L", "training": "O"}
 
@@ -288,6 +293,13 @@ def test_sheet_title_rules() -> None:
     second = sheet_title(long, [first])
     assert len(first) == len(second) == 31 and first != second
     assert sheet_title("Summary", ["SUMMARY"]) == "Summary (2)"
+
+
+def test_summary_links_to_day_sheets(case: dict) -> None:
+    ws = case["wb"]["Summary"]
+    links = {c.value: c.hyperlink.location for row in ws.iter_rows() for c in row
+             if c.hyperlink is not None}
+    assert links == {t: f"'{t}'!A1" for t in case["wb"].sheetnames if t[-10:-8] == "20"}
 
 
 def test_failed_write_keeps_the_previous_workbook(case: dict, tmp_path) -> None:

@@ -26,6 +26,7 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from wfm.config import WEEKDAYS, CenterConfig, format_clock
@@ -209,7 +210,8 @@ class _Styles:
 
     def cell(self, ws: Any, value: Any, style: str | None = None,
              link: str | None = None) -> WriteOnlyCell:
-        """A write-only cell; text never turns into a formula."""
+        """A write-only cell; text never turns into a formula; ``link`` is a place in the
+        workbook (``'Sheet'!A1``)."""
         if isinstance(value, str):
             value = _text(value)
         cell = WriteOnlyCell(ws, value=value)
@@ -218,7 +220,7 @@ class _Styles:
         if style:
             cell._style = copy(self._arrays[style])
         if link:
-            cell.hyperlink = link
+            cell.hyperlink = Hyperlink(ref="A1", location=link)
         return cell
 
 
@@ -444,7 +446,7 @@ def _write_summary(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
         on_day = shifts[shift_day == day] if len(shifts) else shifts
         cov = coverage[cover_day == day] if len(coverage) else coverage
         rows.append([
-            c(ws, day_titles[day], "wfm_link", link=f"#'{day_titles[day]}'!A1"),
+            c(ws, day_titles[day], "wfm_link", link=f"'{day_titles[day]}'!A1"),
             c(ws, day, "wfm_date"),
             c(ws, int(on_day["agent_id"].nunique()) if len(on_day) else 0, "wfm_int"),
             c(ws, float(on_day["paid_minutes"].sum()) / 60.0 if len(on_day) else 0.0,
