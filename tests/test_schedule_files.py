@@ -14,6 +14,7 @@ from test_check import DST_MONDAY, MONDAY, ZONE, Plan, make_agents, make_cfg, st
 
 from wfm.check import check_schedule
 from wfm.errors import BadInput
+from wfm.io import write_table
 from wfm.report import build_report
 from wfm.schedule.result import ScheduleResult
 from wfm.schedule_files import (
@@ -117,7 +118,6 @@ def test_activities_through_the_repeated_hour(tmp_path: Path):
     cuts = [start + pd.Timedelta(hours=h) for h in (0, 1, 2, 3)]  # 01:00, 02:00A, 02:00B, 03:00
     table = pd.DataFrame({"agent_id": "a1", "start": cuts[:3], "end": cuts[1:],
                           "activity": "work", "queue": "billing_es"})
-    from wfm.io import write_table
 
     write_table(table, tmp_path / "acts.csv")
     lines = (tmp_path / "acts.csv").read_text().splitlines()
@@ -256,3 +256,31 @@ def test_requirements_reader(tmp_path: Path):
         parse_requirements(table.assign(agents_with_shrinkage=[2.5, 3]), cfg)
     with pytest.raises(BadInput, match=r"missing column 'required'"):
         parse_requirements(table.drop(columns="agents_with_shrinkage"), cfg)
+
+
+def test_single_repeated_time_resolved_by_order(tmp_path: Path):
+    """One activity boundary inside the repeated hour, with no twin to infer from."""
+    cfg = make_cfg()
+    start = pd.Timestamp("2026-10-25T00:30").tz_localize(ZONE)
+    # 00:30 CEST -> 02:30 CEST -> 02:15 CET -> 05:00 CET: the wall clock reads 02:30 once
+    # and 02:15 once; only the order says which instant each is.
+    cuts = [start, start + pd.Timedelta(minutes=120), start + pd.Timedelta(minutes=165),
+            start + pd.Timedelta(minutes=330)]
+    table = pd.DataFrame({"agent_id": "a1", "start": cuts[:3], "end": cuts[1:],
+                          "activity": ["work", "break", "work"], "queue": ["billing_es", "",
+                                                                           "billing_es"]})
+    write_table(table, tmp_path / "acts.csv")
+    text = (tmp_path / "acts.csv").read_text()
+    assert "2026-10-25T02:30:00,2026-10-25T02:15:00" in text
+    back = parse_activities(pd.read_csv(tmp_path / "acts.csv", keep_default_na=False), cfg)
+    assert same_instants(back["start"], table["start"])
+    assert same_instants(back["end"], table["end"])
+
+
+def test_time_skipped_by_spring_forward_is_bad_input():
+    cfg = make_cfg()
+    acts = pd.DataFrame({"agent_id": ["a1"], "start": ["2026-03-29T02:30:00"],
+                         "end": ["2026-03-29T04:00:00"], "activity": ["work"],
+                         "queue": ["billing_es"]})
+    with pytest.raises(BadInput, match=r"row 2, column start: local time .* does not exist"):
+        parse_activities(acts, cfg, "a.csv")

@@ -12,8 +12,9 @@ A schedule folder holds
 - ``kpis.json``: solver figures and the horizon (``horizon.start``, ``horizon.days``).
 
 Timestamps are naive local ISO 8601 (``2026-03-23T09:00:00``); on a fall-back night the
-repeated hour is resolved by row order within each agent (or queue), so rows are written
-in time order per agent. The whole folder is written into a temporary sibling and renamed
+repeated hour is resolved by row order within each agent (`local_times`: the earlier
+instant unless time would run backwards) or queue, so rows are written in time order per
+agent. The whole folder is written into a temporary sibling and renamed
 into place: a failed or killed write leaves the previous folder as it was.
 """
 
@@ -173,6 +174,48 @@ def write_schedule(
 # --- reading ---------------------------------------------------------------------------------
 
 
+def local_times(values: pd.Series, zone: str, source: str, column: str, groups: pd.Series,
+                lower: pd.Series | None = None) -> pd.Series:
+    """Parse naive local ISO 8601 times of rows kept in time order per group (an agent).
+
+    A wall-clock time of the repeated fall-back hour is the earlier of its two instants
+    unless time would not advance: not after the previous row of its group (file order;
+    an agent's shifts and activities do not overlap, so their starts and ends strictly
+    increase) or, with ``lower`` (the row's start, for an end column), not after it. This resolves a
+    single repeated time too, which ordering alone cannot. Offset-carrying values are
+    converted. Raises BadInput naming file, row and column for a bad timestamp or a time
+    that does not exist (clocks going forward).
+    """
+    text = values.astype(str).str.strip()
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    if parsed.isna().any():
+        row = int(np.flatnonzero(parsed.isna().to_numpy())[0]) + 2
+        raise BadInput(f"{source}: row {row}, column {column}: bad timestamp "
+                       f"{text.iloc[row - 2]!r}")
+    if parsed.dt.tz is not None:
+        return parsed.dt.tz_convert(zone)
+    early = parsed.dt.tz_localize(zone, ambiguous=True, nonexistent="NaT")
+    late = parsed.dt.tz_localize(zone, ambiguous=False, nonexistent="NaT")
+    if early.isna().any():
+        row = int(np.flatnonzero(early.isna().to_numpy())[0]) + 2
+        raise BadInput(f"{source}: row {row}, column {column}: local time "
+                       f"{text.iloc[row - 2]} does not exist in {zone} (clocks go forward)")
+    ambiguous = np.flatnonzero((early != late).to_numpy())
+    if ambiguous.size == 0:
+        return early
+    result = early.copy()
+    positions = pd.Series(np.arange(len(values)), index=values.index)
+    before = positions.groupby(groups.to_numpy(), sort=False).shift(1).to_numpy()
+    for i in ambiguous:  # file order: earlier rows are resolved first
+        choice = early.iloc[i]
+        if not np.isnan(before[i]) and choice <= result.iloc[int(before[i])]:
+            choice = late.iloc[i]
+        if lower is not None and choice <= lower.iloc[i]:
+            choice = late.iloc[i]
+        result.iloc[i] = choice
+    return result
+
+
 def _missing(table: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
@@ -234,10 +277,9 @@ def parse_shifts(table: pd.DataFrame, cfg: CenterConfig, source: str = SCHEDULE_
         raise BadInput(f"{source}: row {row}, column date: bad date "
                        f"{table['date'].iloc[row - 2]!r}")
     out = pd.DataFrame({"agent_id": agents, "date": dates.dt.date})
-    out["shift_start"] = parse_timestamps(table["shift_start"], zone, source, "shift_start",
-                                          groups=agents)
-    out["shift_end"] = parse_timestamps(table["shift_end"], zone, source, "shift_end",
-                                        groups=agents)
+    out["shift_start"] = local_times(table["shift_start"], zone, source, "shift_start", agents)
+    out["shift_end"] = local_times(table["shift_end"], zone, source, "shift_end", agents,
+                                   lower=out["shift_start"])
     _end_after_start(out["shift_start"], out["shift_end"], source, "shift_end")
     out["paid_minutes"] = _integers(table, "paid_minutes", source)
     out["template"] = (_strings(table, "template", source, required=False)
@@ -257,8 +299,8 @@ def parse_activities(table: pd.DataFrame, cfg: CenterConfig, source: str = ACTIV
     zone = cfg.center.timezone
     agents = _strings(table, "agent_id", source, required=True)
     out = pd.DataFrame({"agent_id": agents})
-    out["start"] = parse_timestamps(table["start"], zone, source, "start", groups=agents)
-    out["end"] = parse_timestamps(table["end"], zone, source, "end", groups=agents)
+    out["start"] = local_times(table["start"], zone, source, "start", agents)
+    out["end"] = local_times(table["end"], zone, source, "end", agents, lower=out["start"])
     _end_after_start(out["start"], out["end"], source, "end")
     out["activity"] = _strings(table, "activity", source, required=True)
     queues = (_strings(table, "queue", source, required=False) if "queue" in table.columns
