@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from wfm import __version__, cli_sample, cli_staff
+from wfm import (
+    __version__,
+    cli_export,
+    cli_forecast,
+    cli_run,
+    cli_sample,
+    cli_schedule,
+    cli_staff,
+)
 from wfm.cli_common import exit_on_error, set_debug
 
 app = typer.Typer(
@@ -69,5 +77,10 @@ def validate(
         typer.echo(line)
 
 
+# Pipeline order in --help: forecast, staff, schedule, export, run; then the tools.
+app.add_typer(cli_forecast.app)
 app.add_typer(cli_staff.app)
+app.add_typer(cli_schedule.app)
+app.add_typer(cli_export.app)
+app.add_typer(cli_run.app)
 app.add_typer(cli_sample.app)
