@@ -432,6 +432,15 @@ def test_work_on_queue_agent_cannot_serve(queue):
     assert rules_broken(plan) == {check.SKILLS_LANGUAGES}
 
 
+def test_empty_template_cell_is_inferred():
+    plan = valid_plan()
+    for row in plan.shifts:
+        row["template"] = ""
+    assert rules_broken(plan) == set()
+    plan.shifts[0]["paid_minutes"] = 470  # now no template of a1's contract fits
+    assert rules_broken(plan) == {check.SHIFT_TEMPLATES}
+
+
 def test_unknown_agent():
     plan = valid_plan().shift("zz", MONDAY, "09:00")
     assert rules_broken(plan) == {check.UNKNOWN_AGENT}

@@ -15,7 +15,8 @@ How the rules are read (the solver must produce schedules that pass these):
   date.
 - ``shift_templates``: the template exists, the agent's contract may work it, the start is
   on the template's start grid (wall clock), the length in real elapsed minutes equals the
-  template's length and ``paid_minutes`` equals the length less unpaid breaks.
+  template's length and ``paid_minutes`` equals the length less unpaid breaks. When the
+  ``template`` cell is empty, the first template of the contract that fits is used.
 - ``min_rest``: real elapsed time (UTC) from the end of a shift to the start of the
   agent's next one, including the last shift of ``previous`` before the horizon.
 - ``max_consecutive_days``: runs of worked dates, with ``previous`` dates before the
@@ -297,6 +298,15 @@ class _Checker:
     def template_rules(self, shift: _Shift, agent: Agent) -> None:
         a, d = shift.agent_id, shift.date
         allowed = self.cfg.templates_for(agent.contract)
+        if not shift.template:
+            # A hand-made file may leave the template out: any allowed one that fits will do.
+            fitting = [t for t in allowed
+                       if (shift.end - shift.start) == t.length_minutes * 60
+                       and shift.start_wall in t.start_minutes
+                       and shift.paid_minutes == t.paid_minutes]
+            if fitting:
+                shift.template = fitting[0].id
+                return
         template = self.templates.get(shift.template)
         if template is None:
             names = ", ".join(t.id for t in allowed)
