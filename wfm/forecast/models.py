@@ -22,7 +22,7 @@ from scipy.stats import norm
 from wfm.forecast.data import QueueData
 from wfm.forecast.effects import day_multipliers, measure_effects
 from wfm.forecast.outliers import reference_levels
-from wfm.forecast.profiles import kind_profiles, weekday_profiles
+from wfm.forecast.profiles import fit_profiles, kind_profiles
 
 #: Days at the end of the fitting history used to measure the interval width.
 CALIBRATION_DAYS = 21
@@ -191,7 +191,7 @@ class TopDown(Forecaster):
 
     def _fit_profiles(self, data: QueueData) -> None:
         usable = data.usable()
-        self.profiles = weekday_profiles(data.volume, usable)
+        self.profiles, self.profile_settings = fit_profiles(data.volume, usable)
         kinds = data.days.loc[data.volume.index, "kind"].where(
             data.has_data & ~data.closed().loc[data.volume.index], "")
         self.kind_profiles = kind_profiles(data.volume, kinds)
@@ -212,12 +212,73 @@ class TopDown(Forecaster):
         return out
 
 
+#: Smoothing constants tried for the level of the regression residuals (0 = static level).
+LEVEL_ALPHAS: tuple[float, ...] = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
+#: Open days ahead the residual level is judged on (about a week: the horizon is longer).
+LEVEL_LAG = 10
+
+
+def huber_fit(X: np.ndarray, y: np.ndarray, iterations: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """Huber M-estimate of y ~ X by iteratively reweighted least squares.
+
+    Returns (coefficients, residuals). Scale is the MAD of the residuals; a singular
+    design falls back to least squares.
+    """
+    weights = np.ones(len(y))
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    for _ in range(iterations):
+        residuals = y - X @ beta
+        scale = 1.4826 * np.median(np.abs(residuals - np.median(residuals)))
+        if not scale > 0:
+            break
+        u = np.abs(residuals) / (1.345 * scale)
+        new = np.where(u <= 1, 1.0, 1.0 / np.maximum(u, 1e-12))
+        root = np.sqrt(new)
+        beta_new = np.linalg.lstsq(X * root[:, None], y * root, rcond=None)[0]
+        converged = np.allclose(beta_new, beta, atol=1e-7) and np.allclose(new, weights)
+        beta, weights = beta_new, new
+        if converged:
+            break
+    return beta, y - X @ beta
+
+
+def local_level(
+    residuals: np.ndarray, alphas: tuple[float, ...], lag: int
+) -> tuple[float, float]:
+    """Exponentially smoothed level of the residuals, its constant chosen on history.
+
+    Each alpha is judged by how well the level ``lag`` days earlier predicted each
+    (Huber-clipped) residual; the smallest alpha within 0.5% of the best wins. Returns
+    (alpha, final level) in the residuals' units (log volume).
+    """
+    if len(residuals) <= 2 * lag:
+        return 0.0, 0.0
+    scale = 1.4826 * np.median(np.abs(residuals - np.median(residuals)))
+    clipped = np.clip(residuals, -3 * scale, 3 * scale) if scale > 0 else residuals
+    scores, finals = [], []
+    for alpha in alphas:
+        level = np.zeros(len(clipped) + 1)
+        for t, value in enumerate(clipped):
+            level[t + 1] = level[t] + alpha * (value - level[t])
+        # level[t - lag + 1] is what was known lag days before residual t
+        errors = clipped[lag:] - level[1:len(clipped) - lag + 1]
+        scores.append(float(np.mean(np.abs(errors[len(errors) // 3:]))))
+        finals.append(float(level[-1]))
+    best = min(scores)
+    for alpha, score, final in zip(alphas, scores, finals, strict=True):
+        if score <= best * 1.005:
+            return alpha, final
+    return 0.0, 0.0
+
+
 class DailyRegression(TopDown):
     """Robust regression of log daily totals, times recency-weighted weekday profiles.
 
     Daily model: weekday levels, day-of-month Fourier terms (paydays, month start) and the
     first open days after a closure, fit with Huber weights on the last ``weeks`` weeks of
-    ordinary days; holidays, eves and festival days take multipliers measured in history.
+    ordinary days; a local level follows the residuals (smoothing constant picked on the
+    history, 0 when a static level predicts best); holidays, eves and festival days take
+    multipliers measured in history.
     """
 
     alias = "daily_regression"
@@ -241,8 +302,6 @@ class DailyRegression(TopDown):
         return X
 
     def _fit(self, data: QueueData) -> None:
-        import statsmodels.api as sm
-
         self._fit_profiles(data)
         daily = data.daily()
         post_all = data.post_closure()
@@ -260,19 +319,14 @@ class DailyRegression(TopDown):
         X = X.loc[:, (X != 0).any(axis=0)]
         self.columns = list(X.columns)
         y = np.log(daily.loc[dates].to_numpy())
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                fit = sm.RLM(y, X.to_numpy(), M=sm.robust.norms.HuberT()).fit()
-                self.params = np.asarray(fit.params)
-            except (np.linalg.LinAlgError, ValueError):
-                self.params = np.linalg.lstsq(X.to_numpy(), y, rcond=None)[0]
+        self.params, residuals = huber_fit(X.to_numpy(), y)
+        self.alpha, self.level_shift = local_level(residuals, LEVEL_ALPHAS, LEVEL_LAG)
         self.effects = measure_effects(data, include_post=False)
 
     def _predict(self, dates: pd.DatetimeIndex) -> np.ndarray:
         post = self.data.post_closure().reindex(dates, fill_value=0).to_numpy()
         X = self._design(dates, post).reindex(columns=self.columns, fill_value=0.0)
-        totals = np.exp(X.to_numpy() @ self.params)
+        totals = np.exp(X.to_numpy() @ self.params + self.level_shift)
         unseen = ~np.isin(dates.day_of_week, self.weekdays)
         totals[unseen] = 0.0
         totals *= day_multipliers(self.data, dates, self.effects, include_post=False)

@@ -73,3 +73,88 @@ def kind_profiles(
             shares = rows.div(rows.sum(axis=1), axis=0).to_numpy()
             out[kind] = _weighted_shape(shares, 1.0, PROFILE_SMOOTHING)
     return out
+
+
+#: Candidate settings for `fit_profiles`: weeks of history, shrinkage towards the profile
+#: pooled over weekdays with the same hours (in days of data), smoothing share.
+PROFILE_WEEKS: tuple[int, ...] = (6, 12, 26)
+PROFILE_SHRINK_DAYS: tuple[float, ...] = (0.0, 2.0, 8.0, np.inf)
+PROFILE_SMOOTHINGS: tuple[float, ...] = (0.0, 0.3, 0.6)
+#: Recent days held out to choose the profile settings.
+PROFILE_HOLDOUT_DAYS = 14
+#: Weight of a day one week older than another in a profile.
+PROFILE_WEEKLY_DECAY = 0.97
+
+
+def _profiles_with(
+    volume: np.ndarray, dates: pd.DatetimeIndex, last: pd.Timestamp, weeks: int,
+    shrink_days: float, smoothing: float,
+) -> dict[int, np.ndarray]:
+    """Volume-weighted profiles per weekday with shrinkage to same-hours weekdays."""
+    age_weeks = (last - dates).days.to_numpy() / 7
+    keep = age_weeks < weeks
+    weights = PROFILE_WEEKLY_DECAY ** age_weeks
+    weekday = dates.day_of_week.to_numpy()
+    sums, days = {}, {}
+    for w in range(7):
+        rows = keep & (weekday == w)
+        if rows.any():
+            sums[w] = (volume[rows] * weights[rows, None]).sum(axis=0)
+            days[w] = float(weights[rows].sum())
+    if not sums:
+        return {}
+    groups: dict[tuple, list[int]] = {}
+    for w, total in sums.items():
+        groups.setdefault(tuple(total > 0), []).append(w)
+    profiles = {}
+    for members in groups.values():
+        pooled = sum(sums[w] for w in members)
+        pooled = pooled / pooled.sum() if pooled.sum() > 0 else pooled
+        for w in members:
+            own = sums[w] / sums[w].sum() if sums[w].sum() > 0 else pooled
+            if np.isinf(shrink_days):
+                shape = pooled
+            else:
+                shape = (days[w] * own + shrink_days * pooled) / (days[w] + shrink_days)
+            profiles[w] = _weighted_shape(shape[None, :], 1.0, smoothing)
+    if len(profiles) < 7:
+        everything = sum(sums.values())
+        fallback = everything / everything.sum() if everything.sum() > 0 else everything
+        for w in range(7):
+            profiles.setdefault(w, fallback)
+    return profiles
+
+
+def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.ndarray], str]:
+    """Intraday profiles per weekday with settings chosen on the last weeks of history.
+
+    Every combination of `PROFILE_WEEKS`, `PROFILE_SHRINK_DAYS` and `PROFILE_SMOOTHINGS`
+    is fit on history before the last `PROFILE_HOLDOUT_DAYS` days and scored by the
+    absolute error of the held-out intervals given each day's actual total; the best is
+    refit on all history. Returns (weekday -> shares over all slots, settings label).
+    """
+    rows = volume[usable.reindex(volume.index, fill_value=False)].fillna(0.0)
+    rows = rows[rows.sum(axis=1) > 0]
+    if rows.empty:
+        return {}, "none"
+    matrix, dates = rows.to_numpy(), rows.index
+    last = dates[-1]
+    split = last - pd.Timedelta(days=PROFILE_HOLDOUT_DAYS)
+    train, test = dates <= split, dates > split
+    candidates = [(w, k, s) for w in PROFILE_WEEKS for k in PROFILE_SHRINK_DAYS
+                  for s in PROFILE_SMOOTHINGS]
+    best = (PROFILE_WEEKS[1], 0.0, PROFILE_SMOOTHING)
+    if train.sum() >= 7 and test.sum() >= 3:
+        actual = matrix[test]
+        totals = actual.sum(axis=1)
+        weekday = dates[test].day_of_week.to_numpy()
+        scores = []
+        for weeks, shrink, smooth in candidates:
+            profiles = _profiles_with(matrix[train], dates[train], dates[train][-1], weeks,
+                                      shrink, smooth)
+            shapes = np.array([profiles[w] for w in weekday])
+            scores.append(np.abs(actual - shapes * totals[:, None]).sum())
+        best = candidates[int(np.argmin(scores))]
+    weeks, shrink, smooth = best
+    label = f"{weeks} weeks, shrink {shrink:g} days, smoothing {smooth:g}"
+    return _profiles_with(matrix, dates, last, weeks, shrink, smooth), label
