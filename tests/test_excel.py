@@ -266,10 +266,18 @@ def test_summary_totals_match_the_tables(case: dict) -> None:
         assert row[4] == pytest.approx(part["shortfall"].sum() * hours)
         assert row[5] == int((part["shortfall"] > 0).sum())
         assert row[7] == pytest.approx(queue.service_level_target)
+        weights = case["forecast"].set_index(["interval_start", "queue"])["offered"]
+        weight = weights.reindex(pd.MultiIndex.from_frame(part[["interval_start", "queue"]]))
+        expected = (part["projected_service_level"].to_numpy() * weight.to_numpy()).sum() \
+            / weight.sum()
+        assert row[6] == pytest.approx(expected)
     total = rows[header + len(cfg.queues) + 1]
     assert total[0] == "Total"
     assert total[2] == pytest.approx(coverage["required"].sum() * hours)
     assert total[4] == pytest.approx(coverage["shortfall"].sum() * hours)
+    weights = case["forecast"]["offered"].to_numpy()  # same rows and order as coverage
+    assert total[6] == pytest.approx(
+        (coverage["projected_service_level"].to_numpy() * weights).sum() / weights.sum())
     assert figures["notes"] == "a note, =1+1"
 
 

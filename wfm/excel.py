@@ -257,6 +257,35 @@ def _queue_order(cfg: CenterConfig, coverage: pd.DataFrame) -> list[str]:
     return [q for q in known if q in present] + extra
 
 
+def _weighted(coverage: pd.DataFrame, forecast: pd.DataFrame | None) -> pd.DataFrame:
+    """Coverage with a ``weight`` column: forecast offered contacts, else required agents."""
+    table = coverage.copy()
+    table["queue"] = table["queue"].astype(str)
+    if forecast is not None and len(forecast) and "offered" in forecast.columns:
+        offered = forecast[["interval_start", "queue", "offered"]].copy()
+        offered["queue"] = offered["queue"].astype(str)
+        # One weight per interval and queue, so the merge never repeats coverage rows.
+        offered = offered.groupby(["interval_start", "queue"], as_index=False)["offered"].sum()
+        table = table.merge(offered, on=["interval_start", "queue"], how="left")
+        table["weight"] = table["offered"].fillna(0.0)
+    else:
+        table["weight"] = table["required"].astype(float)
+    return table
+
+
+def weighted_level(table: pd.DataFrame) -> float:
+    """Projected service level of a weighted coverage table (NaN when none is known).
+
+    Intervals are weighted by ``weight``; with no weight at all, the plain mean.
+    """
+    level = table["projected_service_level"].astype(float)
+    valid = level.notna() & (table["weight"] > 0)
+    weight = table["weight"][valid]
+    if weight.sum() > 0:
+        return float((level[valid] * weight).sum() / weight.sum())
+    return float(level.mean()) if level.notna().any() else float("nan")
+
+
 def queue_summary(cfg: CenterConfig, coverage: pd.DataFrame,
                   forecast: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-queue totals of a coverage table, as shown on the Summary sheet.
@@ -270,23 +299,11 @@ def queue_summary(cfg: CenterConfig, coverage: pd.DataFrame,
     hours = cfg.center.interval_minutes / 60.0
     names = _queue_names(cfg, coverage["queue"].astype(str) if len(coverage) else [])
     targets = {q.id: q.service_level_target for q in cfg.queues}
-    table = coverage.copy()
-    table["queue"] = table["queue"].astype(str)
-    if forecast is not None and len(forecast) and "offered" in forecast.columns:
-        offered = forecast[["interval_start", "queue", "offered"]].copy()
-        offered["queue"] = offered["queue"].astype(str)
-        table = table.merge(offered, on=["interval_start", "queue"], how="left")
-        table["weight"] = table["offered"].fillna(0.0)
-    else:
-        table["weight"] = table["required"].astype(float)
+    table = _weighted(coverage, forecast)
     rows = []
     for queue in _queue_order(cfg, coverage):
         part = table[table["queue"] == queue]
-        level = part["projected_service_level"].astype(float)
-        valid = level.notna() & (part["weight"] > 0)
-        weight = part["weight"][valid]
-        projected = float((level[valid] * weight).sum() / weight.sum()) if weight.sum() > 0 \
-            else (float(level.mean()) if level.notna().any() else float("nan"))
+        projected = weighted_level(part)
         rows.append({
             "queue": queue,
             "name": names[queue],
@@ -403,9 +420,7 @@ def _write_summary(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
             c(ws, _number(item.service_level_target), "wfm_pct"),
         ])
     last_queue_row = len(rows)
-    total_weight = summary["required_hours"].sum()
-    overall = (summary["projected_service_level"] * summary["required_hours"]).sum() \
-        / total_weight if total_weight > 0 else float("nan")
+    overall = weighted_level(_weighted(coverage, forecast)) if len(coverage) else float("nan")
     rows.append([
         c(ws, "Total", "wfm_text_bold"), c(ws, "", "wfm_text_bold"),
         c(ws, float(summary["required_hours"].sum()), "wfm_hours_bold"),
