@@ -372,3 +372,30 @@ def test_empty_schedule_still_writes(example_cfg: CenterConfig, tmp_path) -> Non
     write_workbook(path, example_cfg, AGENTS, shifts, activities, coverage, {})
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Summary", "Schedule", "Coverage", "Rules"]
+
+
+def test_fall_back_day_has_100_quarter_hours(example_cfg: CenterConfig, tmp_path) -> None:
+    day = date(2026, 10, 25)  # clocks go back from 03:00 to 02:00
+    start = pd.Timestamp("2026-10-25 00:00").tz_localize(ZONE)
+    end = start + pd.Timedelta(hours=25)  # the whole local day, 25 real hours
+    shifts = pd.DataFrame([{"agent_id": "A1", "date": day, "shift_start": start,
+                            "shift_end": end, "paid_minutes": 1500, "template": "x"}])
+    middle = start + pd.Timedelta(hours=3)  # the second 02:00 (winter time)
+    activities = pd.DataFrame([
+        {"agent_id": "A1", "start": start, "end": middle, "activity": "work",
+         "queue": "billing_es"},
+        {"agent_id": "A1", "start": middle, "end": middle + pd.Timedelta(minutes=15),
+         "activity": "break", "queue": ""},
+        {"agent_id": "A1", "start": middle + pd.Timedelta(minutes=15), "end": end,
+         "activity": "work", "queue": "billing_es"}])
+    coverage = pd.DataFrame(columns=["interval_start", "queue", "required", "scheduled",
+                                     "shortfall", "projected_service_level"])
+    path = tmp_path / "dst.xlsx"
+    write_workbook(path, example_cfg, AGENTS[:1], shifts, activities, coverage, {})
+    rows = _rows(openpyxl.load_workbook(path)["Sun 2026-10-25"])
+    header = rows[_find(rows, "Agent ID")]
+    labels = header[5:]
+    assert len(labels) == 100 and labels.count("02:00") == 2
+    assert labels[8] == labels[12] == "02:00"
+    line = next(r for r in rows if r[0] == "A1")[5:]
+    assert line[12] == "B" and line.count("B") == 1 and line.count("1") == 99
