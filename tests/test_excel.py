@@ -399,3 +399,23 @@ def test_fall_back_day_has_100_quarter_hours(example_cfg: CenterConfig, tmp_path
     assert labels[8] == labels[12] == "02:00"
     line = next(r for r in rows if r[0] == "A1")[5:]
     assert line[12] == "B" and line.count("B") == 1 and line.count("1") == 99
+
+
+def test_two_week_horizon_has_weekly_paid_hours(case: dict, tmp_path) -> None:
+    kpis = {**KPIS, "horizon": {"start": MONDAY.isoformat(), "days": 14}}
+    path = tmp_path / "two.xlsx"
+    write_workbook(path, case["cfg"], AGENTS, case["shifts"], case["activities"],
+                   case["coverage"], kpis)
+    rows = _rows(openpyxl.load_workbook(path)["Schedule"])
+    header = rows[_find(rows, "Agent ID")]
+    assert "Mon 06/04" not in header and "Sun 05/04" in header
+    body = {r[0]: r for r in rows[_find(rows, "Agent ID") + 1:]}
+    shifts = case["shifts"]
+    for agent in AGENTS:
+        mine = shifts[shifts["agent_id"] == agent.agent_id]
+        first_week = mine[mine["date"] < MONDAY + timedelta(days=7)]["paid_minutes"].sum()
+        row = body[agent.agent_id]
+        assert row[header.index("Paid h wk 23/03")] == pytest.approx(first_week / 60)
+        assert row[header.index("Paid h wk 30/03")] == pytest.approx(
+            (mine["paid_minutes"].sum() - first_week) / 60)
+        assert row[header.index("Paid h total")] == pytest.approx(mine["paid_minutes"].sum() / 60)

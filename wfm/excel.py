@@ -489,8 +489,13 @@ def _write_schedule(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
     ws = wb.create_sheet(title)
     c = st.cell
     fixed = ["Agent ID", "Name", "Team", "Contract", "Skills", "Languages"]
-    tail = ["Days", "Paid h", "Min h", "Max h"]
-    _widths(ws, [11, 26, 14, 12, 22, 10] + [12.5] * len(days) + [7, 9, 8, 8])
+    # Weekly paid hours: one column for a horizon of a week or less, else one per week.
+    weeks = [days[i:i + 7] for i in range(0, len(days), 7)] or [[]]
+    paid_labels = ["Paid h"] if len(weeks) == 1 else \
+        [f"Paid h wk {week[0]:%d/%m}" for week in weeks] + ["Paid h total"]
+    tail = ["Days", *paid_labels, "Min h", "Max h"]
+    _widths(ws, [11, 26, 14, 12, 22, 10] + [12.5] * len(days) + [7]
+            + [9 if len(weeks) == 1 else 11] * len(paid_labels) + [8, 8])
     _print_setup(ws, landscape=True, title_rows="3:3")
     ws.print_title_cols = "A:B"
     ws.freeze_panes = "C4"
@@ -523,32 +528,37 @@ def _write_schedule(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
                       c(ws, ", ".join(agent.languages), "wfm_text")]
         else:
             cells += [c(ws, "", "wfm_text") for _ in range(5)]
-        paid = 0
-        working = 0
+        paid: dict[date, int] = {}
         for day in days:
             entries = planned.get(day)
             if not entries:
                 cells.append(c(ws, "OFF", "wfm_off"))
                 continue
-            working += 1
-            paid += sum(e[2] for e in entries)
+            paid[day] = sum(e[2] for e in entries)
             style = st.template_style.get(entries[0][1], "wfm_text")
             cells.append(c(ws, ", ".join(e[0] for e in entries), style))
         contract = contracts.get(agent.contract) if agent is not None else None
-        cells += [c(ws, working, "wfm_int"), c(ws, paid / 60.0, "wfm_hours"),
-                  c(ws, _number(contract.min_weekly_hours) if contract else None, "wfm_dec"),
+        weekly = [sum(paid.get(day, 0) for day in week) / 60.0 for week in weeks]
+        if len(weeks) > 1:
+            weekly.append(sum(paid.values()) / 60.0)
+        cells += [c(ws, len(paid), "wfm_int")] + [c(ws, h, "wfm_hours") for h in weekly]
+        cells += [c(ws, _number(contract.min_weekly_hours) if contract else None, "wfm_dec"),
                   c(ws, _number(contract.max_weekly_hours) if contract else None, "wfm_dec")]
         ws.append(cells)
         last_row += 1
     last_col = get_column_letter(n_cols)
     ws.auto_filter.ref = f"A3:{last_col}{last_row}"
-    if last_row > 3 and len(days) <= 7:
-        # Weekly hours outside the contract's range, only meaningful for a week or less.
-        paid_col = get_column_letter(n_cols - 2)
+    if last_row > 3:
+        # Paid hours outside the contract's weekly range, for whole weeks (or the horizon).
         low, high = get_column_letter(n_cols - 1), get_column_letter(n_cols)
-        ws.conditional_formatting.add(f"{paid_col}4:{paid_col}{last_row}", FormulaRule(
-            formula=[f"AND(ISNUMBER({low}4),OR({paid_col}4<{low}4,{paid_col}4>{high}4))"],
-            fill=PatternFill("solid", fgColor=_SHORT_FILL), font=Font(color=_SHORT_FONT)))
+        first_paid = len(fixed) + len(days) + 2
+        for offset, week in enumerate(weeks):
+            if len(weeks) > 1 and (week[-1] - week[0]).days != 6:
+                continue
+            column = get_column_letter(first_paid + offset)
+            ws.conditional_formatting.add(f"{column}4:{column}{last_row}", FormulaRule(
+                formula=[f"AND(ISNUMBER({low}4),OR({column}4<{low}4,{column}4>{high}4))"],
+                fill=PatternFill("solid", fgColor=_SHORT_FILL), font=Font(color=_SHORT_FONT)))
 
 
 def _day_intervals(cfg: CenterConfig, day: date, day_shifts: pd.DataFrame) -> pd.DatetimeIndex:
