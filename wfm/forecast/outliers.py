@@ -63,9 +63,12 @@ def detect_outliers(data: QueueData) -> pd.DataFrame:
     checked = (candidate & reference.notna() & (reference > 0)).to_numpy()
     no_post = (post == 0).to_numpy()
     z = (log_ratio - center) / scale if scale > 0 else np.zeros(len(ratio))
-    low = checked & (ratio < LOW_RATIO)
-    high = checked & ~low & (ratio > HIGH_RATIO) & no_post
-    extreme = checked & ~low & ~high & no_post & (np.abs(np.nan_to_num(z)) > Z_LIMIT)
+    # a deviation must also be far outside Poisson noise, so quiet days are not flagged
+    expected_day = np.nan_to_num(reference.to_numpy())
+    surprise = np.abs(daily.to_numpy() - expected_day) > 4 * np.sqrt(np.maximum(expected_day, 1))
+    low = checked & (ratio < LOW_RATIO) & surprise
+    high = checked & ~low & (ratio > HIGH_RATIO) & no_post & surprise
+    extreme = checked & ~low & ~high & no_post & surprise & (np.abs(np.nan_to_num(z)) > Z_LIMIT)
     zeros = np.zeros(len(ratio), dtype=int)
     profile = _median_shares(data, ordinary)
     if profile is not None:

@@ -19,7 +19,7 @@ from wfm.forecast.aht import AhtProfile, aht_backtest, pool_aht
 from wfm.forecast.backtest import choose, cutoffs, interval_scale, pool, run_backtest
 from wfm.forecast.data import QueueData, queue_data, wall_clock
 from wfm.forecast.days import day_table, special_for_queue
-from wfm.forecast.models import BASELINES, MODELS, TooShort, make_model
+from wfm.forecast.models import AUTO_MODELS, BASELINES, MODELS, TooShort, make_model
 
 FORECAST_COLUMNS = ["interval_start", "queue", "offered", "aht_seconds", "offered_low",
                     "offered_high", "model"]
@@ -176,7 +176,7 @@ def forecast(
                 "chosen": True, "reason": "no history rows for this queue: zero forecast"}]))
             continue
         _check_length(data)
-        names = list(MODELS) if method == "auto" else _with_baselines([method])
+        names = list(AUTO_MODELS) if method == "auto" else _with_baselines([method])
         scores = run_backtest(data, names, plan.backtest_windows, plan.backtest_days,
                               plan.backtest_step_days, level, progress)
         report = _pooled_report(data, scores, plan.backtest_windows, plan.backtest_days,

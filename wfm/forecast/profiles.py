@@ -76,10 +76,10 @@ def kind_profiles(
 
 
 #: Candidate settings for `fit_profiles`: weeks of history, shrinkage towards the profile
-#: pooled over weekdays with the same hours (in days of data), smoothing share.
+#: pooled over weekdays with the same hours (in days of data), passes of a 1-2-1 smoother.
 PROFILE_WEEKS: tuple[int, ...] = (6, 12, 26)
 PROFILE_SHRINK_DAYS: tuple[float, ...] = (0.0, 2.0, 8.0, np.inf)
-PROFILE_SMOOTHINGS: tuple[float, ...] = (0.0, 0.3, 0.6)
+PROFILE_SMOOTHINGS: tuple[int, ...] = (0, 1, 2, 4, 8)
 #: Recent days held out to choose the profile settings.
 PROFILE_HOLDOUT_DAYS = 14
 #: Weight of a day one week older than another in a profile.
@@ -116,13 +116,32 @@ def _profiles_with(
                 shape = pooled
             else:
                 shape = (days[w] * own + shrink_days * pooled) / (days[w] + shrink_days)
-            profiles[w] = _weighted_shape(shape[None, :], 1.0, smoothing)
+            profiles[w] = smooth_shape(shape, int(smoothing))
     if len(profiles) < 7:
         everything = sum(sums.values())
         fallback = everything / everything.sum() if everything.sum() > 0 else everything
         for w in range(7):
             profiles.setdefault(w, fallback)
     return profiles
+
+
+def smooth_shape(shape: np.ndarray, passes: int) -> np.ndarray:
+    """Apply ``passes`` of a 1-2-1 moving average inside open slots; renormalise to 1.
+
+    Slots with no volume (outside hours) stay zero and lend nothing to their neighbours.
+    """
+    open_slots = shape > 0
+    out = shape.astype(float).copy()
+    for _ in range(passes):
+        left = np.concatenate([[0.0], out[:-1]])
+        right = np.concatenate([out[1:], [0.0]])
+        left_ok = np.concatenate([[False], open_slots[:-1]])
+        right_ok = np.concatenate([open_slots[1:], [False]])
+        total = 2 * out + np.where(left_ok, left, 0.0) + np.where(right_ok, right, 0.0)
+        weight = 2 + left_ok.astype(float) + right_ok.astype(float)
+        out = np.where(open_slots, total / weight, 0.0)
+    total = out.sum()
+    return out / total if total > 0 else out
 
 
 def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.ndarray], str]:
@@ -143,7 +162,7 @@ def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.
     train, test = dates <= split, dates > split
     candidates = [(w, k, s) for w in PROFILE_WEEKS for k in PROFILE_SHRINK_DAYS
                   for s in PROFILE_SMOOTHINGS]
-    best = (PROFILE_WEEKS[1], 0.0, PROFILE_SMOOTHING)
+    best = (PROFILE_WEEKS[1], 0.0, 1)
     if train.sum() >= 7 and test.sum() >= 3:
         actual = matrix[test]
         totals = actual.sum(axis=1)
@@ -156,5 +175,5 @@ def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.
             scores.append(np.abs(actual - shapes * totals[:, None]).sum())
         best = candidates[int(np.argmin(scores))]
     weeks, shrink, smooth = best
-    label = f"{weeks} weeks, shrink {shrink:g} days, smoothing {smooth:g}"
+    label = f"{weeks} weeks, shrink {shrink:g} days, {smooth} smoothing passes"
     return _profiles_with(matrix, dates, last, weeks, shrink, smooth), label
