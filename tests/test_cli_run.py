@@ -91,6 +91,7 @@ def test_full_run_writes_every_file_and_a_complete_manifest(tmp_path):
     assert stages["staff"]["figures"]["agent_hours_total"] == pytest.approx(hours)
     schedule = stages["schedule"]["figures"]
     assert schedule["status"] in ("OPTIMAL", "FEASIBLE") and schedule["gap"] >= 0
+    assert schedule["reproducible"] == (schedule["status"] == "OPTIMAL")  # one worker
     coverage = pd.read_csv(folder / "coverage.csv")
     assert schedule["shortfall_hours"] == pytest.approx(coverage["shortfall"].sum())
     assert schedule["shifts"] == len(pd.read_csv(folder / "schedule.csv"))

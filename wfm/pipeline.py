@@ -739,6 +739,8 @@ def schedule_stage(ctx: RunContext) -> dict[str, Any]:
         "coverage_gap": kpis.get("coverage_gap"),
         "solver_seconds": result.wall_seconds,
         "first_solution_seconds": result.first_solution_seconds,
+        # one CP-SAT worker that finished before its time limit repeats itself exactly
+        "reproducible": cfg.solver.workers == 1 and result.status == "OPTIMAL",
         "shifts": len(result.shifts),
         "agents_scheduled": kpis.get("agents_scheduled"),
         "paid_hours": kpis.get("paid_hours"),
