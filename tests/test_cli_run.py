@@ -198,6 +198,7 @@ def test_each_bad_input_exits_2_naming_file_and_place(tmp_path, damage):
     result = _run(config, runs, "--log-format", "human")
     assert result.exit_code == 2, result.stderr
     assert expected in result.stderr
+    assert "\x1b" not in result.stderr  # human lines, but not on a terminal
     assert latest_run(runs) is None
     failed = [p for p in runs.iterdir() if p.name.endswith(".failed")]
     manifest = json.loads((failed[0] / "manifest.json").read_text())

@@ -606,15 +606,24 @@ def forecast_stage(ctx: RunContext) -> dict[str, Any]:
 
     cfg = ctx.cfg
 
+    # one message per backtest window and one per forecast, for each queue
+    expected = len(cfg.queues) * (cfg.planning.backtest_windows + 1)
+    done = [0]
+
     def progress(message: str) -> None:
+        done[0] += 1
         ctx.events.emit("forecast_progress", f"forecast: {message}")
+        ctx.events.progress("forecast", min(done[0], expected), expected)
         if ctx.stop.is_set():  # the backtest reports often: stop there rather than at the end
             raise ctx.stop.error("forecast")
 
-    forecast_df, report_df = forecast(
-        ctx.data["history"], cfg, ctx.start, ctx.days, method=cfg.planning.forecast_method,
-        special_days=ctx.data.get("special_days"), progress=progress,
-    )
+    try:
+        forecast_df, report_df = forecast(
+            ctx.data["history"], cfg, ctx.start, ctx.days, method=cfg.planning.forecast_method,
+            special_days=ctx.data.get("special_days"), progress=progress,
+        )
+    finally:
+        ctx.events.end_progress()
     ctx.data["forecast"] = forecast_df
     ctx.data["forecast_report"] = report_df
     write_table(forecast_df, ctx.path("forecast.csv"))
