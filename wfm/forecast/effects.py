@@ -47,7 +47,17 @@ class CalendarEffects:
 
 
 def measure_effects(data: QueueData, include_post: bool = True) -> CalendarEffects:
-    """Measure calendar effects from a queue's history (before its last day only)."""
+    """Measure calendar effects from a queue's history (before its last day only).
+
+    Cached on ``data``: every model fit on the same history shares one measurement.
+    """
+    cache = data.__dict__.setdefault("_effects_cache", {})
+    if include_post not in cache:
+        cache[include_post] = _measure(data, include_post)
+    return cache[include_post]
+
+
+def _measure(data: QueueData, include_post: bool) -> CalendarEffects:
     daily = data.daily()
     index = daily.index
     days = data.days.loc[index]

@@ -191,7 +191,10 @@ class TopDown(Forecaster):
 
     def _fit_profiles(self, data: QueueData) -> None:
         usable = data.usable()
-        self.profiles, self.profile_settings = fit_profiles(data.volume, usable)
+        cache = data.__dict__.setdefault("_profile_cache", {})
+        if "weekday" not in cache:
+            cache["weekday"] = fit_profiles(data.volume, usable)
+        self.profiles, self.profile_settings = cache["weekday"]
         kinds = data.days.loc[data.volume.index, "kind"].where(
             data.has_data & ~data.closed().loc[data.volume.index], "")
         self.kind_profiles = kind_profiles(data.volume, kinds)
@@ -466,7 +469,16 @@ class Blend(TopDown):
     fitted: dict | None = None
 
     def _fit(self, data: QueueData) -> None:
-        fitted = {} if self.probe or self.fitted is None else self.fitted
+        if self.probe and getattr(self, "members", None):
+            # calibration refit: members refit as probes of the full fit's members
+            probes = []
+            for member in self.members:
+                probe = copy.copy(member)
+                probe.probe = True
+                probes.append(probe.fit(data, calibrate=False))
+            self.members = probes
+            return
+        fitted = self.fitted or {}
         self.members = []
         for cls in (DailyRegression, TopDownETS):
             member = fitted.get(cls.alias)

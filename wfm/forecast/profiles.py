@@ -86,11 +86,14 @@ PROFILE_HOLDOUT_DAYS = 14
 PROFILE_WEEKLY_DECAY = 0.97
 
 
-def _profiles_with(
+def _raw_profiles(
     volume: np.ndarray, dates: pd.DatetimeIndex, last: pd.Timestamp, weeks: int,
-    shrink_days: float, smoothing: float,
-) -> dict[int, np.ndarray]:
-    """Volume-weighted profiles per weekday with shrinkage to same-hours weekdays."""
+    shrink_days: float,
+) -> np.ndarray:
+    """7 x slots matrix of volume-weighted shares per weekday, shrunk towards the profile
+    pooled over weekdays with the same open slots (rows of weekdays without data: the
+    profile pooled over all weekdays; all zero when there is no volume at all)."""
+    slots = volume.shape[1]
     age_weeks = (last - dates).days.to_numpy() / 7
     keep = age_weeks < weeks
     weights = PROFILE_WEEKLY_DECAY ** age_weeks
@@ -99,49 +102,57 @@ def _profiles_with(
     for w in range(7):
         rows = keep & (weekday == w)
         if rows.any():
-            sums[w] = (volume[rows] * weights[rows, None]).sum(axis=0)
+            sums[w] = weights[rows] @ volume[rows]
             days[w] = float(weights[rows].sum())
+    out = np.zeros((7, slots))
     if not sums:
-        return {}
+        return out
     groups: dict[tuple, list[int]] = {}
     for w, total in sums.items():
         groups.setdefault(tuple(total > 0), []).append(w)
-    profiles = {}
     for members in groups.values():
         pooled = sum(sums[w] for w in members)
         pooled = pooled / pooled.sum() if pooled.sum() > 0 else pooled
         for w in members:
             own = sums[w] / sums[w].sum() if sums[w].sum() > 0 else pooled
             if np.isinf(shrink_days):
-                shape = pooled
+                out[w] = pooled
             else:
-                shape = (days[w] * own + shrink_days * pooled) / (days[w] + shrink_days)
-            profiles[w] = smooth_shape(shape, int(smoothing))
-    if len(profiles) < 7:
-        everything = sum(sums.values())
-        fallback = everything / everything.sum() if everything.sum() > 0 else everything
+                out[w] = (days[w] * own + shrink_days * pooled) / (days[w] + shrink_days)
+    everything = sum(sums.values())
+    if everything.sum() > 0:
         for w in range(7):
-            profiles.setdefault(w, fallback)
-    return profiles
+            if w not in sums:
+                out[w] = everything / everything.sum()
+    return out
+
+
+def smooth_rows(shapes: np.ndarray, passes: int, open_slots: np.ndarray | None = None
+                ) -> np.ndarray:
+    """Apply ``passes`` of a 1-2-1 moving average along each row, inside open slots.
+
+    Slots that are zero in the input (outside hours) stay zero and lend nothing to their
+    neighbours; rows are renormalised to sum to 1.
+    """
+    open_slots = shapes > 0 if open_slots is None else open_slots
+    out = shapes.astype(float).copy()
+    left_ok = np.zeros_like(open_slots)
+    right_ok = np.zeros_like(open_slots)
+    left_ok[:, 1:] = open_slots[:, :-1]
+    right_ok[:, :-1] = open_slots[:, 1:]
+    weight = 2 + left_ok + right_ok.astype(float)
+    for _ in range(passes):
+        total = 2 * out
+        total[:, 1:] += np.where(left_ok[:, 1:], out[:, :-1], 0.0)
+        total[:, :-1] += np.where(right_ok[:, :-1], out[:, 1:], 0.0)
+        out = np.where(open_slots, total / weight, 0.0)
+    sums = out.sum(axis=1, keepdims=True)
+    return np.divide(out, sums, out=np.zeros_like(out), where=sums > 0)
 
 
 def smooth_shape(shape: np.ndarray, passes: int) -> np.ndarray:
-    """Apply ``passes`` of a 1-2-1 moving average inside open slots; renormalise to 1.
-
-    Slots with no volume (outside hours) stay zero and lend nothing to their neighbours.
-    """
-    open_slots = shape > 0
-    out = shape.astype(float).copy()
-    for _ in range(passes):
-        left = np.concatenate([[0.0], out[:-1]])
-        right = np.concatenate([out[1:], [0.0]])
-        left_ok = np.concatenate([[False], open_slots[:-1]])
-        right_ok = np.concatenate([open_slots[1:], [False]])
-        total = 2 * out + np.where(left_ok, left, 0.0) + np.where(right_ok, right, 0.0)
-        weight = 2 + left_ok.astype(float) + right_ok.astype(float)
-        out = np.where(open_slots, total / weight, 0.0)
-    total = out.sum()
-    return out / total if total > 0 else out
+    """`smooth_rows` for one profile."""
+    return smooth_rows(shape[None, :], passes)[0]
 
 
 def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.ndarray], str]:
@@ -160,20 +171,26 @@ def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.
     last = dates[-1]
     split = last - pd.Timedelta(days=PROFILE_HOLDOUT_DAYS)
     train, test = dates <= split, dates > split
-    candidates = [(w, k, s) for w in PROFILE_WEEKS for k in PROFILE_SHRINK_DAYS
-                  for s in PROFILE_SMOOTHINGS]
     best = (PROFILE_WEEKS[1], 0.0, 1)
     if train.sum() >= 7 and test.sum() >= 3:
         actual = matrix[test]
         totals = actual.sum(axis=1)
         weekday = dates[test].day_of_week.to_numpy()
-        scores = []
-        for weeks, shrink, smooth in candidates:
-            profiles = _profiles_with(matrix[train], dates[train], dates[train][-1], weeks,
-                                      shrink, smooth)
-            shapes = np.array([profiles[w] for w in weekday])
-            scores.append(np.abs(actual - shapes * totals[:, None]).sum())
-        best = candidates[int(np.argmin(scores))]
-    weeks, shrink, smooth = best
-    label = f"{weeks} weeks, shrink {shrink:g} days, {smooth} smoothing passes"
-    return _profiles_with(matrix, dates, last, weeks, shrink, smooth), label
+        best_score = np.inf
+        passes = sorted(PROFILE_SMOOTHINGS)
+        for weeks in PROFILE_WEEKS:
+            for shrink in PROFILE_SHRINK_DAYS:
+                shapes = _raw_profiles(matrix[train], dates[train], dates[train][-1], weeks,
+                                       shrink)
+                open_slots = shapes > 0
+                done = 0
+                for count in passes:
+                    shapes = smooth_rows(shapes, count - done, open_slots)
+                    done = count
+                    score = np.abs(actual - shapes[weekday] * totals[:, None]).sum()
+                    if score < best_score:
+                        best_score, best = score, (weeks, shrink, count)
+    weeks, shrink, count = best
+    label = f"{weeks} weeks, shrink {shrink:g} days, {count} smoothing passes"
+    shapes = smooth_rows(_raw_profiles(matrix, dates, last, weeks, shrink), count)
+    return {w: shapes[w] for w in range(7)}, label
