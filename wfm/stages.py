@@ -1,0 +1,328 @@
+"""The stages of `wfm run`: validate -> forecast -> staff -> schedule -> export.
+
+Each stage is a function ``(RunContext) -> figures``: it reads what earlier stages left in
+``context.data``, writes its files into the run folder and returns JSON-able figures for
+the manifest. Heavy libraries are imported inside the stages.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from wfm.errors import BadInput
+from wfm.manifest import describe_input, json_ready
+from wfm.pipeline import WORKBOOK_NAME, RunContext, RunOptions, Stage
+
+
+def _override(cfg: Any, options: RunOptions) -> Any:
+    """The config with the command line's horizon, seed, time limit and workers applied."""
+    from pydantic import ValidationError
+
+    from wfm.config import Planning, SolverLimits
+
+    planning = cfg.planning.model_dump()
+    solver = cfg.solver.model_dump()
+    pairs = [("--horizon-days", planning, "horizon_days", options.horizon_days),
+             ("--seed", solver, "seed", options.seed),
+             ("--time-limit", solver, "time_limit_seconds", options.time_limit_seconds),
+             ("--workers", solver, "workers", options.workers)]
+    for _, section, key, value in pairs:
+        if value is not None:
+            section[key] = value
+    try:
+        new_planning = Planning.model_validate(planning)
+        new_solver = SolverLimits.model_validate(solver)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = str(error["loc"][0]) if error["loc"] else ""
+        flag = next((flag for flag, _, k, _ in pairs if k == key), key)
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise BadInput(f"{flag}: {message} (got {error.get('input')!r})") from None
+    return cfg.model_copy(update={"planning": new_planning, "solver": new_solver})
+
+
+def _required_input(cfg: Any, key: str, config_path: Path) -> Path:
+    path = getattr(cfg.inputs, key)
+    if path is None:
+        raise BadInput(f"{config_path}: inputs.{key}: not set (wfm run needs it)")
+    if not Path(path).is_file():
+        raise BadInput(f"{config_path}: inputs.{key}: no such file {path}")
+    return Path(path)
+
+
+def validate_stage(ctx: RunContext) -> dict[str, Any]:
+    """Load the config, fix the horizon and read every input (history before the horizon).
+
+    Sets ``ctx.cfg``, ``as_of``, ``start``, ``days``, ``seed`` and ``data['history']``,
+    ``data['agents']``, ``data['special_days']`` (or None), ``data['previous']`` (or None).
+    """
+    import pandas as pd
+
+    from wfm.config import load_config
+    from wfm.io import read_agents, read_history
+
+    options = ctx.options
+    config_path = Path(options.config_path)
+    ctx.inputs["config"] = describe_input(config_path.absolute())
+    cfg = _override(load_config(config_path), options)
+    ctx.cfg = cfg
+    zone = ZoneInfo(cfg.center.timezone)
+    ctx.as_of = options.as_of or datetime.now(zone).date()
+    ctx.start = ctx.as_of + timedelta(days=1)
+    ctx.days = cfg.planning.horizon_days
+    ctx.seed = cfg.solver.seed
+
+    history_path = _required_input(cfg, "history", config_path)
+    agents_path = _required_input(cfg, "agents", config_path)
+    ctx.inputs["history"] = describe_input(history_path)
+    ctx.inputs["agents"] = describe_input(agents_path)
+    history = read_history(history_path, cfg)
+    horizon_start = pd.Timestamp(ctx.start).tz_localize(cfg.center.timezone)
+    # Only what was known on the as-of date: re-running a past date gives the same plan.
+    used = history[history["interval_start"] < horizon_start].reset_index(drop=True)
+    if used.empty:
+        raise BadInput(f"{history_path}: no history before the horizon start {ctx.start} "
+                       f"(file starts {history['interval_start'].min():%Y-%m-%d})")
+    ctx.data["history"] = used
+    agents = read_agents(agents_path, cfg)
+    if not agents:
+        raise BadInput(f"{agents_path}: no agents")
+    ctx.data["agents"] = agents
+
+    special = None
+    if cfg.inputs.special_days is not None:
+        special_path = _required_input(cfg, "special_days", config_path)
+        ctx.inputs["special_days"] = describe_input(special_path)
+        from wfm.forecast.days import read_special_days
+
+        special = read_special_days(str(special_path), [q.id for q in cfg.queues])
+    ctx.data["special_days"] = special
+
+    previous = None
+    if cfg.inputs.previous_schedule is not None:
+        previous_path = _required_input(cfg, "previous_schedule", config_path)
+        ctx.inputs["previous_schedule"] = describe_input(previous_path)
+        previous = read_previous_schedule(previous_path, cfg)
+    ctx.data["previous"] = previous
+
+    stamps = used["interval_start"].dt.tz_localize(None)
+    ctx.events.emit("inputs", f"history {len(used)} rows to {stamps.max():%Y-%m-%d %H:%M}, "
+                    f"{len(agents)} agents; planning {ctx.start} + {ctx.days} days",
+                    as_of=ctx.as_of, start=ctx.start, days=ctx.days)
+    return {
+        "history_rows_used": len(used),
+        "history_rows_ignored_after_as_of": len(history) - len(used),
+        "history_first": stamps.min().isoformat(),
+        "history_last": stamps.max().isoformat(),
+        "agents": len(agents),
+        "special_days": 0 if special is None else len(special),
+        "previous_schedule_rows": 0 if previous is None else len(previous),
+    }
+
+
+def read_previous_schedule(path: Path, cfg: Any) -> Any:
+    """The shifts of a previous schedule (a schedule folder or its schedule.csv)."""
+    from wfm.schedule_files import read_previous
+
+    return read_previous(path, cfg)
+
+
+def forecast_stage(ctx: RunContext) -> dict[str, Any]:
+    """Forecast the horizon from the history; writes forecast.csv and forecast_report.csv.
+
+    Figures: the chosen model and its backtest accuracy (interval wMAPE, bias) per queue,
+    and the offered volume forecast in total.
+    """
+    from wfm.forecast import forecast
+    from wfm.io import write_table
+
+    cfg = ctx.cfg
+
+    # one message per backtest window and one per forecast, for each queue
+    expected = len(cfg.queues) * (cfg.planning.backtest_windows + 1)
+    done = [0]
+
+    def progress(message: str) -> None:
+        done[0] += 1
+        ctx.events.emit("forecast_progress", f"forecast: {message}")
+        ctx.events.progress("forecast", min(done[0], expected), expected)
+        if ctx.stop.is_set():  # the backtest reports often: stop there rather than at the end
+            raise ctx.stop.error("forecast")
+
+    try:
+        forecast_df, report_df = forecast(
+            ctx.data["history"], cfg, ctx.start, ctx.days, method=cfg.planning.forecast_method,
+            special_days=ctx.data.get("special_days"), progress=progress,
+        )
+    finally:
+        ctx.events.end_progress()
+    ctx.data["forecast"] = forecast_df
+    ctx.data["forecast_report"] = report_df
+    write_table(forecast_df, ctx.path("forecast.csv"))
+    write_table(report_df, ctx.path("forecast_report.csv"))
+    return forecast_figures(forecast_df, report_df)
+
+
+def forecast_figures(forecast_df: Any, report_df: Any) -> dict[str, Any]:
+    """Offered volume and the chosen models' backtest accuracy per queue."""
+    by_queue: dict[str, dict[str, Any]] = {}
+    offered = forecast_df.groupby("queue")["offered"].sum()
+    for queue, total in offered.items():
+        by_queue[str(queue)] = {"offered": round(float(total), 1), "accuracy": {}}
+    if report_df is not None and len(report_df) and "chosen" in report_df.columns:
+        chosen = report_df[report_df["chosen"].astype(bool)]
+        for row in chosen.to_dict("records"):
+            entry = by_queue.setdefault(str(row.get("queue")), {"accuracy": {}})
+            target = str(row.get("target", "offered"))
+            entry["accuracy"][target] = {k: row.get(k) for k in
+                             ("model", "windows", "wmape", "wmape_daily", "bias", "mase",
+                              "coverage") if k in row}
+    wmapes = [float(q["accuracy"]["offered"]["wmape"]) for q in by_queue.values()
+              if q["accuracy"].get("offered", {}).get("wmape") is not None]
+    wmapes = [w for w in wmapes if math.isfinite(w)]
+    return {
+        "offered_total": round(float(forecast_df["offered"].sum()), 1),
+        "rows": len(forecast_df),
+        "mean_wmape": round(sum(wmapes) / len(wmapes), 4) if wmapes else None,
+        "queues": by_queue,
+    }
+
+
+def staff_stage(ctx: RunContext) -> dict[str, Any]:
+    """Size every interval; writes requirements.csv.
+
+    Figures: agent-hours (with shrinkage), peak agents, FTE and volume-weighted service
+    level per queue, and the totals.
+    """
+    from wfm.io import write_table
+    from wfm.staffing import requirements_from_forecast, summarize_requirements
+
+    requirements = requirements_from_forecast(ctx.data["forecast"], ctx.cfg)
+    ctx.data["requirements"] = requirements
+    write_table(requirements, ctx.path("requirements.csv"))
+    summaries = summarize_requirements(requirements, ctx.cfg)
+    return {
+        "agent_hours_total": round(sum(s.agent_hours for s in summaries), 2),
+        "fte_total": round(sum(s.fte for s in summaries), 2),
+        "rows": len(requirements),
+        "queues": {s.queue: {"peak_agents": s.peak_agents, "agent_hours": round(s.agent_hours, 2),
+                             "fte": round(s.fte, 2), "offered": round(s.offered, 1),
+                             "mean_service_level": round(s.mean_service_level, 4)}
+                   for s in summaries},
+    }
+
+
+def default_stages() -> list[Stage]:
+    """validate -> forecast -> staff -> schedule -> export."""
+    return [
+        Stage("validate", validate_stage),
+        Stage("forecast", forecast_stage),
+        Stage("staff", staff_stage),
+        Stage("schedule", schedule_stage),
+        Stage("export", export_stage),
+    ]
+
+
+def schedule_stage(ctx: RunContext) -> dict[str, Any]:
+    """Solve the schedule; writes schedule.csv, activities.csv, coverage.csv and kpis.json.
+
+    Emits a ``solving`` event as the solver starts. Figures: solver status, objective,
+    bound and gap, and the coverage (required, scheduled and shortfall agent-hours).
+    """
+    from wfm.events import ticking
+    from wfm.io import write_json, write_table
+    from wfm.report import build_report
+    from wfm.schedule.solve import solve_schedule
+    from wfm.schedule_files import (
+        ACTIVITIES_FILE,
+        COVERAGE_FILE,
+        KPIS_FILE,
+        SCHEDULE_FILE,
+        activities_for_file,
+        coverage_for_file,
+        shifts_for_file,
+    )
+
+    cfg = ctx.cfg
+    requirements = ctx.data["requirements"]
+    # the scheduler covers agents with shrinkage; offered and AHT stay for the report's SL
+    needed = requirements.assign(required=requirements["agents_with_shrinkage"].astype(int))
+    limit = cfg.solver.time_limit_seconds
+    agents = ctx.data["agents"]
+    ctx.events.emit("solving", f"schedule: solving {len(agents)} agents over {ctx.days} days "
+                    f"(time limit {limit:g}s)", agents=len(agents), days=ctx.days,
+                    time_limit_seconds=limit, seed=cfg.solver.seed, workers=cfg.solver.workers)
+
+    def log(message: str) -> None:
+        ctx.events.emit("solver", f"schedule: {message}")
+
+    with ticking(ctx.events, "solving", limit):
+        result = solve_schedule(cfg, agents, needed, ctx.start, ctx.days,
+                                previous=ctx.data.get("previous"), time_limit_seconds=limit,
+                                workers=cfg.solver.workers, seed=cfg.solver.seed, log=log,
+                                stop=ctx.stop)
+    report = build_report(cfg, result, needed, ctx.start, ctx.days)
+    ctx.data["schedule"] = result
+    ctx.data["report"] = report
+    write_table(shifts_for_file(result.shifts), ctx.path(SCHEDULE_FILE))
+    write_table(activities_for_file(result.activities), ctx.path(ACTIVITIES_FILE))
+    write_table(coverage_for_file(report.coverage), ctx.path(COVERAGE_FILE))
+    write_json(json_ready(report.kpis), ctx.path(KPIS_FILE))
+    kpis = report.kpis
+    coverage = report.coverage
+    return {
+        "status": result.status,
+        "objective": result.objective,
+        "best_bound": result.best_bound,
+        "gap": result.gap,
+        "coverage_objective": result.coverage_objective,
+        "coverage_bound": result.coverage_bound,
+        "coverage_gap": kpis.get("coverage_gap"),
+        "solver_seconds": result.wall_seconds,
+        "first_solution_seconds": result.first_solution_seconds,
+        # one CP-SAT worker that finished before its time limit repeats itself exactly
+        "reproducible": cfg.solver.workers == 1 and result.status == "OPTIMAL",
+        "shifts": len(result.shifts),
+        "agents_scheduled": kpis.get("agents_scheduled"),
+        "paid_hours": kpis.get("paid_hours"),
+        "required_hours": kpis.get("required_hours"),
+        "scheduled_hours": kpis.get("scheduled_hours"),
+        "shortfall_hours": kpis.get("shortfall_hours"),
+        "shortfall_intervals": int((coverage["shortfall"] > 0).sum()),
+        "projected_service_level": {q: v.get("projected_service_level")
+                                    for q, v in kpis.get("queues", {}).items()},
+        "notes": list(result.notes),
+    }
+
+
+def _same_time_unit(table: Any) -> Any:
+    """The table with every timestamp column in nanoseconds.
+
+    Tables from different stages may carry second or microsecond resolution, which pandas
+    refuses to join (merge_asof) across.
+    """
+    import pandas as pd
+
+    out = table.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype) or \
+                pd.api.types.is_datetime64_dtype(out[column]):
+            out[column] = out[column].dt.as_unit("ns")
+    return out
+
+
+def export_stage(ctx: RunContext) -> dict[str, Any]:
+    """Write the coordinators' workbook schedule.xlsx. Figures: its size in bytes."""
+    from wfm.excel import write_workbook
+
+    result = ctx.data["schedule"]
+    report = ctx.data["report"]
+    path = ctx.path(WORKBOOK_NAME)
+    write_workbook(path, ctx.cfg, ctx.data["agents"], _same_time_unit(result.shifts),
+                   _same_time_unit(result.activities), _same_time_unit(report.coverage),
+                   report.kpis, forecast=ctx.data.get("forecast"))
+    return {"workbook": WORKBOOK_NAME, "bytes": path.stat().st_size}
