@@ -134,11 +134,17 @@ def test_gaps_in_history_are_closed_days_not_zeros(cfg):
     glitch = (day == glitch_day) & hist["interval_start"].dt.hour.isin([10, 11])
     gappy = gappy.copy()
     gappy.loc[glitch[~day.isin(missing_days)], "offered"] = 0
+    # an outage: the last Monday of history at 3% of its volume
+    outage_day = FORECAST_START - timedelta(days=7)
+    outage = gappy["interval_start"].dt.tz_localize(None).dt.date == outage_day
+    gappy.loc[outage, "offered"] = np.round(gappy.loc[outage, "offered"] * 0.03)
     out, report = forecast(gappy, cfg, FORECAST_START, 7, method="daily_regression")
     truth = true_rate(cfg, FORECAST_START, 7)["rate"].to_numpy()
     assert wmape(out["offered"].to_numpy(), truth) < 0.06
     outliers = report.attrs["outliers"]
-    assert glitch_day in set(outliers["date"].dt.date)
+    assert {glitch_day, outage_day} <= set(outliers["date"].dt.date)
+    # the missing days are closures, not outliers
+    assert not missing_days & set(outliers["date"].dt.date)
 
 
 def test_too_short_history_errors_or_falls_back(cfg):

@@ -7,17 +7,22 @@ import pandas as pd
 
 from wfm.forecast.data import QueueData
 
-#: Same-weekday days the handle-time profile is taken from.
-AHT_DAYS = 8
-#: Calls of pseudo-volume at the weekday's mean AHT that every interval is shrunk with.
-SHRINK_CALLS = 20.0
+#: Weeks of history the intraday handle-time shape is taken from.
+AHT_WEEKS = 8
+#: Weeks of history the handle-time level is taken from.
+LEVEL_WEEKS = 3
+#: Calls of pseudo-volume at the mean AHT that every interval's shape is shrunk with.
+SHRINK_CALLS = 50.0
 
 
 class AhtProfile:
-    """AHT per weekday and slot: sum(aht * offered) / sum(offered) over recent same weekdays.
+    """AHT per interval: the recent level times an intraday shape pooled over weekdays.
 
-    Each interval is shrunk towards its weekday's volume-weighted AHT with `SHRINK_CALLS`
-    pseudo-calls, so thin or empty intervals borrow from the day instead of jumping.
+    The level is the volume-weighted AHT of the last `LEVEL_WEEKS` weeks per weekday
+    group (weekdays with the same open slots); the shape is sum(aht * offered) /
+    sum(offered) per slot over the last `AHT_WEEKS` weeks of the group, shrunk towards
+    the level with `SHRINK_CALLS` pseudo-calls and smoothed over neighbouring slots, so
+    thin or empty intervals borrow from the day instead of jumping.
     """
 
     alias = "aht_profile"
@@ -26,21 +31,39 @@ class AhtProfile:
         """Fit on history; a queue without handle times gets NaN (the caller decides)."""
         slots = data.volume.shape[1]
         self.table = {}
+        self.overall = float("nan")
         if data.aht is None:
-            self.overall = float("nan")
             return self
-        ok = data.usable()
+        ok = data.usable() & (data.volume.index > data.last_day - pd.Timedelta(weeks=AHT_WEEKS))
         volume = data.volume[ok].fillna(0.0)
-        work = (data.aht[ok].fillna(0.0) * volume)
-        total_vol = volume.to_numpy().sum()
-        self.overall = float(work.to_numpy().sum() / total_vol) if total_vol > 0 else float("nan")
-        for weekday in range(7):
-            same = volume.index.day_of_week == weekday
-            v = volume[same].iloc[-AHT_DAYS:].to_numpy().sum(axis=0)
-            w = work[same].iloc[-AHT_DAYS:].to_numpy().sum(axis=0)
-            day_mean = w.sum() / v.sum() if v.sum() > 0 else self.overall
-            self.table[weekday] = (w + SHRINK_CALLS * day_mean) / (v + SHRINK_CALLS) \
-                if np.isfinite(day_mean) else np.full(slots, np.nan)
+        work = data.aht[ok].fillna(0.0) * volume
+        if volume.to_numpy().sum() <= 0:
+            return self
+        recent = volume.index > data.last_day - pd.Timedelta(weeks=LEVEL_WEEKS)
+        self.overall = float(work[recent].to_numpy().sum() / max(volume[recent].to_numpy().sum(),
+                                                                 1e-9)) \
+            if volume[recent].to_numpy().sum() > 0 else float(work.to_numpy().sum()
+                                                              / volume.to_numpy().sum())
+        weekday = volume.index.day_of_week
+        groups: dict[tuple, list[int]] = {}
+        for w in range(7):
+            rows = volume[weekday == w]
+            if len(rows):
+                groups.setdefault(tuple(rows.to_numpy().sum(axis=0) > 0), []).append(w)
+        for members in groups.values():
+            rows = np.isin(weekday, members)
+            v = volume[rows].to_numpy().sum(axis=0)
+            wk = work[rows].to_numpy().sum(axis=0)
+            level_rows = rows & recent
+            lv = volume[level_rows].to_numpy().sum()
+            level = work[level_rows].to_numpy().sum() / lv if lv > 0 else wk.sum() / v.sum()
+            shape = (wk + SHRINK_CALLS * (wk.sum() / v.sum())) / (v + SHRINK_CALLS)
+            shape = shape / (wk.sum() / v.sum())
+            smoothed = _smooth(shape, v > 0)
+            for w in members:
+                self.table[w] = level * smoothed
+        for w in range(7):
+            self.table.setdefault(w, np.full(slots, self.overall))
         return self
 
     def predict(self, dates: pd.DatetimeIndex, slots: int) -> np.ndarray:
@@ -48,6 +71,18 @@ class AhtProfile:
         fallback = np.full(slots, self.overall)
         return np.array([self.table.get(d.day_of_week, fallback) for d in dates]).reshape(
             len(dates), slots)
+
+
+def _smooth(shape: np.ndarray, open_slots: np.ndarray, passes: int = 2) -> np.ndarray:
+    """1-2-1 smoothing of a ratio shape inside open slots (closed slots keep 1.0)."""
+    out = np.where(open_slots, shape, 1.0)
+    for _ in range(passes):
+        left = np.concatenate([[out[0]], out[:-1]])
+        right = np.concatenate([out[1:], [out[-1]]])
+        left = np.where(np.concatenate([[False], open_slots[:-1]]), left, out)
+        right = np.where(np.concatenate([open_slots[1:], [False]]), right, out)
+        out = np.where(open_slots, (left + 2 * out + right) / 4, 1.0)
+    return out
 
 
 class AhtFlat(AhtProfile):

@@ -15,7 +15,7 @@ import pandas as pd
 
 from wfm.config import CenterConfig
 from wfm.errors import BadInput
-from wfm.forecast.aht import AhtProfile, aht_backtest, pool_aht
+from wfm.forecast.aht import AhtFlat, AhtProfile, aht_backtest, pool_aht
 from wfm.forecast.backtest import choose, cutoffs, interval_scale, pool, run_backtest
 from wfm.forecast.data import QueueData, queue_data, wall_clock
 from wfm.forecast.days import day_table, special_for_queue
@@ -131,8 +131,14 @@ def _pooled_report(
     aht = pool_aht(aht_backtest(data, cutoffs(data.last_day, windows, days, step), days))
     if not aht.empty:
         aht.insert(1, "target", "aht_seconds")
-        aht["chosen"] = aht["model"] == AhtProfile.alias
-        aht["reason"] = np.where(aht["chosen"], "volume-weighted interval profile", "baseline")
+        scores = aht.set_index("model")["wmape"]
+        profile, flat = scores.get(AhtProfile.alias), scores.get(AhtFlat.alias)
+        if profile is not None and flat is not None and profile < flat:
+            pick, why = AhtProfile.alias, f"interval profile {profile:.4f} beats flat {flat:.4f}"
+        else:
+            pick, why = AhtFlat.alias, "the interval profile did not beat one flat AHT"
+        aht["chosen"] = aht["model"] == pick
+        aht["reason"] = np.where(aht["chosen"], why, "")
     return pd.concat([pooled, aht], ignore_index=True)
 
 
@@ -194,7 +200,9 @@ def forecast(
         scale = interval_scale(scores, name, level) if "covered" in scores else 1.0
         model.interval_scale = float(np.clip(scale, *SCALE_LIMITS))
         prediction = model.predict(dates, level)
-        aht = AhtProfile().fit(data)
+        aht_rows = report[(report["target"] == "aht_seconds") & report["chosen"].astype(bool)]
+        use_flat = len(aht_rows) and aht_rows["model"].iloc[0] == AhtFlat.alias
+        aht = (AhtFlat() if use_flat else AhtProfile()).fit(data)
         aht_matrix = aht.predict(dates, data.volume.shape[1])
         frames.append(_to_contract(grid, queue.id, prediction, aht_matrix, name, cfg))
         reports.append(report)
