@@ -287,7 +287,7 @@ class DailyRegression(TopDown):
     alias = "daily_regression"
     min_weeks = 4
     weeks: int = 26
-    fourier: int = 2
+    fourier: int = 4
     post_depth: int = 3
 
     def _design(self, dates: pd.DatetimeIndex, post: np.ndarray) -> pd.DataFrame:

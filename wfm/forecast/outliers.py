@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 LOW_RATIO = 0.6
 #: A day above this multiple of its reference is a spike (after closures excepted).
 HIGH_RATIO = 1.8
-#: Robust z-score (on log ratios, MAD scale) beyond which a day is an outlier.
+#: Robust z-score (on log ratios, MAD scale) beyond which a day is an outlier ...
 Z_LIMIT = 5.0
+#: ... provided it is also this far from its reference (ratio above, or below 1/this).
+MIN_JUMP = 1.35
 #: Expected contacts in an interval above which a zero there is a data gap.
 GLITCH_MIN_EXPECTED = 5.0
 #: Zero intervals (where calls were expected) that make a day a glitch.
@@ -68,7 +70,10 @@ def detect_outliers(data: QueueData) -> pd.DataFrame:
     surprise = np.abs(daily.to_numpy() - expected_day) > 4 * np.sqrt(np.maximum(expected_day, 1))
     low = checked & (ratio < LOW_RATIO) & surprise
     high = checked & ~low & (ratio > HIGH_RATIO) & no_post & surprise
-    extreme = checked & ~low & ~high & no_post & surprise & (np.abs(np.nan_to_num(z)) > Z_LIMIT)
+    # paydays and month starts move good days by 10-20%: only larger jumps are outliers
+    large = (ratio < 1 / MIN_JUMP) | (ratio > MIN_JUMP)
+    extreme = (checked & ~low & ~high & no_post & surprise & large
+               & (np.abs(np.nan_to_num(z)) > Z_LIMIT))
     zeros = np.zeros(len(ratio), dtype=int)
     profile = _median_shares(data, ordinary)
     if profile is not None:
