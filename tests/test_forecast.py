@@ -244,6 +244,8 @@ def test_day_table_marks_eves_and_festival_days():
     assert table.loc["2023-09-25", "kind"] == "holiday"  # Yom Kippur
     assert table.loc["2023-09-24", "kind"] == "eve"
     assert table.loc["2023-10-02", "kind"] == "minor"  # Sukkot intermediate day
+    assert table.loc["2023-09-26", "kind"] == "after"  # the day after Yom Kippur
+    assert not table["closed_known"].any()  # a 24x7 center open on holidays
 
 
 def test_unknown_method_is_a_clear_error(cfg, clean):

@@ -7,8 +7,9 @@ calendar day) with the columns:
 - ``closed_known`` (closed by the config or a special-days file, known in advance),
 - ``kind``: ``""`` for an ordinary day, else ``holiday`` (a public holiday the center
   is open on), ``minor`` (an optional/observance holiday of the country, e.g. festival
-  intermediate days), ``eve`` (the last open day before a holiday) or ``bridge`` (an
-  open day with holidays on both sides within a few days),
+  intermediate days), ``eve`` (the last open day before a holiday), ``after`` (the day
+  after a holiday the center is open on) or ``bridge`` (an open day with holidays on both
+  sides within a few days),
 - ``holiday_name`` and ``multiplier`` (from a special-days file, 1.0 when none).
 """
 
@@ -115,6 +116,12 @@ def _mark_eves_and_bridges(
             prev -= 1
         if prev >= 0 and kind[prev] == "" and not closed[prev]:
             kind[prev] = "eve"
+    for pos in holiday_positions:
+        # the day after a holiday the center was open on (closures are handled by the
+        # after-closure index instead)
+        nxt = pos + 1
+        if not closed[pos] and nxt < n and kind[nxt] == "" and not closed[nxt]:
+            kind[nxt] = "after"
     for pos in range(n):
         if kind[pos] != "" or closed[pos]:
             continue

@@ -21,6 +21,7 @@ PRIOR_MULTIPLIER: dict[str, float] = {
     "minor": 0.85,
     "eve": 0.9,
     "bridge": 0.9,
+    "after": 1.0,
     "post1": 1.1,
     "post2": 1.03,
     "post3": 1.0,
