@@ -245,7 +245,17 @@ def _lines(stream) -> queue.Queue:
     return lines
 
 
-def _wait_for_event(lines: queue.Queue, name: str, timeout: float) -> list[dict]:
+def _drain(lines: queue.Queue, timeout: float) -> list[str]:
+    """The lines left until the pipe closes."""
+    rest = []
+    deadline = time.monotonic() + timeout
+    while (line := lines.get(timeout=max(0.01, deadline - time.monotonic()))) is not None:
+        rest.append(line)
+    return rest
+
+
+def _wait_for_event(lines: queue.Queue, name: str, timeout: float,
+                    containing: str = "") -> list[dict]:
     seen = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -256,12 +266,14 @@ def _wait_for_event(lines: queue.Queue, name: str, timeout: float) -> list[dict]
         if line is None:
             break
         seen.append(json.loads(line))
-        if seen[-1]["event"] == name:
+        if seen[-1]["event"] == name and containing in seen[-1]["message"]:
             return seen
     raise AssertionError(f"no {name!r} event; saw {[e['event'] for e in seen]}")
 
 
-def test_sigterm_mid_solve_fails_the_run_and_keeps_the_last_good_one(tmp_path):
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)],
+                         ids=["SIGTERM", "SIGINT"])
+def test_a_signal_mid_solve_fails_the_run_and_keeps_the_last_good_one(tmp_path, signum, code):
     runs = tmp_path / "runs"
     small = write_center(tmp_path / "small")
     assert _run(small, runs).exit_code == 0
@@ -278,17 +290,22 @@ def test_sigterm_mid_solve_fails_the_run_and_keeps_the_last_good_one(tmp_path):
     try:
         lines = _lines(process.stderr)
         _wait_for_event(lines, "solving", timeout=60)
+        # signal while CP-SAT itself is searching, not while the model is being built
+        _wait_for_event(lines, "solver", timeout=30, containing="cp-sat solution")
         # meanwhile a second run finds the lock taken
         blocked = _run(small, runs, "--log-format", "human")
         assert blocked.exit_code == 75 and "another wfm run is active" in blocked.stderr
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=30)
+        process.send_signal(signum)
+        returned = process.wait(timeout=30)
         rest = _wait_for_event(lines, "run_failed", timeout=5)
+        tail = _drain(lines, timeout=5)
     finally:
         if process.poll() is None:
             process.kill()
-    assert code == 143
+    assert returned == code
     assert process.stdout.read() == ""
+    # every line to the end is a JSON event: no traceback from the signal
+    assert [json.loads(line)["event"] for line in tail] == []
     assert rest[-1]["stage"] == "schedule"
     assert latest_run(runs) == good
     assert _digests(good) == good_files
@@ -298,6 +315,7 @@ def test_sigterm_mid_solve_fails_the_run_and_keeps_the_last_good_one(tmp_path):
     assert manifest["status"] == "failed"
     assert manifest["failure"]["error"] == "Interrupted"
     assert manifest["failure"]["stage"] == "schedule"
-    assert "SIGTERM" in manifest["failure"]["message"]
+    assert signal.Signals(signum).name in manifest["failure"]["message"]
+    assert manifest["failure"]["exit_code"] == code
     assert not (failed[0] / "schedule.xlsx").exists()
     assert not [p for p in os.listdir(runs) if p.endswith(".partial")]

@@ -21,6 +21,7 @@ from wfm.errors import EXIT_INTERNAL, WfmError
 app = typer.Typer()
 
 T = TypeVar("T")
+WATCHED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class LogFormat(StrEnum):
@@ -69,13 +70,21 @@ def run_interruptible(work: Callable[[], T], stop: Any, events: Any) -> T:
 
     thread = threading.Thread(target=target, name="wfm-run")
     previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGINT):
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        for signum in WATCHED_SIGNALS:
             previous[signum] = signal.signal(signum, on_signal)
     try:
         thread.start()
         while thread.is_alive():
-            thread.join(0.2)
+            thread.join(0.05)
+            if in_main:
+                # CP-SAT (catch_sigint_signal, on by default) takes SIGINT over while it
+                # solves and leaves it at SIG_DFL afterwards; its handler lives in the
+                # solving thread only, so a Ctrl-C reaching the main thread would abort the
+                # process. Taking the signals back every tick keeps that window tiny.
+                for signum in WATCHED_SIGNALS:
+                    signal.signal(signum, on_signal)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
