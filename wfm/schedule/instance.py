@@ -1,0 +1,418 @@
+"""The scheduling instance: days, weeks, intervals, shift options, agent groups and classes.
+
+Everything the models need is precomputed here once, in real elapsed time: every instant
+is an integer count of minutes since the first interval of the horizon in UTC
+(``utc minute``), and every interval an index on the UTC-spaced grid of
+`wfm.calendar.interval_grid`, so a DST day simply has 92 or 100 quarter-hours and rest is
+measured between real instants.
+
+Two levels of aggregation make large rosters tractable:
+
+* a *group* holds agents that are interchangeable for every hard rule (same skills with
+  proficiencies, languages, contract, availability and state left by ``previous``);
+* a *class* holds groups that serve the same queues with the same proficiency order, so
+  coverage, breaks and queue assignment are counted per class.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from math import ceil, floor
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from wfm.calendar import closed_dates, interval_grid
+from wfm.config import CenterConfig, ShiftTemplate
+from wfm.errors import BadInput
+from wfm.roster import Agent
+
+LATE_END_MINUTE = 20 * 60  # a shift ending after 20:00 wall clock counts as late (fairness)
+
+
+@dataclass(frozen=True)
+class BreakSlot:
+    """One break or lunch of a shift option: allowed offsets from the shift start."""
+
+    activity: str
+    offsets: tuple[int, ...]  # in intervals after the shift start, ascending
+    duration: int  # in intervals
+    paid: bool
+
+
+@dataclass(frozen=True)
+class ShiftOption:
+    """One possible shift: a template started at one instant of one horizon day."""
+
+    key: int
+    day: int  # index into Instance.dates
+    template: str
+    start_minute: int  # utc minute of the start
+    end_minute: int  # utc minute of the end (real elapsed length later)
+    wall_start: int  # local wall-clock minutes after midnight of its date
+    wall_end: int  # local wall-clock minutes after midnight of its date (may exceed 1440)
+    first_interval: int
+    n_intervals: int
+    paid_minutes: int
+    breaks: tuple[BreakSlot, ...]
+
+    @property
+    def is_late(self) -> bool:
+        """True when the shift ends after `LATE_END_MINUTE` on the wall clock."""
+        return self.wall_end > LATE_END_MINUTE
+
+
+@dataclass(frozen=True)
+class Tail:
+    """What a previous schedule leaves before the horizon: last shift end and worked streak."""
+
+    last_end_minute: int | None = None  # utc minute (negative: before the horizon)
+    worked_streak: int = 0  # consecutive worked days ending the day before the horizon
+    # the calendar week the horizon starts in, before the horizon: weekdays known from the
+    # previous schedule, weekdays worked and paid minutes worked
+    week_known: frozenset[int] = frozenset()
+    week_worked: frozenset[int] = frozenset()
+    week_paid_minutes: int = 0
+
+
+@dataclass
+class Group:
+    """Interchangeable agents: every hard rule treats them alike."""
+
+    index: int
+    agents: list[Agent]
+    contract: str
+    class_index: int
+    tail: Tail
+    options: dict[int, list[int]]  # day -> option keys the group may work
+
+    @property
+    def size(self) -> int:
+        """Number of agents in the group."""
+        return len(self.agents)
+
+
+@dataclass
+class CoverageClass:
+    """Agents serving the same queues with the same preference order."""
+
+    index: int
+    queues: tuple[int, ...]  # queue indices, best first
+    penalty: tuple[float, ...]  # per agent-interval cost of serving each queue (0 = best)
+    groups: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Instance:
+    """A prepared scheduling problem."""
+
+    cfg: CenterConfig
+    agents: list[Agent]
+    dates: list[date]
+    weeks: list[list[int]]  # day indices of each calendar week (Mon-Sun) in the horizon
+    week_days_total: list[int]  # days of each week inside the horizon (7 when complete)
+    interval_starts: pd.DatetimeIndex  # tz-aware, center zone
+    queue_ids: list[str]
+    required: np.ndarray  # [queue, interval] agents required
+    options: list[ShiftOption]
+    options_by_day: list[list[int]]
+    groups: list[Group]
+    classes: list[CoverageClass]
+    group_of_agent: dict[str, int]
+    tails: dict[str, Tail]
+    # (agent, day) -> option key in the previous schedule, None when off, -1 when its shift
+    # is no option of this instance
+    previous_same_dates: dict[tuple[str, int], int | None]
+    utc0: datetime
+
+    @property
+    def n_intervals(self) -> int:
+        """Intervals in the horizon."""
+        return len(self.interval_starts)
+
+    def instant(self, utc_minute: int) -> pd.Timestamp:
+        """A utc minute as a tz-aware local timestamp."""
+        stamp = pd.Timestamp(self.utc0 + timedelta(minutes=utc_minute))
+        return stamp.tz_convert(self.cfg.center.timezone)
+
+
+def _wall_instant(day: date, minute: int, zone: ZoneInfo) -> datetime | None:
+    """The instant of a wall-clock time on a date; None when it does not exist (spring DST).
+
+    An ambiguous wall time (autumn DST) resolves to its first occurrence.
+    """
+    naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
+    local = naive.replace(tzinfo=zone, fold=0)
+    back = local.astimezone(UTC).astimezone(zone)
+    if back.replace(tzinfo=None) != naive:
+        return None
+    return local
+
+
+def _minutes_between(a: datetime, b: datetime) -> int:
+    return int(round((b - a).total_seconds() / 60))
+
+
+def build_options(cfg: CenterConfig, dates: list[date], closed: set[date], utc0: datetime,
+                  interval_minutes: int) -> tuple[list[ShiftOption], list[list[int]]]:
+    """Every shift option of every template on every open day, inside opening hours.
+
+    Returns the options and, per day, the keys of its options.
+    """
+    zone = ZoneInfo(cfg.center.timezone)
+    spacing = cfg.labor_rules.min_break_spacing_minutes
+    options: list[ShiftOption] = []
+    by_day: list[list[int]] = [[] for _ in dates]
+    for day_index, day in enumerate(dates):
+        hours = cfg.center.hours_on(day.weekday())
+        if hours is None or day in closed:
+            continue
+        close = _wall_instant(day, hours.close_minute, zone)
+        if close is None:  # closing time falls in a DST gap: close at the next valid instant
+            close = _wall_instant(day, hours.close_minute + 60, zone)
+        for template in cfg.shift_templates:
+            for wall_start in template.start_minutes:
+                if wall_start < hours.open_minute:
+                    continue
+                start = _wall_instant(day, wall_start, zone)
+                if start is None:
+                    continue
+                end = start + timedelta(minutes=template.length_minutes)
+                if end > close:
+                    continue
+                start_minute = _minutes_between(utc0, start)
+                end_local = end.astimezone(zone)
+                wall_end = ((end_local.date() - day).days * 1440 + end_local.hour * 60
+                            + end_local.minute)
+                option = ShiftOption(
+                    key=len(options), day=day_index, template=template.id,
+                    start_minute=start_minute, end_minute=start_minute + template.length_minutes,
+                    wall_start=wall_start, wall_end=wall_end,
+                    first_interval=start_minute // interval_minutes,
+                    n_intervals=template.length_minutes // interval_minutes,
+                    paid_minutes=template.paid_minutes,
+                    breaks=_break_slots(template, spacing, interval_minutes),
+                )
+                options.append(option)
+                by_day[day_index].append(option.key)
+    return options, by_day
+
+
+def _break_slots(template: ShiftTemplate, spacing: int, step: int) -> tuple[BreakSlot, ...]:
+    """Break offsets allowed by their windows and by the spacing from the shift's ends."""
+    slots = []
+    for rule in sorted(template.breaks, key=lambda b: b.earliest_start_minutes):
+        offsets = tuple(
+            m // step
+            for m in range(rule.earliest_start_minutes, rule.latest_start_minutes + 1, step)
+            if m >= spacing and m + rule.duration_minutes <= template.length_minutes - spacing
+        )
+        slots.append(BreakSlot(rule.activity, offsets, rule.duration_minutes // step, rule.paid))
+    return tuple(slots)
+
+
+def option_allowed(agent: Agent, option: ShiftOption, cfg: CenterConfig, day: date) -> str | None:
+    """The rule that forbids an agent an option, or None when it is allowed.
+
+    Rules: ``shift_templates`` (contract), ``unavailable_dates``, ``available_window``.
+    """
+    template = next(t for t in cfg.shift_templates if t.id == option.template)
+    if agent.contract not in template.contracts:
+        return "shift_templates"
+    if day in agent.unavailable_dates:
+        return "unavailable_dates"
+    if agent.available_window is not None:
+        low, high = agent.available_window
+        if option.wall_start < low or option.wall_end > high:
+            return "available_window"
+    return None
+
+
+def _tails(previous: pd.DataFrame | None, start: date, utc0: datetime,
+           agents: list[Agent]) -> dict[str, Tail]:
+    if previous is None or previous.empty:
+        return {}
+    tails: dict[str, Tail] = {}
+    dates = pd.to_datetime(previous["date"]).dt.date
+    before = previous[dates < start]
+    if before.empty:
+        return {}
+    monday = start - timedelta(days=start.weekday())
+    earliest = min(dates[dates < start])
+    known = frozenset(d.weekday() for d in (monday + timedelta(days=i)
+                                            for i in range(start.weekday()))
+                      if d >= earliest)
+    rows_of = {str(a): rows for a, rows in before.groupby("agent_id")}
+    for agent in agents:
+        rows = rows_of.get(agent.agent_id)
+        if rows is None:
+            tails[agent.agent_id] = Tail(week_known=known)
+            continue
+        ends = pd.to_datetime(rows["shift_end"])
+        last_end = max(pd.Timestamp(e).to_pydatetime() for e in ends)
+        worked_dates = list(pd.to_datetime(rows["date"]).dt.date)
+        worked = set(worked_dates)
+        streak = 0
+        day = start - timedelta(days=1)
+        while day in worked:
+            streak += 1
+            day -= timedelta(days=1)
+        in_week = [i for i, d in enumerate(worked_dates) if d >= monday]
+        paid = int(sum(int(rows["paid_minutes"].iloc[i]) for i in in_week))
+        tails[agent.agent_id] = Tail(
+            _minutes_between(utc0, last_end), streak, known,
+            frozenset(worked_dates[i].weekday() for i in in_week), paid,
+        )
+    return tails
+
+
+def _required_matrix(requirements: pd.DataFrame, queue_ids: list[str],
+                     grid_utc: pd.DatetimeIndex) -> np.ndarray:
+    missing = [c for c in ("interval_start", "queue", "required") if c not in requirements]
+    if missing:
+        raise BadInput(f"requirements: missing column {missing[0]!r}")
+    required = np.zeros((len(queue_ids), len(grid_utc)), dtype=np.int64)
+    if requirements.empty:
+        return required
+    stamps = pd.to_datetime(requirements["interval_start"])
+    if stamps.dt.tz is None:
+        raise BadInput("requirements: interval_start must be timezone-aware")
+    position = pd.Index(grid_utc).get_indexer(stamps.dt.tz_convert("UTC"))
+    queue_index = {q: i for i, q in enumerate(queue_ids)}
+    unknown = set(requirements["queue"]) - set(queue_index)
+    if unknown:
+        raise BadInput(f"requirements: unknown queue {sorted(map(str, unknown))[0]!r}")
+    values = pd.to_numeric(requirements["required"]).to_numpy()
+    for q, i, v in zip(requirements["queue"], position, values, strict=True):
+        if i >= 0 and v > 0:
+            required[queue_index[q], i] = max(required[queue_index[q], i], int(round(v)))
+    return required
+
+
+def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.DataFrame,
+                   start: date, days: int, previous: pd.DataFrame | None = None) -> Instance:
+    """Prepare a scheduling instance; raises BadInput on inconsistent inputs."""
+    if days < 1:
+        raise BadInput(f"days must be at least 1, got {days}")
+    if not agents:
+        raise BadInput("agents: no agents")
+    step = cfg.center.interval_minutes
+    dates = [start + timedelta(days=i) for i in range(days)]
+    grid = interval_grid(cfg.center, start, days)
+    local_index = pd.DatetimeIndex(grid["interval_start"])
+    grid_utc = local_index.tz_convert("UTC")
+    utc0 = grid_utc[0].to_pydatetime()
+    closed = closed_dates(cfg.center, dates[0], dates[-1])
+    options, by_day = build_options(cfg, dates, closed, utc0, step)
+    queue_ids = [q.id for q in cfg.queues]
+    required = _required_matrix(requirements, queue_ids, grid_utc)
+
+    weeks_map: dict[date, list[int]] = defaultdict(list)
+    for i, day in enumerate(dates):
+        weeks_map[day - timedelta(days=day.weekday())].append(i)
+    weeks = [weeks_map[k] for k in sorted(weeks_map)]
+
+    tails = _tails(previous, start, utc0, agents)
+    previous_same: dict[tuple[str, int], int | None] = {}
+    if previous is not None and not previous.empty:
+        by_start = {(o.day, o.start_minute, o.template): o.key for o in options}
+        prev_dates = pd.to_datetime(previous["date"]).dt.date
+        for row, day in zip(previous.itertuples(index=False), prev_dates, strict=True):
+            if start <= day < start + timedelta(days=days):
+                minute = _minutes_between(utc0, pd.Timestamp(row.shift_start).to_pydatetime())
+                template = getattr(row, "template", None)
+                key = next((k for (d, m, t), k in by_start.items()
+                            if d == (day - start).days and m == minute
+                            and (template is None or t == template)), -1)
+                previous_same[(str(row.agent_id), (day - start).days)] = key
+        first, last = prev_dates.min(), prev_dates.max()
+        for agent in agents:
+            for d, day in enumerate(dates):
+                if first <= day <= last:  # inside the published period: no row means off
+                    previous_same.setdefault((agent.agent_id, d), None)
+
+    groups, classes, group_of_agent = _group_agents(cfg, agents, dates, options, by_day, tails)
+    return Instance(
+        cfg=cfg, agents=agents, dates=dates, weeks=weeks,
+        week_days_total=[len(w) for w in weeks], interval_starts=local_index,
+        queue_ids=queue_ids, required=required, options=options, options_by_day=by_day,
+        groups=groups, classes=classes, group_of_agent=group_of_agent, tails=tails,
+        previous_same_dates=previous_same, utc0=utc0,
+    )
+
+
+def _group_agents(cfg: CenterConfig, agents: list[Agent], dates: list[date],
+                  options: list[ShiftOption], by_day: list[list[int]],
+                  tails: dict[str, Tail]) -> tuple[list[Group], list[CoverageClass], dict]:
+    horizon = set(dates)
+    class_keys: dict[tuple, int] = {}
+    classes: list[CoverageClass] = []
+    group_keys: dict[tuple, int] = {}
+    groups: list[Group] = []
+    group_of_agent: dict[str, int] = {}
+    for agent in agents:
+        served = [(i, agent.proficiency(q)) for i, q in enumerate(cfg.queues) if agent.serves(q)]
+        served.sort(key=lambda item: (-item[1], item[0]))
+        best = served[0][1] if served else 0.0
+        class_key = tuple((i, round(best - p, 6)) for i, p in served)
+        if class_key not in class_keys:
+            class_keys[class_key] = len(classes)
+            classes.append(CoverageClass(len(classes), tuple(i for i, _ in served),
+                                         tuple(float(gap) for _, gap in class_key)))
+        class_index = class_keys[class_key]
+        tail = tails.get(agent.agent_id, Tail())
+        key = (class_index, agent.contract, frozenset(agent.unavailable_dates & horizon),
+               agent.available_window, tail)
+        if key not in group_keys:
+            group_keys[key] = len(groups)
+            allowed = {
+                d: [k for k in by_day[d]
+                    if option_allowed(agent, options[k], cfg, dates[d]) is None]
+                for d in range(len(dates))
+            }
+            groups.append(Group(len(groups), [], agent.contract, class_index, tail, allowed))
+            classes[class_index].groups.append(len(groups) - 1)
+        groups[group_keys[key]].agents.append(agent)
+        group_of_agent[agent.agent_id] = group_keys[key]
+    return groups, classes, group_of_agent
+
+
+def week_limits(inst: Instance, week: int, agent: Agent, tail: Tail) -> dict[str, int]:
+    """Weekly bounds on the horizon days of one calendar week for one agent.
+
+    Days of the week outside the horizon and outside the previous schedule count as days
+    off without hours; days the previous schedule worked in the week the horizon starts in
+    count as worked. The minimum paid hours are pro-rated by the known days of the week on
+    which the agent is available; the maximum is the contract's. Returns ``max_days``
+    (working days allowed on the horizon days), ``min_paid_minutes`` and
+    ``max_paid_minutes`` (for the horizon days, integers rounded inward).
+    """
+    cfg = inst.cfg
+    contract = cfg.contract(agent.contract)
+    days = inst.weeks[week]
+    first_week = week == 0 and inst.dates[0].weekday() > 0
+    prior_days = len(tail.week_worked) if first_week else 0
+    prior_paid = tail.week_paid_minutes if first_week else 0
+    known = {inst.dates[d] for d in days}
+    if first_week:
+        monday = inst.dates[0] - timedelta(days=inst.dates[0].weekday())
+        known |= {monday + timedelta(days=w) for w in tail.week_known}
+    available = [d for d in known if d not in agent.unavailable_dates]
+    rules = cfg.labor_rules
+    return {
+        "max_days": max(0, min(7 - rules.min_days_off_per_week,
+                               contract.max_working_days_per_week) - prior_days),
+        "min_paid_minutes": max(0, ceil(contract.min_weekly_hours * 60 * len(available) / 7
+                                        - 1e-6) - prior_paid),
+        "max_paid_minutes": max(0, floor(contract.max_weekly_hours * 60 + 1e-6) - prior_paid),
+    }
+
+
+def week_worked_before(inst: Instance, week: int, tail: Tail) -> frozenset[int]:
+    """Weekdays of a calendar week worked in the previous schedule (first week only)."""
+    if week == 0 and inst.dates[0].weekday() > 0:
+        return tail.week_worked
+    return frozenset()

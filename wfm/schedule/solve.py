@@ -1,0 +1,414 @@
+"""`solve_schedule`: agents into shifts, breaks and queues, with a proven coverage bound.
+
+Two ways to the same per-agent-exact schedule:
+
+* ``exact`` (small rosters): one CP-SAT model with a boolean per agent, day and shift
+  option, every rule per agent, every soft goal, coverage by class counts.
+* ``aggregate`` (large rosters): interchangeable agents form groups; the model counts
+  agents per group and option with valid cuts for every rule (a relaxation), coverage,
+  breaks and queues per class. Its LP relaxation (GLOP) gives the coverage bound and a
+  hint; CP-SAT then solves it with each group count bounded to the floor and ceiling of
+  its LP value; each group's counts are split into agents by a small per-agent CP-SAT that
+  holds every rule exactly and optimises the soft goals (preferences, start spread,
+  fairness, changes) without touching coverage. Where a group's counts cannot be split
+  exactly, the split moves as few agents as it can and breaks and queues are re-solved
+  for the shifts as split.
+
+Both report the coverage objective of the final schedule and a valid lower bound on it:
+the optimum of the LP relaxation of the aggregate model (coverage terms only).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from math import ceil, floor
+
+import pandas as pd
+
+from wfm.config import CenterConfig
+from wfm.errors import InfeasibleRules, NoSolution
+from wfm.roster import Agent
+from wfm.schedule.coverage import (
+    COVERAGE,
+    PROFICIENCY,
+    CoverageVars,
+    add_coverage,
+    coverage_cost,
+)
+from wfm.schedule.extract import assign_activities, schedule_tables, scheduled_counts
+from wfm.schedule.instance import Group, Instance, build_instance
+from wfm.schedule.linear import LinearModel, LpResult, LpSolver, solve_cp
+from wfm.schedule.preferences import SOFT_COMPONENTS, add_agent_preferences, add_fairness
+from wfm.schedule.result import ScheduleResult
+from wfm.schedule.rules import add_agent_rules, add_group_cuts, agent_options, tail_blocked
+
+PAID_HOURS = "paid_hours"
+COUNT_DEVIATION = "count_deviation"
+EXACT_MAX_BOOLEANS = 4000  # agent-day-option booleans up to which the exact model is used
+
+
+@dataclass
+class _Context:
+    inst: Instance
+    started: float
+    deadline: float
+    workers: int
+    seed: int
+    log: Callable[[str], None]
+    stop: threading.Event | None
+
+    def left(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+
+def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.DataFrame,
+                   start: date, days: int, previous: pd.DataFrame | None = None,
+                   time_limit_seconds: float | None = None, workers: int | None = None,
+                   seed: int | None = None, log: Callable[[str], None] | None = None,
+                   stop: threading.Event | None = None, method: str = "auto",
+                   ) -> ScheduleResult:
+    """Schedule ``agents`` over ``days`` days from ``start`` to cover ``requirements``.
+
+    ``requirements`` has ``interval_start`` (tz-aware), ``queue`` and ``required`` (agents);
+    ``previous`` is a shifts table of an earlier schedule (rest and consecutive days carry
+    over; on the same dates, changes cost ``objective.changes``). ``method`` is ``exact``,
+    ``aggregate`` or ``auto`` (exact for small rosters). Raises InfeasibleRules naming an
+    agent and the conflicting rules, NoSolution when nothing is found in time.
+    """
+    started = time.monotonic()
+    limit = time_limit_seconds if time_limit_seconds is not None else cfg.solver.time_limit_seconds
+    ctx = _Context(
+        inst=build_instance(cfg, agents, requirements, start, days, previous),
+        started=started, deadline=started + limit,
+        workers=workers if workers is not None else cfg.solver.workers,
+        seed=seed if seed is not None else cfg.solver.seed,
+        log=log or (lambda _: None), stop=stop,
+    )
+    inst = ctx.inst
+    ctx.log(f"{len(agents)} agents in {len(inst.groups)} groups and {len(inst.classes)} "
+            f"classes, {len(inst.options)} shift options, {inst.n_intervals} intervals")
+    precheck_rules(ctx)
+    booleans = sum(len(k) for g in inst.groups for k in g.options.values() for _ in g.agents)
+    if method == "auto":
+        method = "exact" if booleans <= EXACT_MAX_BOOLEANS else "aggregate"
+    aggregate, cover, lp_solver = _aggregate_model(inst)
+    lp = lp_solver.solve([COVERAGE], max(1.0, ctx.left() * 0.4))
+    coverage_bound = lp.objective if lp.status == "OPTIMAL" else 0.0
+    ctx.log(f"LP coverage bound {coverage_bound:.1f} in {lp.seconds:.1f}s ({lp.status})")
+    if method == "exact":
+        return _solve_exact(ctx, coverage_bound)
+    return _solve_aggregate(ctx, aggregate, cover, lp, coverage_bound)
+
+
+def precheck_rules(ctx: _Context) -> None:
+    """Raise InfeasibleRules when some agent has no schedule that keeps every hard rule.
+
+    One model holds one representative agent per group; only when it is infeasible is
+    each representative diagnosed with rule assumptions.
+    """
+    inst = ctx.inst
+    model = LinearModel()
+    for group in inst.groups:
+        _agent_feasibility(model, inst, group, diagnose=False)
+    result = solve_cp(model, time_limit_seconds=max(1.0, min(30.0, ctx.left() * 0.2)),
+                      workers=ctx.workers, seed=ctx.seed)
+    if result.status in ("OPTIMAL", "FEASIBLE", "UNKNOWN", "MODEL_INVALID"):
+        return
+    for group in inst.groups:
+        single = LinearModel()
+        _agent_feasibility(single, inst, group, diagnose=True)
+        found = solve_cp(single, time_limit_seconds=10.0, workers=1, seed=ctx.seed,
+                         assume_rules=True)
+        if found.status == "INFEASIBLE":
+            agent = group.agents[0]
+            rules = ", ".join(found.conflicting_rules) or "the shift templates of its contract"
+            raise InfeasibleRules(
+                f"agent {agent.agent_id} (contract {agent.contract}): no schedule keeps the "
+                f"hard rules {rules}"
+            )
+
+
+def _agent_feasibility(model: LinearModel, inst: Instance, group: Group, diagnose: bool) -> None:
+    agent = group.agents[0]
+    day_options, forbidden = agent_options(inst, agent, diagnose)
+    y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
+         for keys in day_options.values() for k in keys}
+    add_agent_rules(model, inst, agent, y, day_options, group.tail, forbidden)
+
+
+def _paid_cost(inst: Instance, agent_contract: str, option_key: int) -> float:
+    weights = inst.cfg.objective
+    contract = inst.cfg.contract(agent_contract)
+    return weights.paid_hours * contract.cost_per_hour * inst.options[option_key].paid_minutes / 60
+
+
+# ---------------------------------------------------------------- the aggregate model
+
+def _aggregate_model(inst: Instance) -> tuple[LinearModel, CoverageVars, LpSolver]:
+    model = LinearModel()
+    counts: dict[tuple[int, int], tuple[list[int], int]] = {}
+    group_vars: dict[tuple[int, int], int] = {}
+    for group in inst.groups:
+        n = {}
+        for keys in group.options.values():
+            for k in keys:
+                upper = 0 if tail_blocked(inst, group.tail, k) else group.size
+                n[k] = model.var(0, upper, f"n(group={group.index}, option={k})")
+                group_vars[group.index, k] = n[k]
+                model.cost(PAID_HOURS, n[k], _paid_cost(inst, group.contract, k))
+                terms, total = counts.get((group.class_index, k), ([], 0))
+                counts[group.class_index, k] = (terms + [n[k]], total + group.size)
+        add_group_cuts(model, inst, group, n)
+    cover = add_coverage(model, inst, counts)
+    model.group_vars = group_vars  # type: ignore[attr-defined]
+    return model, cover, LpSolver(model)
+
+
+def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, lp: LpResult,
+                     coverage_bound: float) -> ScheduleResult:
+    components = [COVERAGE, PROFICIENCY, PAID_HOURS]
+    total_bound = coverage_bound  # the other terms are never negative
+    group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
+    bounds: dict[int, tuple[int, int]] = {}
+    if lp.values:
+        for v in range(len(model.lb)):
+            model.hints[v] = int(round(lp.values[v]))
+        for v in group_vars.values():
+            bounds[v] = (int(floor(lp.values[v] + 1e-6)), int(ceil(lp.values[v] - 1e-6)))
+    tried = [f"LP relaxation ({lp.status})"]
+    best: ScheduleResult | None = None
+    first_seconds: float | None = None
+    phases = [("first", True, bounds), ("improve", False, bounds), ("widened", False, {})]
+    for name, first_only, phase_bounds in phases:
+        if ctx.stopped() or ctx.left() < 1.0:
+            break
+        if best is not None and name == "widened":
+            break
+        share = 0.5 if first_only else 0.65
+        result = solve_cp(model, time_limit_seconds=ctx.left() * share, workers=ctx.workers,
+                          seed=ctx.seed, stop=ctx.stop, first_only=first_only,
+                          bounds=phase_bounds, log=ctx.log, components=components)
+        tried.append(f"CP-SAT {name} ({result.status}, {result.seconds:.1f}s)")
+        ctx.log(f"CP-SAT {name}: {result.status} objective {result.objective:.1f} "
+                f"in {result.seconds:.1f}s")
+        if not result.values:
+            continue
+        for v, value in enumerate(result.values):
+            model.hints[v] = value
+        schedule = _disaggregate(ctx, model, cover, result.values, coverage_bound, total_bound,
+                                 "FEASIBLE")
+        if first_seconds is None:
+            first_seconds = schedule.wall_seconds
+            ctx.log(f"first schedule at {first_seconds:.1f}s, coverage "
+                    f"{schedule.coverage_objective:.1f} (bound {coverage_bound:.1f})")
+        if best is None or schedule.objective < best.objective:
+            best = schedule
+        if result.status == "OPTIMAL" and not phase_bounds:
+            break
+    if best is None:
+        raise NoSolution(f"no schedule found in {ctx.elapsed():.0f}s; tried: {'; '.join(tried)}")
+    best.wall_seconds = ctx.elapsed()
+    best.first_solution_seconds = first_seconds
+    best.notes.append("tried: " + "; ".join(tried))
+    return best
+
+
+def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values: list[int],
+                  coverage_bound: float, total_bound: float, status: str) -> ScheduleResult:
+    """Split every group's counts into agents, then build the schedule."""
+    inst = ctx.inst
+    group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
+    shifts: dict[str, list[int]] = {}
+    soft_total = 0.0
+    moved = 0
+    order = sorted(inst.groups, key=lambda g: -g.size)
+    for position, group in enumerate(order):
+        counts = {k: values[group_vars[group.index, k]]
+                  for keys in group.options.values() for k in keys}
+        budget = max(0.5, ctx.left() * 0.5 / max(1, len(order) - position))
+        split, soft, deviation = split_group(inst, group, counts, budget, ctx.workers, ctx.seed)
+        shifts.update(split)
+        soft_total += soft
+        moved += deviation
+    realized: dict[tuple[int, int], int] = defaultdict(int)
+    for agent_id, keys in shifts.items():
+        c = inst.groups[inst.group_of_agent[agent_id]].class_index
+        for k in keys:
+            realized[c, k] += 1
+    aggregate = {ck: values[v] for ck, v in cover.n.items() if values[v]}
+    if realized != aggregate:
+        ctx.log(f"group split moved {moved} agent-shifts: re-solving breaks and queues")
+        break_counts, work_counts = _resolve_coverage(ctx, dict(realized), cover, values)
+    else:
+        break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
+                        for key, layer in cover.breaks.items()}
+        work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
+    return _result(ctx, shifts, break_counts, work_counts, soft_total, coverage_bound,
+                   total_bound, status, moved)
+
+
+def split_group(inst: Instance, group: Group, counts: dict[int, int], time_limit: float,
+                workers: int, seed: int) -> tuple[dict[str, list[int]], float, int]:
+    """Split a group's option counts into its agents, every rule held per agent.
+
+    Returns per agent its option keys, the soft-goal cost and how many agent-shifts differ
+    from the counts (0 when the split is exact).
+    """
+    for exact in (True, False):
+        model = LinearModel()
+        y_of: dict[str, dict[int, int]] = {}
+        fairness_terms = []
+        for agent in group.agents:
+            day_options = {d: [k for k in keys if not exact or counts.get(k, 0) > 0]
+                           for d, keys in group.options.items()}
+            y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
+                 for keys in day_options.values() for k in keys}
+            work = add_agent_rules(model, inst, agent, y, day_options, group.tail)
+            fairness_terms.append(add_agent_preferences(model, inst, agent, y, day_options, work))
+            y_of[agent.agent_id] = y
+        add_fairness(model, inst, f"group {group.index}", fairness_terms)
+        options = sorted({k for y in y_of.values() for k in y})
+        deviations = []
+        for k in options:
+            terms = {y[k]: 1.0 for y in y_of.values() if k in y}
+            target = counts.get(k, 0)
+            if exact:
+                model.add(terms, target, target, "count")
+            else:
+                plus = model.var(0, group.size, f"extra({k})")
+                minus = model.var(0, target, f"missing({k})")
+                terms.update({plus: -1.0, minus: 1.0})
+                model.add(terms, target, target, "count")
+                model.cost(COUNT_DEVIATION, plus, 1e5)
+                model.cost(COUNT_DEVIATION, minus, 1e5)
+                deviations += [plus, minus]
+        result = solve_cp(model, time_limit_seconds=time_limit, workers=workers, seed=seed)
+        if result.values:
+            shifts = {a: [k for k, v in y.items() if result.values[v]] for a, y in y_of.items()}
+            soft = sum(model.value(result.values, c) for c in SOFT_COMPONENTS)
+            moved = sum(result.values[v] for v in deviations)
+            return shifts, soft, moved
+    raise InfeasibleRules(f"group of agent {group.agents[0].agent_id}: its agents cannot be "
+                          f"scheduled within the hard rules")
+
+
+def _resolve_coverage(ctx: _Context, realized: dict[tuple[int, int], int], before: CoverageVars,
+                      values: list[int]) -> tuple[dict, dict]:
+    """Breaks and queue counts for fixed shifts (after an inexact group split).
+
+    Hinted with the aggregate solution's breaks and queue counts where they still apply.
+    """
+    inst = ctx.inst
+    model = LinearModel()
+    counts = {}
+    for ck, value in realized.items():
+        fixed = model.var(value, value, f"fixed{ck}")
+        counts[ck] = ([fixed], value)
+    cover = add_coverage(model, inst, counts)
+    for key, layer in cover.breaks.items():
+        old = before.breaks.get(key, {})
+        for b, v in layer.items():
+            if b in old:
+                model.hints[v] = values[old[b]]
+    for key, v in cover.work.items():
+        if key in before.work:
+            model.hints[v] = values[before.work[key]]
+    limit = max(2.0, min(20.0, ctx.left() * 0.3))
+    result = solve_cp(model, time_limit_seconds=limit, workers=ctx.workers, seed=ctx.seed,
+                      components=[COVERAGE, PROFICIENCY])
+    if not result.values:
+        raise NoSolution(f"no break and queue placement found for the split shifts in {limit:.0f}s")
+    break_counts = {key: {b: result.values[v] for b, v in layer.items() if result.values[v]}
+                    for key, layer in cover.breaks.items()}
+    work_counts = {key: result.values[v] for key, v in cover.work.items() if result.values[v]}
+    return break_counts, work_counts
+
+
+# ---------------------------------------------------------------- the exact model
+
+def _solve_exact(ctx: _Context, coverage_bound: float) -> ScheduleResult:
+    inst = ctx.inst
+    model = LinearModel()
+    counts: dict[tuple[int, int], tuple[list[int], int]] = {}
+    y_of: dict[str, dict[int, int]] = {}
+    for group in inst.groups:
+        fairness_terms = []
+        for agent in group.agents:
+            day_options = group.options
+            y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
+                 for keys in day_options.values() for k in keys}
+            for k, v in y.items():
+                model.cost(PAID_HOURS, v, _paid_cost(inst, agent.contract, k))
+                terms, total = counts.get((group.class_index, k), ([], 0))
+                counts[group.class_index, k] = (terms + [v], total + 1)
+            work = add_agent_rules(model, inst, agent, y, day_options, group.tail)
+            fairness_terms.append(add_agent_preferences(model, inst, agent, y, day_options, work))
+            y_of[agent.agent_id] = y
+        add_fairness(model, inst, f"group {group.index}", fairness_terms)
+    cover = add_coverage(model, inst, counts)
+    result = solve_cp(model, time_limit_seconds=ctx.left(), workers=ctx.workers, seed=ctx.seed,
+                      stop=ctx.stop, log=ctx.log, relative_gap=inst.cfg.solver.relative_gap)
+    if not result.values:
+        raise NoSolution(f"exact model: {result.status} after {result.seconds:.0f}s "
+                         f"(time limit {ctx.deadline - ctx.started:.0f}s)")
+    values = result.values
+    shifts = {a: [k for k, v in y.items() if values[v]] for a, y in y_of.items()}
+    break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
+                    for key, layer in cover.breaks.items()}
+    work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
+    soft = sum(model.value(values, c) for c in SOFT_COMPONENTS)
+    schedule = _result(ctx, shifts, break_counts, work_counts, soft, coverage_bound,
+                       result.bound, result.status, 0)
+    schedule.first_solution_seconds = result.first_solution_seconds
+    return schedule
+
+
+# ---------------------------------------------------------------- the result
+
+def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, work_counts: dict,
+            soft: float, coverage_bound: float, total_bound: float, status: str,
+            moved: int) -> ScheduleResult:
+    inst = ctx.inst
+    plan = assign_activities(inst, shifts, break_counts, work_counts)
+    shifts_table, activities = schedule_tables(inst, shifts, plan)
+    scheduled = scheduled_counts(inst, plan)
+    coverage = coverage_cost(inst, scheduled)
+    paid = sum(_paid_cost(inst, a.contract, k) for a in inst.agents
+               for k in shifts.get(a.agent_id, []))
+    proficiency = 0.0
+    for (c, _, q), m in work_counts.items():
+        cls = inst.classes[c]
+        proficiency += m * cls.penalty[cls.queues.index(q)]
+    objective = coverage + paid + proficiency + soft
+    required_hours = float(inst.required.sum()) * inst.cfg.center.interval_minutes / 60
+    short = 0
+    for q in range(len(inst.queue_ids)):
+        for i in range(inst.n_intervals):
+            short += max(0, int(inst.required[q, i]) - scheduled.get((q, i), 0))
+    step_hours = inst.cfg.center.interval_minutes / 60
+    notes = [f"coverage bound: LP relaxation of the aggregate model "
+             f"({len(inst.groups)} groups), coverage terms only"]
+    if moved:
+        notes.append(f"{moved} agent-shifts moved when splitting group counts into agents")
+    elapsed = ctx.elapsed()
+    return ScheduleResult(
+        shifts=shifts_table, activities=activities, status=status,
+        objective=objective, best_bound=min(total_bound, objective),
+        coverage_objective=coverage, coverage_bound=min(coverage_bound, coverage),
+        wall_seconds=elapsed, first_solution_seconds=elapsed,
+        penalties={"coverage": coverage, "paid_hours": paid, "proficiency": proficiency,
+                   "soft_goals": soft, "shortfall_agent_hours": short * step_hours,
+                   "required_agent_hours": required_hours},
+        notes=notes,
+    )
