@@ -59,7 +59,7 @@ def sample_part(lines: list[str]) -> None:
     special = read_special_days(str(special_path), [q.id for q in cfg.queues]) \
         if special_path.exists() else None
     last = history["interval_start"].max().tz_localize(None).normalize().date()
-    start = last + dt.timedelta(days=1)
+    start = last + dt.timedelta(days=(7 - last.weekday()) or 7)  # the Monday after history
     began = time.perf_counter()
     result, report = forecast(history, cfg, start, 28, "auto", special)
     seconds = time.perf_counter() - began
