@@ -88,8 +88,10 @@ def day_table(
         closed_holiday |= is_public
     table["closed_known"] = ~table["regular_open"].to_numpy() | closed_holiday
     kind = np.where(is_public, "holiday", np.where(is_minor, "minor", ""))
-    kind = _mark_eves_and_bridges(kind, is_public, table["closed_known"].to_numpy())
+    kind, names = _mark_eves_and_bridges(kind, is_public, table["closed_known"].to_numpy(),
+                                         np.array(names, dtype=object))
     table["kind"] = kind
+    table["holiday_name"] = names
     table["multiplier"] = 1.0
     if special is not None and len(special):
         for day, multiplier in zip(special["date"], special["multiplier"], strict=True):
@@ -104,10 +106,12 @@ def day_table(
 
 
 def _mark_eves_and_bridges(
-    kind: np.ndarray, is_public: np.ndarray, closed: np.ndarray
-) -> np.ndarray:
-    """Mark the last open day before each public holiday (eve) and open days between two."""
+    kind: np.ndarray, is_public: np.ndarray, closed: np.ndarray, names: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mark eves, days after open holidays and bridge days; eves and days after are named
+    for their holiday ("eve of Christmas Day") so their own history can be measured."""
     kind = kind.astype(object)
+    names = names.copy()
     n = len(kind)
     holiday_positions = np.flatnonzero(is_public)
     for pos in holiday_positions:
@@ -116,12 +120,14 @@ def _mark_eves_and_bridges(
             prev -= 1
         if prev >= 0 and kind[prev] == "" and not closed[prev]:
             kind[prev] = "eve"
+            names[prev] = f"eve of {names[pos]}"
     for pos in holiday_positions:
         # the day after a holiday the center was open on (closures are handled by the
         # after-closure index instead)
         nxt = pos + 1
         if not closed[pos] and nxt < n and kind[nxt] == "" and not closed[nxt]:
             kind[nxt] = "after"
+            names[nxt] = f"after {names[pos]}"
     for pos in range(n):
         if kind[pos] != "" or closed[pos]:
             continue
@@ -129,7 +135,7 @@ def _mark_eves_and_bridges(
         after = is_public[pos + 1:pos + 1 + BRIDGE_SPAN_DAYS].any()
         if before and after:
             kind[pos] = "bridge"
-    return kind
+    return kind, names
 
 
 def post_closure_index(closed: np.ndarray, regular_open: np.ndarray, depth: int = 3) -> np.ndarray:

@@ -78,15 +78,21 @@ def _measure(data: QueueData, include_post: bool) -> CalendarEffects:
         effects.seen[kind] = len(values)
         prior = PRIOR_MULTIPLIER.get(kind, 1.0)
         if len(values):
-            effects.by_kind[kind] = float(
-                np.exp((np.log(values).sum() + PRIOR_WEIGHT * np.log(prior))
-                       / (len(values) + PRIOR_WEIGHT))
-            )
-    names = days["holiday_name"].where(days["kind"].isin(["holiday", "minor"]), "")
+            # the median resists one extreme member (Christmas Eve among ordinary eves)
+            effects.by_kind[kind] = float(np.exp(
+                (len(values) * np.median(np.log(values)) + PRIOR_WEIGHT * np.log(prior))
+                / (len(values) + PRIOR_WEIGHT)))
+    names = days["holiday_name"].where(days["kind"] != "", "")
+    kinds = days["kind"]
     for name in [n for n in names.unique() if n]:
-        values = ratio[(names == name) & ratio.notna()]
+        mask = (names == name) & ratio.notna()
+        values = ratio[mask]
         if len(values):
-            effects.by_name[name] = float(np.exp(np.log(values).mean()))
+            # a named day's own history, shrunk towards its kind with one pseudo-day
+            kind = kinds[mask].iloc[0]
+            base = effects.by_kind.get(kind, PRIOR_MULTIPLIER.get(kind, 1.0))
+            effects.by_name[name] = float(np.exp(
+                (np.log(values).sum() + np.log(base)) / (len(values) + 1)))
     return effects
 
 
