@@ -41,7 +41,7 @@ from wfm.schedule.coverage import (
     coverage_cost,
 )
 from wfm.schedule.extract import assign_activities, schedule_tables, scheduled_counts
-from wfm.schedule.instance import Group, Instance, build_instance
+from wfm.schedule.instance import Group, Instance, build_instance, week_limits
 from wfm.schedule.linear import LinearModel, LpResult, LpSolver, solve_cp
 from wfm.schedule.preferences import SOFT_COMPONENTS, add_agent_preferences, add_fairness
 from wfm.schedule.result import ScheduleResult
@@ -118,6 +118,8 @@ def precheck_rules(ctx: _Context) -> None:
     each representative diagnosed with rule assumptions.
     """
     inst = ctx.inst
+    for group in inst.groups:
+        _precheck_weekly_hours(inst, group)
     model = LinearModel()
     for group in inst.groups:
         _agent_feasibility(model, inst, group, diagnose=False)
@@ -136,6 +138,26 @@ def precheck_rules(ctx: _Context) -> None:
             raise InfeasibleRules(
                 f"agent {agent.agent_id} (contract {agent.contract}): no schedule keeps the "
                 f"hard rules {rules}"
+            )
+
+
+def _precheck_weekly_hours(inst: Instance, group: Group) -> None:
+    """The common case first: the weekly minimum cannot fit on the days the agent can work."""
+    agent = group.agents[0]
+    contract = inst.cfg.contract(agent.contract)
+    for w, days in enumerate(inst.weeks):
+        limits = week_limits(inst, w, agent, group.tail)
+        longest = sorted((max(inst.options[k].paid_minutes for k in group.options[d])
+                          for d in days if group.options.get(d)), reverse=True)
+        most = sum(longest[:limits["max_days"]])
+        if most < limits["min_paid_minutes"]:
+            open_days = len(longest)
+            raise InfeasibleRules(
+                f"agent {agent.agent_id} (contract {contract.id}): min_weekly_hours needs "
+                f"{limits['min_paid_minutes'] / 60:g} paid hours in the week of "
+                f"{inst.dates[days[0]]}, but at most {most / 60:g} fit on the {open_days} "
+                f"days it can work (opening_hours, unavailable_dates, available_window, "
+                f"max_working_days_per_week)"
             )
 
 
@@ -182,6 +204,7 @@ def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, lp:
     group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
     bounds: dict[int, tuple[int, int]] = {}
     if lp.values:
+        # hint the rounded LP everywhere; bound each shift count to the LP's floor and ceiling
         for v in range(len(model.lb)):
             model.hints[v] = int(round(lp.values[v]))
         for v in group_vars.values():
@@ -189,13 +212,13 @@ def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, lp:
     tried = [f"LP relaxation ({lp.status})"]
     best: ScheduleResult | None = None
     first_seconds: float | None = None
-    phases = [("first", True, bounds), ("improve", False, bounds), ("widened", False, {})]
-    for name, first_only, phase_bounds in phases:
+    phases = [("first", True, bounds, 0.5), ("improve", False, bounds, 0.65),
+              ("widened", False, {}, 1.0)]
+    for name, first_only, phase_bounds, share in phases:
         if ctx.stopped() or ctx.left() < 1.0:
             break
         if best is not None and name == "widened":
-            break
-        share = 0.5 if first_only else 0.65
+            continue
         result = solve_cp(model, time_limit_seconds=ctx.left() * share, workers=ctx.workers,
                           seed=ctx.seed, stop=ctx.stop, first_only=first_only,
                           bounds=phase_bounds, log=ctx.log, components=components)
@@ -247,8 +270,10 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
         for k in keys:
             realized[c, k] += 1
     aggregate = {ck: values[v] for ck, v in cover.n.items() if values[v]}
-    if realized != aggregate:
-        ctx.log(f"group split moved {moved} agent-shifts: re-solving breaks and queues")
+    if realized != aggregate or ctx.left() > 5.0:
+        # breaks and queues re-optimised for the shifts as split, hinted with the
+        # aggregate solution (complete when the split is exact, so never worse then)
+        ctx.log(f"group split moved {moved} agent-shifts; re-solving breaks and queues")
         break_counts, work_counts = _resolve_coverage(ctx, dict(realized), cover, values)
     else:
         break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
