@@ -22,7 +22,7 @@ def sample_data(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same bytes.")] = 0,
     years: Annotated[float, typer.Option(help="Years of history to generate.", min=0.05)] = 2.2,
     agents: Annotated[int, typer.Option(help="Agents in the roster; volumes scale with it.",
-                                        min=1)] = 120,
+                                        min=1)] = 130,
     end: Annotated[
         datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="Last day of history [default: 2026-11-22]."),
