@@ -56,8 +56,8 @@ _CHAT_WEEK = (1.12, 1.02, 1.0, 0.98, 0.88, 0.36, 0.0)
 _EMAIL_WEEK = (1.35, 1.02, 0.95, 0.92, 0.76, 0.22, 0.0)
 #: Contacts on an average Mon-Fri at the history's end for REFERENCE_AGENTS agents, by the
 #: example center's queue kinds (other configs reuse them by channel, skill and language).
-VOLUME = {"billing_es": 740.0, "billing_en": 740.0, "technical_es": 750.0,
-          "technical_en": 820.0, "chat_es": 840.0, "email_es": 760.0}
+VOLUME = {"billing_es": 740.0, "billing_en": 740.0, "technical_es": 800.0,
+          "technical_en": 760.0, "chat_es": 840.0, "email_es": 760.0}
 #: Mean handling time at the history's end, seconds (chat: per chat, two at once).
 AHT = {"billing_es": 270.0, "billing_en": 260.0, "technical_es": 320.0,
        "technical_en": 320.0, "chat_es": 400.0, "email_es": 240.0}
@@ -88,17 +88,17 @@ def queue_profile(queue: Queue, agents: int = REFERENCE_AGENTS) -> QueueProfile:
         if queue.skill == "technical":
             volume, aht, patience = (VOLUME["technical_es"], AHT["technical_es"], 240.0) \
                 if spanish else (VOLUME["technical_en"], AHT["technical_en"], 200.0)
-            # plan changes take effect on the 1st: a smaller month-start lift than billing's
+            # plan changes and suspensions for unpaid bills also start on the 1st
             return QueueProfile(volume * scale, _VOICE_WEEK, 0.02, aht, 0.9,
-                                queue.patience_seconds or patience, 0.08, 0.06)
+                                queue.patience_seconds or patience, 0.15, 0.06)
         return QueueProfile((600.0 if spanish else 450.0) * scale, _VOICE_WEEK, 0.02, 360.0,
                             0.9, queue.patience_seconds or 200.0, 0.05, 0.05)
     if queue.channel == "chat":
         return QueueProfile((VOLUME["chat_es"] if spanish else 450.0) * scale, _CHAT_WEEK, 0.15,
-                            AHT["chat_es"], 0.7, queue.patience_seconds or 300.0, 0.08, 0.10)
+                            AHT["chat_es"], 0.7, queue.patience_seconds or 300.0, 0.15, 0.10)
     # email and other deferred work: flat arrivals, templated replies, no abandonment
     return QueueProfile((VOLUME["email_es"] if spanish else 450.0) * scale, _EMAIL_WEEK, -0.03,
-                        AHT["email_es"], 1.0, None, 0.10, 0.10)
+                        AHT["email_es"], 1.0, None, 0.15, 0.10)
 
 
 def history_start(end: date, years: float) -> date:
@@ -306,7 +306,9 @@ def generate_history(
             * outage
             * rng.gamma(1 / DAY_NOISE_CV**2, DAY_NOISE_CV**2, size=len(days))
         )
-        weight = intraday_weight(queue.channel, hour)
+        # English-speaking customers (UK, Ireland) call on their own clock, an hour behind.
+        local_hour = hour - (1.0 if queue.language == "en" else 0.0)
+        weight = intraday_weight(queue.channel, local_hour)
         day_weight = np.bincount(day_position, weights=weight, minlength=len(days))
         rate = daily[day_position] * weight / day_weight[day_position]
         shape = INTERVAL_SHAPE
@@ -445,14 +447,14 @@ def _skill_mix(cfg: CenterConfig) -> list[tuple[dict[str, float], float]]:
     mix: list[tuple[dict[str, float], float]] = []
     if len(voice) >= 2:
         first, second = voice[0], voice[1]
-        mix += [({first: 1.0}, 0.24), ({second: 1.0}, 0.25), ({first: 1.0, second: 0.7}, 0.08),
-                ({second: 1.0, first: 0.6}, 0.07)]
+        mix += [({first: 1.0}, 0.21), ({second: 1.0}, 0.28), ({first: 1.0, second: 0.7}, 0.08),
+                ({second: 1.0, first: 0.6}, 0.08)]
     elif voice:
         mix += [({voice[0]: 1.0}, 0.72)]
     for skill in chat:
-        mix += [({skill: 1.0}, 0.08)]
+        mix += [({skill: 1.0}, 0.10)]
         if voice:
-            mix += [({skill: 1.0, voice[0]: 0.8}, 0.09)]
+            mix += [({skill: 1.0, voice[0]: 0.8}, 0.10)]
     for skill in other:
         mix += [({skill: 1.0}, 0.07)]
         if voice:
@@ -492,15 +494,25 @@ def generate_agents(
     voice_skills = {q.skill for q in cfg.queues if q.channel == "voice" and q.language != "es"}
     english_skills = {q.skill for q in cfg.queues if q.language == second}
 
+    # Languages are spread evenly within each skill set (a shuffled rank rather than a coin
+    # per agent), so every English queue gets its share of bilingual agents.
+    rank = np.zeros(len(skill_sets))
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for position, skills in enumerate(skill_sets):
+        groups.setdefault(tuple(skills), []).append(position)
+    for members in groups.values():
+        order = rng.permutation(len(members))
+        rank[members] = (order + 0.5) / len(members)
+
     names: set[str] = set()
     rows = []
     for position, skills in enumerate(skill_sets):
         # English is needed where there are English queues: voice agents mostly.
         can_english = second is not None and bool(set(skills) & english_skills)
-        draw = rng.random()
-        if can_english and set(skills) & voice_skills and draw < 0.06:
+        draw = rank[position]
+        if can_english and set(skills) <= voice_skills and draw < 0.06:
             languages = [second]
-        elif can_english and draw < 0.62:
+        elif can_english and draw < 0.70:
             languages = ["es", second]
         else:
             languages = ["es"]
