@@ -368,3 +368,27 @@ def test_aggregate_method_gives_checker_valid_schedule() -> None:
                              time_limit_seconds=25, workers=2)
     assert result.shifts["agent_id"].nunique() == 30
     assert 0 <= result.coverage_bound <= result.coverage_objective
+
+
+def test_infeasible_rule_combination_found_with_assumptions() -> None:
+    # 20 h a week in 4-hour shifts needs 5 working days, but with at most 1 day in a row
+    # only 4 of 7 days can be worked: the rules conflict only in combination
+    cfg = make_config(
+        contracts=[{"id": "full", "min_weekly_hours": 20, "max_weekly_hours": 40,
+                    "max_working_days_per_week": 5}],
+        labor_rules={**BASE["labor_rules"], "max_consecutive_working_days": 1},
+    )
+    with pytest.raises(InfeasibleRules) as caught:
+        solve_schedule(cfg, [agent("a3")], demand(cfg, MONDAY, []), MONDAY, 7)
+    message = str(caught.value)
+    assert "a3" in message
+    assert "max_consecutive_days" in message and "min_weekly_hours" in message
+
+
+def test_one_shift_per_day() -> None:
+    cfg = make_config()
+    need = demand(cfg, MONDAY, [("sales_es", 0, "08:00", "12:00", 1),
+                                ("sales_es", 0, "16:00", "20:00", 1)])
+    result = solve_and_check(cfg, [agent("a1")], need, MONDAY, 1)
+    assert len(shifts_of(result, "a1")) == 1  # two peaks would want two shifts
+    assert result.penalties["shortfall_agent_hours"] >= 4

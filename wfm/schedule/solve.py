@@ -2,20 +2,24 @@
 
 Two ways to the same per-agent-exact schedule:
 
-* ``exact`` (small rosters): one CP-SAT model with a boolean per agent, day and shift
-  option, every rule per agent, every soft goal, coverage by class counts.
+* ``exact`` (small rosters; also the plain per-agent model of the benchmark): one CP-SAT
+  model with a boolean per agent, day and shift option, every rule per agent, every soft
+  goal, coverage by class counts.
 * ``aggregate`` (large rosters): interchangeable agents form groups; the model counts
-  agents per group and option with valid cuts for every rule (a relaxation), coverage,
-  breaks and queues per class. Its LP relaxation (GLOP) gives the coverage bound and a
-  hint; CP-SAT then solves it with each group count bounded to the floor and ceiling of
-  its LP value; each group's counts are split into agents by a small per-agent CP-SAT that
-  holds every rule exactly and optimises the soft goals (preferences, start spread,
+  agents per group and option with valid cuts for every rule (a relaxation: daily and
+  weekly counts, weekly hours, rest between days, consecutive days, runs of days off),
+  and coverage, breaks and queues per class. Its LP relaxation (HiGHS interior point)
+  gives the coverage bound and a rounded hint; CP-SAT then solves it with each group
+  count bounded to the floor and ceiling of its LP value (first solution, then
+  improvement); each group's counts are split into agents by a small per-agent CP-SAT
+  that holds every rule exactly and optimises the soft goals (preferences, start spread,
   fairness, changes) without touching coverage. Where a group's counts cannot be split
-  exactly, the split moves as few agents as it can and breaks and queues are re-solved
-  for the shifts as split.
+  exactly, the split moves as few agent-shifts as it can. Breaks and queues are then
+  re-solved for the shifts as split, hinted with the aggregate solution.
 
 Both report the coverage objective of the final schedule and a valid lower bound on it:
-the optimum of the LP relaxation of the aggregate model (coverage terms only).
+the optimum of the LP relaxation of the aggregate model with coverage terms only (every
+schedule maps to a feasible point of that LP with the same coverage cost).
 """
 
 from __future__ import annotations
@@ -177,11 +181,29 @@ def _paid_cost(inst: Instance, agent_contract: str, option_key: int) -> float:
 
 # ---------------------------------------------------------------- the aggregate model
 
-def _aggregate_model(inst: Instance) -> tuple[LinearModel, CoverageVars, LpSolver]:
+def _aggregate_model(inst: Instance, exact_groups: frozenset[int] = frozenset(),
+                     ) -> tuple[LinearModel, CoverageVars, LpSolver | None]:
+    """The aggregate model; groups in ``exact_groups`` get a boolean per agent instead.
+
+    Returns the model, its coverage variables and (for the pure aggregate) its LP.
+    """
     model = LinearModel()
     counts: dict[tuple[int, int], tuple[list[int], int]] = {}
     group_vars: dict[tuple[int, int], int] = {}
+    agent_vars: dict[int, dict[str, dict[int, int]]] = {}
     for group in inst.groups:
+        if group.index in exact_groups:
+            agent_vars[group.index] = {}
+            for agent in group.agents:
+                y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
+                     for keys in group.options.values() for k in keys}
+                for k, v in y.items():
+                    model.cost(PAID_HOURS, v, _paid_cost(inst, group.contract, k))
+                    terms, total = counts.get((group.class_index, k), ([], 0))
+                    counts[group.class_index, k] = (terms + [v], total + 1)
+                add_agent_rules(model, inst, agent, y, group.options, group.tail)
+                agent_vars[group.index][agent.agent_id] = y
+            continue
         n = {}
         for keys in group.options.values():
             for k in keys:
@@ -194,7 +216,8 @@ def _aggregate_model(inst: Instance) -> tuple[LinearModel, CoverageVars, LpSolve
         add_group_cuts(model, inst, group, n)
     cover = add_coverage(model, inst, counts)
     model.group_vars = group_vars  # type: ignore[attr-defined]
-    return model, cover, LpSolver(model)
+    model.agent_vars = agent_vars  # type: ignore[attr-defined]
+    return model, cover, (LpSolver(model) if not exact_groups else None)
 
 
 def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, lp: LpResult,
@@ -210,11 +233,13 @@ def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, lp:
         for v in group_vars.values():
             bounds[v] = (int(floor(lp.values[v] + 1e-6)), int(ceil(lp.values[v] - 1e-6)))
     tried = [f"LP relaxation ({lp.status})"]
+    lp_by_name = {model.names[v]: lp.values[v] for v in group_vars.values()} if lp.values else {}
     best: ScheduleResult | None = None
     first_seconds: float | None = None
     phases = [("first", True, bounds, 0.5), ("improve", False, bounds, 0.65),
               ("widened", False, {}, 1.0)]
-    for name, first_only, phase_bounds, share in phases:
+    for phase in range(len(phases)):
+        name, first_only, phase_bounds, share = phases[phase]
         if ctx.stopped() or ctx.left() < 1.0:
             break
         if best is not None and name == "widened":
@@ -229,8 +254,14 @@ def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, lp:
             continue
         for v, value in enumerate(result.values):
             model.hints[v] = value
-        schedule = _disaggregate(ctx, model, cover, result.values, coverage_bound, total_bound,
-                                 "FEASIBLE")
+        try:
+            schedule, inexact, shifts = _disaggregate(ctx, model, cover, result.values,
+                                                      coverage_bound, total_bound, "FEASIBLE")
+        except NoSolution as exc:
+            tried.append(str(exc))
+            if best is None:
+                raise
+            break
         if first_seconds is None:
             first_seconds = schedule.wall_seconds
             ctx.log(f"first schedule at {first_seconds:.1f}s, coverage "
@@ -239,6 +270,28 @@ def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, lp:
             best = schedule
         if result.status == "OPTIMAL" and not phase_bounds:
             break
+        if inexact and first_only and ctx.left() > 10.0:
+            # groups whose counts could not be split exactly get a boolean per agent, so
+            # the improved solution splits exactly; hinted with the split schedule
+            old_values = {model.names[v]: value for v, value in enumerate(result.values)}
+            exact_groups = frozenset(inexact) | frozenset(model.agent_vars)  # type: ignore
+            model, cover, _ = _aggregate_model(ctx.inst, exact_groups)
+            group_vars = model.group_vars  # type: ignore[attr-defined]
+            for v, var_name in enumerate(model.names):
+                if var_name in old_values:
+                    model.hints[v] = old_values[var_name]
+            for by_agent in model.agent_vars.values():  # type: ignore[attr-defined]
+                for agent_id, y in by_agent.items():
+                    for k, v in y.items():
+                        model.hints[v] = int(k in shifts.get(agent_id, ()))
+            bounds = {}
+            for v in group_vars.values():
+                if model.names[v] in lp_by_name:
+                    value = lp_by_name[model.names[v]]
+                    bounds[v] = (int(floor(value + 1e-6)), int(ceil(value - 1e-6)))
+            phases[1] = ("improve", False, bounds, 0.65)
+            tried.append(f"{len(inexact)} groups modelled per agent")
+            ctx.log(f"{len(inexact)} groups split inexactly: modelled per agent from now on")
     if best is None:
         raise NoSolution(f"no schedule found in {ctx.elapsed():.0f}s; tried: {'; '.join(tried)}")
     best.wall_seconds = ctx.elapsed()
@@ -248,39 +301,60 @@ def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, lp:
 
 
 def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values: list[int],
-                  coverage_bound: float, total_bound: float, status: str) -> ScheduleResult:
-    """Split every group's counts into agents, then build the schedule."""
+                  coverage_bound: float, total_bound: float, status: str,
+                  ) -> tuple[ScheduleResult, set[int], dict[str, list[int]]]:
+    """Split every group's counts into agents, then build the schedule.
+
+    Returns the schedule, the groups whose counts could not be split exactly and the
+    shifts per agent.
+    """
     inst = ctx.inst
     group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
+    agent_vars: dict[int, dict[str, dict[int, int]]] = model.agent_vars  # type: ignore
     shifts: dict[str, list[int]] = {}
     soft_total = 0.0
     moved = 0
+    inexact: set[int] = set()
     order = sorted(inst.groups, key=lambda g: -g.size)
     for position, group in enumerate(order):
-        counts = {k: values[group_vars[group.index, k]]
-                  for keys in group.options.values() for k in keys}
+        if group.index in agent_vars:
+            counts: dict[int, int] = defaultdict(int)
+            for y in agent_vars[group.index].values():
+                for k, v in y.items():
+                    counts[k] += values[v]
+        else:
+            counts = {k: values[group_vars[group.index, k]]
+                      for keys in group.options.values() for k in keys}
         budget = max(0.5, ctx.left() * 0.5 / max(1, len(order) - position))
         split, soft, deviation = split_group(inst, group, counts, budget, ctx.workers, ctx.seed)
         shifts.update(split)
         soft_total += soft
         moved += deviation
+        if deviation:
+            inexact.add(group.index)
     realized: dict[tuple[int, int], int] = defaultdict(int)
     for agent_id, keys in shifts.items():
         c = inst.groups[inst.group_of_agent[agent_id]].class_index
         for k in keys:
             realized[c, k] += 1
     aggregate = {ck: values[v] for ck, v in cover.n.items() if values[v]}
+    placed = None
     if realized != aggregate or ctx.left() > 5.0:
         # breaks and queues re-optimised for the shifts as split, hinted with the
         # aggregate solution (complete when the split is exact, so never worse then)
         ctx.log(f"group split moved {moved} agent-shifts; re-solving breaks and queues")
-        break_counts, work_counts = _resolve_coverage(ctx, dict(realized), cover, values)
+        placed = _resolve_coverage(ctx, dict(realized), cover, values)
+        if placed is None and realized != aggregate:
+            raise NoSolution("no break and queue placement found for the split shifts in time")
+    if placed is not None:
+        break_counts, work_counts = placed
     else:
         break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
                         for key, layer in cover.breaks.items()}
         work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
-    return _result(ctx, shifts, break_counts, work_counts, soft_total, coverage_bound,
-                   total_bound, status, moved)
+    schedule = _result(ctx, shifts, break_counts, work_counts, soft_total, coverage_bound,
+                       total_bound, status, moved)
+    return schedule, inexact, shifts
 
 
 def split_group(inst: Instance, group: Group, counts: dict[int, int], time_limit: float,
@@ -329,8 +403,8 @@ def split_group(inst: Instance, group: Group, counts: dict[int, int], time_limit
 
 
 def _resolve_coverage(ctx: _Context, realized: dict[tuple[int, int], int], before: CoverageVars,
-                      values: list[int]) -> tuple[dict, dict]:
-    """Breaks and queue counts for fixed shifts (after an inexact group split).
+                      values: list[int]) -> tuple[dict, dict] | None:
+    """Breaks and queue counts for fixed shifts (None when none is found in time).
 
     Hinted with the aggregate solution's breaks and queue counts where they still apply.
     """
@@ -353,7 +427,7 @@ def _resolve_coverage(ctx: _Context, realized: dict[tuple[int, int], int], befor
     result = solve_cp(model, time_limit_seconds=limit, workers=ctx.workers, seed=ctx.seed,
                       components=[COVERAGE, PROFICIENCY])
     if not result.values:
-        raise NoSolution(f"no break and queue placement found for the split shifts in {limit:.0f}s")
+        return None
     break_counts = {key: {b: result.values[v] for b, v in layer.items() if result.values[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: result.values[v] for key, v in cover.work.items() if result.values[v]}
