@@ -78,7 +78,7 @@ def markdown(rows: list[dict]) -> str:
             "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n")
     lines = []
     for r in rows:
-        def f(key: str, fmt: str = "{:.1f}") -> str:
+        def f(key: str, fmt: str = "{:.1f}", r: dict = r) -> str:
             value = r.get(key)
             return "-" if value is None else fmt.format(value)
         checker = "-" if "violations" not in r else (

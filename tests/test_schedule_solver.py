@@ -392,3 +392,21 @@ def test_one_shift_per_day() -> None:
     result = solve_and_check(cfg, [agent("a1")], need, MONDAY, 1)
     assert len(shifts_of(result, "a1")) == 1  # two peaks would want two shifts
     assert result.penalties["shortfall_agent_hours"] >= 4
+
+
+@pytest.mark.slow
+def test_example_center_week_within_two_minutes() -> None:
+    import time
+
+    from wfm.config import load_config
+    from wfm.io import read_agents
+    from wfm.schedule.synthetic import synthetic_requirements
+
+    cfg = load_config("configs/example.yaml")
+    agents = read_agents("sample_data/agents.csv", cfg)
+    start = date(2026, 11, 30)
+    need = synthetic_requirements(cfg, agents, start, 7, seed=0)
+    started = time.monotonic()
+    result = solve_and_check(cfg, agents, need, start, 7, time_limit_seconds=100, workers=2)
+    assert time.monotonic() - started <= 120
+    assert result.first_solution_seconds is not None

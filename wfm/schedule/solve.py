@@ -316,7 +316,8 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
     moved = 0
     inexact: set[int] = set()
     order = sorted(inst.groups, key=lambda g: -g.size)
-    for position, group in enumerate(order):
+    agents_left = len(inst.agents)
+    for group in order:
         if group.index in agent_vars:
             counts: dict[int, int] = defaultdict(int)
             for y in agent_vars[group.index].values():
@@ -325,7 +326,8 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
         else:
             counts = {k: values[group_vars[group.index, k]]
                       for keys in group.options.values() for k in keys}
-        budget = max(0.5, ctx.left() * 0.5 / max(1, len(order) - position))
+        budget = max(1.0, ctx.left() * 0.5 * group.size / max(1, agents_left))
+        agents_left -= group.size
         split, soft, deviation = split_group(inst, group, counts, budget, ctx.workers, ctx.seed)
         shifts.update(split)
         soft_total += soft
@@ -398,8 +400,31 @@ def split_group(inst: Instance, group: Group, counts: dict[int, int], time_limit
             soft = sum(model.value(result.values, c) for c in SOFT_COMPONENTS)
             moved = sum(result.values[v] for v in deviations)
             return shifts, soft, moved
-    raise InfeasibleRules(f"group of agent {group.agents[0].agent_id}: its agents cannot be "
-                          f"scheduled within the hard rules")
+    return _greedy_split(inst, group, counts, workers, seed)
+
+
+def _greedy_split(inst: Instance, group: Group, counts: dict[int, int], workers: int,
+                  seed: int) -> tuple[dict[str, list[int]], float, int]:
+    """Agent by agent, the week that takes most of the counts still open (a fallback when
+    the group's split finds nothing in its time)."""
+    remaining = dict(counts)
+    shifts: dict[str, list[int]] = {}
+    for agent in group.agents:
+        model = LinearModel()
+        y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
+             for keys in group.options.values() for k in keys}
+        add_agent_rules(model, inst, agent, y, group.options, group.tail)
+        for k, v in y.items():
+            model.cost(COUNT_DEVIATION, v, -1.0 if remaining.get(k, 0) > 0 else 1.0)
+        result = solve_cp(model, time_limit_seconds=10.0, workers=workers, seed=seed)
+        if not result.values:
+            raise InfeasibleRules(f"agent {agent.agent_id} (contract {agent.contract}): no "
+                                  f"schedule keeps the hard rules ({result.status})")
+        shifts[agent.agent_id] = [k for k, v in y.items() if result.values[v]]
+        for k in shifts[agent.agent_id]:
+            remaining[k] = remaining.get(k, 0) - 1
+    moved = sum(abs(v) for v in remaining.values())
+    return shifts, 0.0, moved
 
 
 def _resolve_coverage(ctx: _Context, realized: dict[tuple[int, int], int], before: CoverageVars,
