@@ -56,11 +56,11 @@ _CHAT_WEEK = (1.12, 1.02, 1.0, 0.98, 0.88, 0.36, 0.0)
 _EMAIL_WEEK = (1.35, 1.02, 0.95, 0.92, 0.76, 0.22, 0.0)
 #: Contacts on an average Mon-Fri at the history's end for REFERENCE_AGENTS agents, by the
 #: example center's queue kinds (other configs reuse them by channel, skill and language).
-VOLUME = {"billing_es": 740.0, "billing_en": 740.0, "technical_es": 800.0,
-          "technical_en": 760.0, "chat_es": 840.0, "email_es": 760.0}
+VOLUME = {"billing_es": 700.0, "billing_en": 700.0, "technical_es": 760.0,
+          "technical_en": 720.0, "chat_es": 840.0, "email_es": 720.0}
 #: Mean handling time at the history's end, seconds (chat: per chat, two at once).
-AHT = {"billing_es": 270.0, "billing_en": 260.0, "technical_es": 320.0,
-       "technical_en": 320.0, "chat_es": 400.0, "email_es": 240.0}
+AHT = {"billing_es": 270.0, "billing_en": 260.0, "technical_es": 310.0,
+       "technical_en": 310.0, "chat_es": 400.0, "email_es": 240.0}
 #: Day-to-day level noise (coefficient of variation of a gamma multiplier): what no model
 #: can forecast; a good model on a real bank series leaves about 3% daily error.
 DAY_NOISE_CV = 0.03
