@@ -90,3 +90,21 @@ def test_unreadable_and_invalid_yaml(tmp_path: Path):
 def test_config_round_trips_through_dump(example_cfg):
     again = parse_config(example_cfg.model_dump(mode="json"))
     assert again == example_cfg
+
+
+def test_special_day_closure_closes_the_center_everywhere(tmp_path: Path):
+    from datetime import date
+
+    from wfm.calendar import interval_grid
+
+    (tmp_path / "special.csv").write_text(
+        "date,queue,multiplier\n2026-12-05,all,closed\n2026-12-04,chat_es,closed\n"
+        "2026-12-03,all,1.4\n", encoding="utf-8")
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        "../sample_data/special_days.csv", "special.csv")
+    (tmp_path / "center.yaml").write_text(text, encoding="utf-8")
+    cfg = load_config(tmp_path / "center.yaml")
+    assert cfg.center.holidays.extra_closed_dates == [date(2026, 12, 5)]
+    grid = interval_grid(cfg.center, date(2026, 12, 3), 3)
+    open_days = set(grid.loc[grid["is_open"], "date"])
+    assert open_days == {date(2026, 12, 3), date(2026, 12, 4)}
