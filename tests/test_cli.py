@@ -82,3 +82,50 @@ def test_validate_sample_data_subprocess():
     assert completed.returncode == 0, completed.stderr
     assert "agents:" in completed.stdout
     assert "history:" in completed.stdout
+
+
+GOOD_HISTORY = (
+    "interval_start,queue,offered,aht_seconds\n"
+    "2026-11-03T08:00:00,billing_es,10,300\n"
+    "2026-11-03T08:15:00,billing_es,12,280\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "history", "config_change", "expected"),
+    [
+        ("missing column", GOOD_HISTORY.replace(",offered", ",volume"), None,
+         "missing column 'offered'"),
+        ("bad timestamp", GOOD_HISTORY.replace("2026-11-03T08:15:00", "03/11/2026 8h15"), None,
+         "row 3, column interval_start: bad timestamp"),
+        ("duplicate interval", GOOD_HISTORY.replace("08:15:00", "08:00:00"), None,
+         "row 3, column interval_start: duplicate interval"),
+        ("negative count", GOOD_HISTORY.replace(",12,", ",-12,"), None,
+         "row 3, column offered: negative value"),
+        ("unknown queue", GOOD_HISTORY.replace("08:15:00,billing_es", "08:15:00,sales_it"), None,
+         "row 3, column queue: unknown queue 'sales_it'"),
+        ("unknown config key", None,
+         ("max_occupancy: 0.85", "max_occupancy: 0.85\n    colour: red"),
+         "queues[0].colour: unknown key"),
+        ("bad enum value", None, ("channel: email", "channel: letter"),
+         "queues[5].channel: got 'letter'; allowed:"),
+    ],
+)
+def test_each_bad_input_class_exits_2_naming_the_place(
+    tmp_path: Path, kind, history, config_change, expected
+):
+    config = EXAMPLE
+    if config_change is not None:
+        config = tmp_path / "center.yaml"
+        config.write_text(EXAMPLE.read_text(encoding="utf-8").replace(*config_change, 1),
+                          encoding="utf-8")
+    args = ["validate", "--config", str(config)]
+    if history is not None:
+        path = tmp_path / "history.csv"
+        path.write_text(history, encoding="utf-8")
+        args += ["--history", str(path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, (kind, result.output)
+    assert expected in result.output, kind
+    named = str(path) if history is not None else str(config)
+    assert named in result.output, kind
