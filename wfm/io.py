@@ -114,22 +114,15 @@ def _numeric(table: pd.DataFrame, column: str, source: str, allow_missing: bool)
     return values
 
 
-def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history") -> pd.DataFrame:
-    """Validate a history table against the config and the contract.
+def parse_interval_keys(
+    table: pd.DataFrame, cfg: CenterConfig, source: str
+) -> tuple[pd.Series, pd.Series]:
+    """Validate the ``interval_start`` and ``queue`` columns of an interval table.
 
-    Returns columns ``interval_start`` (tz-aware, center zone), ``queue``, ``offered``,
-    ``aht_seconds`` (NaN where nothing was handled) and ``handled``/``abandoned`` when
-    given, sorted by queue and time. Raises BadInput naming file, row and column for a
-    missing column, a bad timestamp, a duplicate interval, a negative count, an unknown
-    queue or a timestamp off the interval grid.
+    Returns ``(stamps, queues)``: tz-aware local interval starts and stripped queue ids,
+    on ``table``'s (reset) index. Raises BadInput naming the row for an unknown queue, a
+    bad or nonexistent local time, a time off the interval grid or a duplicate interval.
     """
-    missing = [c for c in HISTORY_COLUMNS if c not in table.columns]
-    if missing:
-        needed = ", ".join(HISTORY_COLUMNS)
-        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
-    if table.empty:
-        raise BadInput(f"{source}: no rows")
-    table = table.reset_index(drop=True)
     queues = table["queue"].astype(str).str.strip()
     known = {q.id for q in cfg.queues}
     unknown = ~queues.isin(known)
@@ -157,6 +150,26 @@ def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history
             f"{source}: row {row}, column interval_start: duplicate interval "
             f"{table['interval_start'].iloc[row - 2]} for queue {queues.iloc[row - 2]!r}"
         )
+    return stamps, queues
+
+
+def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history") -> pd.DataFrame:
+    """Validate a history table against the config and the contract.
+
+    Returns columns ``interval_start`` (tz-aware, center zone), ``queue``, ``offered``,
+    ``aht_seconds`` (NaN where nothing was handled) and ``handled``/``abandoned`` when
+    given, sorted by queue and time. Raises BadInput naming file, row and column for a
+    missing column, a bad timestamp, a duplicate interval, a negative count, an unknown
+    queue or a timestamp off the interval grid.
+    """
+    missing = [c for c in HISTORY_COLUMNS if c not in table.columns]
+    if missing:
+        needed = ", ".join(HISTORY_COLUMNS)
+        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
+    if table.empty:
+        raise BadInput(f"{source}: no rows")
+    table = table.reset_index(drop=True)
+    stamps, queues = parse_interval_keys(table, cfg, source)
     result = pd.DataFrame({"interval_start": stamps, "queue": queues})
     result["offered"] = _numeric(table, "offered", source, allow_missing=False)
     result["aht_seconds"] = _numeric(table, "aht_seconds", source, allow_missing=True)
@@ -297,24 +310,10 @@ def read_forecast(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
     if missing:
         needed = ", ".join(FORECAST_COLUMNS)
         raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
-    queues = table["queue"].astype(str).str.strip()
-    known = {q.id for q in cfg.queues}
-    unknown = ~queues.isin(known)
-    if unknown.any():
-        row = _first_bad(unknown)
-        raise BadInput(
-            f"{source}: row {row}, column queue: unknown queue {queues.iloc[row - 2]!r}; "
-            f"allowed: {', '.join(sorted(known))}"
-        )
+    stamps, queues = parse_interval_keys(table, cfg, source)
     result = table.copy()
     result["queue"] = queues
-    result["interval_start"] = parse_timestamps(
-        table["interval_start"], cfg.center.timezone, source, "interval_start", groups=queues
-    )
+    result["interval_start"] = stamps
     result["offered"] = _numeric(table, "offered", source, allow_missing=False)
     result["aht_seconds"] = _numeric(table, "aht_seconds", source, allow_missing=True)
-    duplicated = result[["interval_start", "queue"]].duplicated()
-    if duplicated.any():
-        row = _first_bad(duplicated)
-        raise BadInput(f"{source}: row {row}, column interval_start: duplicate interval")
     return result

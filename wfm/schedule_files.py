@@ -34,7 +34,7 @@ import pandas as pd
 
 from wfm.config import CenterConfig
 from wfm.errors import BadInput
-from wfm.io import parse_timestamps, read_table, write_json, write_table
+from wfm.io import parse_interval_keys, parse_timestamps, read_table, write_json, write_table
 from wfm.schedule.result import ACTIVITY_COLUMNS, SHIFT_COLUMNS, ScheduleResult
 
 SCHEDULE_FILE = "schedule.csv"
@@ -411,27 +411,8 @@ def parse_requirements(table: pd.DataFrame, cfg: CenterConfig, source: str = "re
     if table.empty:
         raise BadInput(f"{source}: no rows")
     table = table.reset_index(drop=True)
-    queues = _strings(table, "queue", source, required=True)
-    known = {q.id for q in cfg.queues}
-    unknown = ~queues.isin(known)
-    if unknown.any():
-        row = int(np.flatnonzero(unknown.to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column queue: unknown queue "
-                       f"{queues.iloc[row - 2]!r}; allowed: {', '.join(sorted(known))}")
-    stamps = parse_timestamps(table["interval_start"], cfg.center.timezone, source,
-                              "interval_start", groups=queues)
-    step = cfg.center.interval_minutes
-    wall = stamps.dt.tz_localize(None)
-    off_grid = (wall.dt.minute % step != 0) | (wall.dt.second != 0)
-    if off_grid.any():
-        row = int(np.flatnonzero(off_grid.to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column interval_start: not on the "
-                       f"{step}-minute grid")
-    duplicated = pd.DataFrame({"t": stamps, "q": queues}).duplicated()
-    if duplicated.any():
-        row = int(np.flatnonzero(duplicated.to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column interval_start: duplicate interval for "
-                       f"queue {queues.iloc[row - 2]!r}")
+    _strings(table, "queue", source, required=True)
+    stamps, queues = parse_interval_keys(table, cfg, source)
     out = pd.DataFrame({"interval_start": stamps, "queue": queues})
     out["required"] = _integers(table, required_column, source)
     if "offered" in table.columns:
