@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
-import os
-import threading
 from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from wfm.io import atomic_open
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -79,15 +78,5 @@ def json_ready(value: Any) -> Any:
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
     """Write ``manifest.json`` atomically: a temporary file, fsync, then rename over it."""
     text = json.dumps(json_ready(manifest), indent=2, allow_nan=False) + "\n"
-    target = Path(run_dir) / MANIFEST_NAME
-    temp = target.with_name(f".{MANIFEST_NAME}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(temp, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+    with atomic_open(Path(run_dir) / MANIFEST_NAME, "w", encoding="utf-8") as stream:
+        stream.write(text)
