@@ -324,6 +324,8 @@ def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
             if start <= day < start + timedelta(days=days):
                 minute = _minutes_between(utc0, pd.Timestamp(row.shift_start).to_pydatetime())
                 template = getattr(row, "template", None)
+                if not isinstance(template, str) or not template:
+                    template = None
                 key = next((k for (d, m, t), k in by_start.items()
                             if d == (day - start).days and m == minute
                             and (template is None or t == template)), -1)

@@ -326,7 +326,9 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
         else:
             counts = {k: values[group_vars[group.index, k]]
                       for keys in group.options.values() for k in keys}
-        budget = max(1.0, ctx.left() * 0.5 * group.size / max(1, agents_left))
+        # the split only settles preferences once the counts fit: a short budget per agent
+        budget = min(2.0 + 0.05 * group.size,
+                     max(1.0, ctx.left() * 0.5 * group.size / max(1, agents_left)))
         agents_left -= group.size
         split, soft, deviation = split_group(inst, group, counts, budget, ctx.workers, ctx.seed)
         shifts.update(split)
@@ -481,6 +483,7 @@ def _solve_exact(ctx: _Context, coverage_bound: float) -> ScheduleResult:
             y_of[agent.agent_id] = y
         add_fairness(model, inst, f"group {group.index}", fairness_terms)
     cover = add_coverage(model, inst, counts)
+    cp_started = ctx.elapsed()
     result = solve_cp(model, time_limit_seconds=ctx.left(), workers=ctx.workers, seed=ctx.seed,
                       stop=ctx.stop, log=ctx.log, relative_gap=inst.cfg.solver.relative_gap)
     if not result.values:
@@ -494,7 +497,8 @@ def _solve_exact(ctx: _Context, coverage_bound: float) -> ScheduleResult:
     soft = sum(model.value(values, c) for c in SOFT_COMPONENTS)
     schedule = _result(ctx, shifts, break_counts, work_counts, soft, coverage_bound,
                        result.bound, result.status, 0)
-    schedule.first_solution_seconds = result.first_solution_seconds
+    if result.first_solution_seconds is not None:
+        schedule.first_solution_seconds = cp_started + result.first_solution_seconds
     return schedule
 
 
