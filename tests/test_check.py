@@ -515,3 +515,16 @@ def test_scheduled_agents_on_dst_day_and_partial_intervals():
     assert len(grid) == 92
     table = scheduled_agents(cfg, activities, grid).set_index(["interval_start", "queue"])
     assert table.loc[(stamp(sunday, "10:45"), "billing_es"), "scheduled"] == pytest.approx(1 / 3)
+
+
+def test_minimum_weekly_hours_shrink_with_closed_days():
+    """A week with two closed weekdays: three full shifts meet the pro-rated minimum."""
+    cfg = make_cfg(center={"holidays": {"extra_closed_dates": [MONDAY, MONDAY + timedelta(1)]}})
+    plan = Plan().week("a1", MONDAY, weekdays=(2, 3, 4))
+    plan.week("a2", MONDAY, weekdays=(2, 3, 4, 5), clock="14:00", template="pt4",
+              breaks=((120, "break", 15),), queue="tech_es")
+    # 3 x 8 h = 24 h against 32 h x 5/7 open weekdays: fine.
+    assert rules_broken(plan, cfg=cfg) == set()
+    # In an open week the same 24 h are short of 32.
+    assert "min_weekly_hours" in rules_broken(plan)
+

@@ -410,3 +410,15 @@ def test_example_center_week_within_two_minutes() -> None:
     result = solve_and_check(cfg, agents, need, start, 7, time_limit_seconds=100, workers=2)
     assert time.monotonic() - started <= 120
     assert result.first_solution_seconds is not None
+
+
+def test_solver_week_limits_follow_the_same_reading():
+    from tests.test_check import MONDAY, make_agents, make_cfg
+    from wfm.schedule.instance import Tail, build_instance, week_limits
+
+    cfg = make_cfg(center={"holidays": {"extra_closed_dates": [MONDAY, MONDAY + timedelta(1)]}})
+    agents = make_agents(cfg)
+    required = pd.DataFrame(columns=["interval_start", "queue", "required"])
+    inst = build_instance(cfg, agents, required, MONDAY, 7)
+    limits = week_limits(inst, 0, agents[0], Tail())
+    assert limits["min_paid_minutes"] == -(-32 * 60 * 5 // 7)  # ceil

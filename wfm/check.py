@@ -26,9 +26,13 @@ How the rules are read (the solver must produce schedules that pass these):
   Days of a week outside what is known belong to another schedule: they are assumed off
   and without hours, so a partial week at an edge of the horizon is flagged only when no
   schedule of its unknown days could repair it -- except the minimum hours, which are
-  pro-rated: ``min_weekly_hours * available known days / 7`` where available known days
-  are the known days not in the agent's ``unavailable_dates``. The maximum hours are not
-  pro-rated. (A full week with no unavailable dates gets exactly the contract figures.)
+  pro-rated: ``min_weekly_hours * credited / workable`` (at most the full figure), where
+  workable counts the weekdays on which a shift of the agent's contract fits the opening
+  hours, and credited counts the known days of the
+  week on such weekdays that are open (not a holiday or closure) and not in the agent's
+  ``unavailable_dates``. Holidays, absences and partial weeks lower the minimum by their
+  share. The maximum hours are not pro-rated. (A full open week with no absences gets
+  exactly the contract figures.)
   - ``max_working_days_per_week``: worked days in the week <= the contract's figure.
   - ``min_days_off_per_week``: 7 - worked days >= ``labor_rules.min_days_off_per_week``.
   - ``min_consecutive_days_off``: when days off are required, some run of
@@ -98,6 +102,25 @@ OTHER_ACTIVITIES = ("training", "meeting", "coaching")
 KNOWN_ACTIVITIES = (WORK, *BREAK_ACTIVITIES, *OTHER_ACTIVITIES)
 
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+def _workable_weekdays(cfg: CenterConfig, agent: Agent) -> set[int]:
+    """Weekdays (0 = Monday) on which some shift of the agent's contract fits the opening
+    hours: the days a full week's minimum hours are spread over, so a closed day or an
+    absence lowers the minimum by its share. (A personal availability window does not
+    lower it: an agent whose window admits too few shifts is a roster conflict.)"""
+    days = set()
+    for weekday in range(7):
+        hours = cfg.center.hours_on(weekday)
+        if hours is None:
+            continue
+        for template in cfg.templates_for(agent.contract):
+            if any(hours.open_minute <= start
+                   and start + template.length_minutes <= hours.close_minute
+                   for start in template.start_minutes):
+                days.add(weekday)
+                break
+    return days
 
 
 @dataclass(frozen=True)
@@ -448,14 +471,19 @@ class _Checker:
                           f"{label}: longest run of days off is {longest} "
                           f"(min {rules.min_consecutive_days_off})")
         paid = sum(worked[d] for d in days_worked)
-        available = [d for d in week if d in known and d not in agent.unavailable_dates]
-        minimum = contract.min_weekly_hours * 60 * len(available) / 7
+        closed = closed_dates(self.cfg.center, week[0], week[-1])
+        workable = _workable_weekdays(self.cfg, agent)
+        available = [d for d in week if d in known and d not in agent.unavailable_dates
+                     and d not in closed and d.weekday() in workable]
+        share = min(1.0, len(available) / len(workable)) if workable else 0.0
+        minimum = contract.min_weekly_hours * 60 * share
         maximum = contract.max_weekly_hours * 60
         if paid > maximum + 1e-6:
             self.flag(MAX_WEEKLY_HOURS, a, monday,
                       f"{label}: {paid / 60:g} paid hours (max {contract.max_weekly_hours:g})")
         elif paid < minimum - 1e-6:
-            prorated = "" if len(available) == 7 else f", pro-rated for {len(available)} days"
+            prorated = "" if share == 1.0 else (
+                f", pro-rated for {len(available)} of {len(workable)} workable days")
             self.flag(MIN_WEEKLY_HOURS, a, monday,
                       f"{label}: {paid / 60:g} paid hours (min {minimum / 60:.4g}{prorated})")
 

@@ -382,14 +382,32 @@ def _group_agents(cfg: CenterConfig, agents: list[Agent], dates: list[date],
     return groups, classes, group_of_agent
 
 
+def workable_weekdays(cfg: CenterConfig, agent: Agent) -> set[int]:
+    """Weekdays (0 = Monday) on which a shift of the agent's contract fits inside the opening
+    hours (whatever the agent's own availability window: too narrow a window is a conflict
+    to report, not a reason to lower the contract's hours)."""
+    days = set()
+    for weekday in range(7):
+        hours = cfg.center.hours_on(weekday)
+        if hours is None:
+            continue
+        if any(hours.open_minute <= start
+               and start + template.length_minutes <= hours.close_minute
+               for template in cfg.templates_for(agent.contract)
+               for start in template.start_minutes):
+            days.add(weekday)
+    return days
+
+
 def week_limits(inst: Instance, week: int, agent: Agent, tail: Tail) -> dict[str, int]:
     """Weekly bounds on the horizon days of one calendar week for one agent.
 
     Days of the week outside the horizon and outside the previous schedule count as days
     off without hours; days the previous schedule worked in the week the horizon starts in
-    count as worked. The minimum paid hours are pro-rated by the known days of the week on
-    which the agent is available; the maximum is the contract's. Returns ``max_days``
-    (working days allowed on the horizon days), ``min_paid_minutes`` and
+    count as worked. The minimum paid hours are pro-rated: the share of the contract's
+    workable weekdays (`workable_weekdays`) that are known, open and not an absence of the
+    agent, so holidays and partial weeks lower it; the maximum is the contract's. Returns
+    ``max_days`` (working days allowed on the horizon days), ``min_paid_minutes`` and
     ``max_paid_minutes`` (for the horizon days, integers rounded inward).
     """
     cfg = inst.cfg
@@ -402,13 +420,17 @@ def week_limits(inst: Instance, week: int, agent: Agent, tail: Tail) -> dict[str
     if first_week:
         monday = inst.dates[0] - timedelta(days=inst.dates[0].weekday())
         known |= {monday + timedelta(days=w) for w in tail.week_known}
-    available = [d for d in known if d not in agent.unavailable_dates]
+    closed = closed_dates(cfg.center, min(known), max(known)) if known else set()
+    workable = workable_weekdays(cfg, agent)
+    available = [d for d in known if d not in agent.unavailable_dates and d not in closed
+                 and d.weekday() in workable]
+    share = min(1.0, len(available) / len(workable)) if workable else 0.0
     rules = cfg.labor_rules
     return {
         "max_days": max(0, min(7 - rules.min_days_off_per_week,
                                contract.max_working_days_per_week) - prior_days),
-        "min_paid_minutes": max(0, ceil(contract.min_weekly_hours * 60 * len(available) / 7
-                                        - 1e-6) - prior_paid),
+        "min_paid_minutes": max(0, ceil(contract.min_weekly_hours * 60 * share - 1e-6)
+                                - prior_paid),
         "max_paid_minutes": max(0, floor(contract.max_weekly_hours * 60 + 1e-6) - prior_paid),
     }
 

@@ -222,6 +222,9 @@ def solve_cp(model: LinearModel, *, time_limit_seconds: float, workers: int, see
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit_seconds)
     solver.parameters.num_workers = workers
+    # The caller owns SIGINT/SIGTERM and stops the search through `stop`; CP-SAT's own
+    # handler would abort the process when Ctrl-C reaches the main thread.
+    solver.parameters.catch_sigint_signal = False
     solver.parameters.random_seed = seed
     if relative_gap:
         solver.parameters.relative_gap_limit = relative_gap
