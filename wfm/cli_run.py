@@ -100,7 +100,7 @@ def run(
                            dir_okay=False)
     ],
     out: Annotated[
-        Path, typer.Option("--out", help="Runs folder: each run writes RUNS/<timestamp>/.",
+        Path, typer.Option("--out", help="Runs folder: each run writes RUNS/TIMESTAMP/.",
                            file_okay=False)
     ],
     as_of: Annotated[
@@ -126,12 +126,12 @@ def run(
         bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no output on success.")
     ] = False,
 ) -> None:
-    """Run validate, forecast, staff, schedule and export into RUNS/<timestamp>/.
+    """Run validate, forecast, staff, schedule and export into RUNS/TIMESTAMP/.
 
     Inputs come from the config's `inputs:` paths. Only history before the horizon is
     used, so re-running a past --as-of with the same seed gives the same plan. When every
     stage succeeded RUNS/latest points at the new run and the workbook's path is printed;
-    a failed or interrupted run is kept as RUNS/<timestamp>.failed with a manifest saying
+    a failed or interrupted run is kept as RUNS/TIMESTAMP.failed with a manifest saying
     why, and RUNS/latest is left alone. Exit codes: 0 ok, 1 internal error, 2 bad input,
     3 infeasible rules, 4 no schedule within the time limit, 75 another run holds the
     lock, 130/143 stopped by SIGINT/SIGTERM.
