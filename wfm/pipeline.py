@@ -359,15 +359,22 @@ def _outputs(folder: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-def _finish_ok(ctx: RunContext, manifest: dict[str, Any]) -> RunOutcome:
+def _seal(ctx: RunContext, manifest: dict[str, Any], ok: bool) -> Path:
+    """Write the final manifest and rename the partial folder to its final name."""
     runs_dir = Path(ctx.options.runs_dir)
-    manifest["status"] = "ok"
     manifest["outputs"] = _outputs(ctx.run_dir)
     manifest["finished_utc"] = _now_utc()
     write_manifest(ctx.run_dir, manifest)
-    target = final_dir(runs_dir, ctx.run_id, ok=True)
+    target = final_dir(runs_dir, ctx.run_id, ok=ok)
     os.replace(ctx.run_dir, target)
     _fsync_dir(runs_dir)
+    return target
+
+
+def _finish_ok(ctx: RunContext, manifest: dict[str, Any]) -> RunOutcome:
+    runs_dir = Path(ctx.options.runs_dir)
+    manifest["status"] = "ok"
+    target = _seal(ctx, manifest, ok=True)
     point_latest(runs_dir, ctx.run_id)
     _fsync_dir(runs_dir)
     ctx.events.emit("run_ok", f"run {ctx.run_id} ok: {target}", run_id=ctx.run_id,
@@ -377,7 +384,6 @@ def _finish_ok(ctx: RunContext, manifest: dict[str, Any]) -> RunOutcome:
 
 def _finish_failed(ctx: RunContext, manifest: dict[str, Any], stage: str,
                    exc: BaseException) -> RunOutcome:
-    runs_dir = Path(ctx.options.runs_dir)
     exit_code = getattr(exc, "exit_code", EXIT_INTERNAL) if isinstance(exc, WfmError) \
         else EXIT_INTERNAL
     if isinstance(exc, KeyboardInterrupt):
@@ -391,12 +397,7 @@ def _finish_failed(ctx: RunContext, manifest: dict[str, Any], stage: str,
         "message": failure_reason(exc),
         "exit_code": exit_code,
     }
-    manifest["outputs"] = _outputs(ctx.run_dir)
-    manifest["finished_utc"] = _now_utc()
-    write_manifest(ctx.run_dir, manifest)
-    target = final_dir(runs_dir, ctx.run_id, ok=False)
-    os.replace(ctx.run_dir, target)
-    _fsync_dir(runs_dir)
+    target = _seal(ctx, manifest, ok=False)
     ctx.events.emit("run_failed", f"run {ctx.run_id} failed in stage {stage}: "
                     f"{failure_reason(exc)}",
                     level="error", run_id=ctx.run_id, stage=stage, folder=str(target),
