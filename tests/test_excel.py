@@ -419,3 +419,25 @@ def test_two_week_horizon_has_weekly_paid_hours(case: dict, tmp_path) -> None:
         assert row[header.index("Paid h wk 30/03")] == pytest.approx(
             (mine["paid_minutes"].sum() - first_week) / 60)
         assert row[header.index("Paid h total")] == pytest.approx(mine["paid_minutes"].sum() / 60)
+
+
+def test_weekly_paid_hours_follow_calendar_weeks(case: dict, tmp_path) -> None:
+    """A horizon starting on a Wednesday: Wed-Sun, then Mon-Tue, as the labor rules count."""
+    start = MONDAY + timedelta(days=2)
+    kpis = {**KPIS, "horizon": {"start": start.isoformat(), "days": 7}}
+    shifts = case["shifts"][case["shifts"]["date"] >= start]
+    activities = case["activities"][case["activities"]["start"].dt.date >= start]
+    coverage = case["coverage"][case["coverage"]["interval_start"].dt.date >= start]
+    path = tmp_path / "midweek.xlsx"
+    write_workbook(path, case["cfg"], AGENTS, shifts, activities, coverage, kpis)
+    rows = _rows(openpyxl.load_workbook(path)["Schedule"])
+    header = rows[_find(rows, "Agent ID")]
+    next_monday = MONDAY + timedelta(days=7)
+    assert f"Paid h wk {start:%d/%m}" in header
+    assert f"Paid h wk {next_monday:%d/%m}" in header
+    body = {r[0]: r for r in rows[_find(rows, "Agent ID") + 1:]}
+    for agent in AGENTS:
+        mine = shifts[shifts["agent_id"] == agent.agent_id]
+        this_week = mine[mine["date"] < next_monday]["paid_minutes"].sum()
+        assert body[agent.agent_id][header.index(f"Paid h wk {start:%d/%m}")] == \
+            pytest.approx(this_week / 60)

@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from wfm.calendar import closed_dates
 from wfm.config import WEEKDAYS, CenterConfig, format_clock
 from wfm.io import atomic_write_with
 from wfm.roster import Agent
@@ -489,8 +490,14 @@ def _write_schedule(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
     ws = wb.create_sheet(title)
     c = st.cell
     fixed = ["Agent ID", "Name", "Team", "Contract", "Skills", "Languages"]
-    # Weekly paid hours: one column for a horizon of a week or less, else one per week.
-    weeks = [days[i:i + 7] for i in range(0, len(days), 7)] or [[]]
+    # Weekly paid hours per calendar week (Monday to Sunday, as the labor rules count
+    # them): one column when the horizon lies in one week, else one per week and a total.
+    weeks: list[list[date]] = []
+    for day in days:
+        if not weeks or day.weekday() == 0:
+            weeks.append([])
+        weeks[-1].append(day)
+    weeks = weeks or [[]]
     paid_labels = ["Paid h"] if len(weeks) == 1 else \
         [f"Paid h wk {week[0]:%d/%m}" for week in weeks] + ["Paid h total"]
     tail = ["Days", *paid_labels, "Min h", "Max h"]
@@ -549,11 +556,15 @@ def _write_schedule(wb: Workbook, st: _Styles, title: str, cfg: CenterConfig,
     last_col = get_column_letter(n_cols)
     ws.auto_filter.ref = f"A3:{last_col}{last_row}"
     if last_row > 3:
-        # Paid hours outside the contract's weekly range, for whole weeks (or the horizon).
+        # Paid hours outside the contract's weekly range, for whole open weeks only: the
+        # minimum is pro-rated for partial weeks, holidays and absences, which a sheet
+        # formula cannot follow (the checker does).
         low, high = get_column_letter(n_cols - 1), get_column_letter(n_cols)
         first_paid = len(fixed) + len(days) + 2
+        closed = closed_dates(cfg.center, days[0], days[-1]) if days else set()
         for offset, week in enumerate(weeks):
-            if len(weeks) > 1 and (week[-1] - week[0]).days != 6:
+            if len(week) != 7 or any(day in closed and cfg.center.hours_on(day.weekday())
+                                     for day in week):
                 continue
             column = get_column_letter(first_paid + offset)
             ws.conditional_formatting.add(f"{column}4:{column}{last_row}", FormulaRule(
