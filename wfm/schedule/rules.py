@@ -136,6 +136,24 @@ def add_agent_rules(model: LinearModel, inst: Instance, agent: Agent,
     return work
 
 
+def _days_off_runs(inst: Instance, days: list[int], work: dict[int, dict[int, float]],
+                   length: int, worked_before: frozenset[int]) -> list[list[int]] | None:
+    """The horizon days of each run of ``length`` consecutive weekdays that could be the
+    week's days off, or None when some run needs no horizon day off (always satisfied:
+    it lies outside the horizon or on days without a possible shift). Runs over days the
+    previous schedule worked are left out."""
+    weekday_of = {inst.dates[d].weekday(): d for d in days}
+    runs = []
+    for j in range(0, 8 - length):
+        if any(w in worked_before for w in range(j, j + length)):
+            continue
+        inside = [weekday_of[w] for w in range(j, j + length) if w in weekday_of]
+        if not inside or all(not work[d] for d in inside):
+            return None
+        runs.append(inside)
+    return runs
+
+
 def _add_days_off_block(model: LinearModel, inst: Instance, days: list[int],
                         work: dict[int, dict[int, float]], min_off: int, length: int,
                         label: str, worked_before: frozenset[int] = frozenset()) -> None:
@@ -143,17 +161,9 @@ def _add_days_off_block(model: LinearModel, inst: Instance, days: list[int],
     count as off unless the previous schedule worked them)."""
     if min_off == 0 or length <= 1:
         return
-    weekday_of = {inst.dates[d].weekday(): d for d in days}
-    starts = []
-    for j in range(0, 8 - length):
-        if any(w in worked_before for w in range(j, j + length)):
-            continue
-        inside = [weekday_of[w] for w in range(j, j + length) if w in weekday_of]
-        if not inside:
-            return  # a whole run lies outside the horizon: always satisfied
-        if all(not work[d] for d in inside):
-            return  # those days have no possible shift: always satisfied
-        starts.append(inside)
+    starts = _days_off_runs(inst, days, work, length, worked_before)
+    if starts is None:
+        return
     choice = []
     for j, inside in enumerate(starts):
         z = model.var(0, 1, f"days_off_run({label}, start={j})")
@@ -230,15 +240,9 @@ def _add_group_days_off_runs(model: LinearModel, inst: Instance, days: list[int]
     length = rules.min_consecutive_days_off
     if rules.min_days_off_per_week == 0 or length <= 1:
         return
-    weekday_of = {inst.dates[d].weekday(): d for d in days}
-    runs = []
-    for j in range(0, 8 - length):
-        if any(w in worked_before for w in range(j, j + length)):
-            continue
-        inside = [weekday_of[w] for w in range(j, j + length) if w in weekday_of]
-        if not inside or all(not work[d] for d in inside):
-            return  # a run needs no horizon day at work: always satisfied
-        runs.append(inside)
+    runs = _days_off_runs(inst, days, work, length, worked_before)
+    if runs is None:
+        return
     z = [model.var(0, size, f"days_off_run(group={label}, start={j})") for j in range(len(runs))]
     model.add({v: 1.0 for v in z}, size, size, "min_consecutive_days_off")
     for d in days:
