@@ -405,3 +405,10 @@ def test_invalid_inputs_in_metric_functions() -> None:
         erlang.agents_needed(100, 180, 30)
     with pytest.raises(BadInput, match="max_occupancy"):
         erlang.deferred_agents([1, 2], 300, 15, 60, max_occupancy=1.5)
+
+
+def test_calls_whose_traffic_underflows_still_need_one_agent() -> None:
+    assert int(erlang.agents_needed(5e-324, 60.0, 15, service_level_target=0.5,
+                                    answer_seconds=10.0)) == 1
+    assert int(erlang.agents_needed(0.0, 60.0, 15, service_level_target=0.5,
+                                    answer_seconds=10.0)) == 0

@@ -510,6 +510,8 @@ def agents_needed(
     if a_idx.size:
         out[a_idx] = _size_erlang_a(a[a_idx], aht[a_idx], t[a_idx], patience[a_idx],
                                     *targets)
+    # traffic too small to represent (a few calls of 1e-300 s) still needs someone to answer
+    out[(calls_ > 0) & (a == 0)] = 1
     return _out(out.reshape(shape))
 
 

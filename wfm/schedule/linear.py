@@ -18,7 +18,7 @@ from math import ceil, floor
 import numpy as np
 import scipy.sparse as sp
 from ortools.sat.python import cp_model
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 INF = 10**9
 OBJECTIVE_SCALE = 10  # CP-SAT needs integer costs: weights are kept to 0.1 point
@@ -75,11 +75,13 @@ class LpResult:
 
 
 class LpSolver:
-    """The LP relaxation of a LinearModel, solved by HiGHS (interior point with crossover).
+    """A LinearModel solved by HiGHS: its LP relaxation, or as a MIP with variables fixed.
 
     GLOP's simplex took 6 to 20 times longer than HiGHS' interior point method on the
     aggregate schedule models (many degenerate alternative optima), so the relaxation is
     solved through scipy's HiGHS interface. The matrix is built once; objectives change.
+    HiGHS' branch and cut closes sub-problems of these models (one day free, the rest
+    fixed) to optimality in seconds where CP-SAT's search stalls far from the LP bound.
     """
 
     def __init__(self, model: LinearModel) -> None:
@@ -105,6 +107,56 @@ class LpSolver:
         self.b_ub = np.concatenate([hi[ub_rows], -lo[lb_rows]])
         self.bounds = np.array([[lo_v, hi_v if hi_v < INF else np.inf]
                                 for lo_v, hi_v in zip(model.lb, model.ub, strict=True)])
+        self.matrix = matrix.tocsc()
+        self._costs: dict[tuple[str, ...], np.ndarray] = {}
+        self.row_lo = np.where(lo > -INF, lo, -np.inf)
+        self.row_hi = np.where(hi < INF, hi, np.inf)
+
+    def cost_vector(self, components: list[str]) -> np.ndarray:
+        """The objective's coefficients over the named components."""
+        key = tuple(components)
+        if key not in self._costs:
+            cost = np.zeros(len(self.model.lb))
+            for part in components:
+                for v, c in self.model.objective.get(part, {}).items():
+                    cost[v] += c
+            self._costs[key] = cost
+        return self._costs[key]
+
+    def solve_mip(self, components: list[str], values: np.ndarray, free: np.ndarray,
+                  time_limit_seconds: float, relative_gap: float = 1e-4,
+                  continuous: np.ndarray | None = None) -> LpResult:
+        """Re-optimise the variables marked in ``free`` as integers, the rest held at ``values``.
+
+        Only the free columns and the rows they touch go to HiGHS, their bounds shifted by
+        the fixed part; variables marked in ``continuous`` need not be integers. Returns
+        the whole vector (status OPTIMAL, or FEASIBLE when the time ran out with a
+        solution; no values otherwise) and its objective over ``components``.
+        """
+        started = time.monotonic()
+        cost = self.cost_vector(components)
+        fixed_part = self.matrix[:, ~free] @ values[~free]
+        sub = self.matrix[:, free]
+        touched = np.diff(sub.tocsr().indptr) > 0
+        sub = sub.tocsr()[touched]
+        lo = self.row_lo[touched] - fixed_part[touched]
+        hi = self.row_hi[touched] - fixed_part[touched]
+        bounds = self.bounds[free]
+        constraints = [LinearConstraint(sub, lo, hi)] if sub.shape[0] else []
+        integer = np.ones(len(free)) if continuous is None else (~continuous).astype(float)
+        result = milp(cost[free], constraints=constraints, integrality=integer[free],
+                      bounds=Bounds(bounds[:, 0], bounds[:, 1]),
+                      options={"time_limit": max(0.5, float(time_limit_seconds)),
+                               "mip_rel_gap": relative_gap})
+        seconds = time.monotonic() - started
+        if result.x is None:
+            return LpResult("NOT_SOLVED" if result.status != 2 else "INFEASIBLE",
+                            float("nan"), [], seconds)
+        whole = values.astype(float).copy()
+        whole[free] = result.x
+        whole[integer > 0] = np.round(whole[integer > 0])
+        status = "OPTIMAL" if result.status == 0 else "FEASIBLE"
+        return LpResult(status, float(cost @ whole), list(whole), seconds)
 
     def solve(self, components: list[str], time_limit_seconds: float | None = None) -> LpResult:
         """Minimise the sum of the named objective components.
@@ -113,10 +165,7 @@ class LpSolver:
         valid despite floating-point tolerances.
         """
         started = time.monotonic()
-        cost = np.zeros(len(self.model.lb))
-        for part in components:
-            for v, c in self.model.objective.get(part, {}).items():
-                cost[v] += c
+        cost = self.cost_vector(components)
         options = {"time_limit": float(time_limit_seconds)} if time_limit_seconds else {}
         result = linprog(cost, A_ub=self.a_ub if self.a_ub.shape[0] else None,
                          b_ub=self.b_ub if self.a_ub.shape[0] else None,
@@ -172,7 +221,8 @@ def solve_cp(model: LinearModel, *, time_limit_seconds: float, workers: int, see
              stop: threading.Event | None = None, first_only: bool = False,
              assume_rules: bool = False, bounds: dict[int, tuple[int, int]] | None = None,
              log: Callable[[str], None] | None = None, relative_gap: float = 0.0,
-             components: list[str] | None = None, repair_hint: bool = False) -> CpResult:
+             components: list[str] | None = None, repair_hint: bool = False,
+             parameters: dict[str, object] | None = None) -> CpResult:
     """Solve a LinearModel with CP-SAT.
 
     ``bounds`` narrows chosen variables; ``assume_rules`` guards each tagged rule with an
@@ -230,6 +280,8 @@ def solve_cp(model: LinearModel, *, time_limit_seconds: float, workers: int, see
         solver.parameters.relative_gap_limit = relative_gap
     if model.hints and repair_hint:
         solver.parameters.repair_hint = True
+    for key, value in (parameters or {}).items():
+        setattr(solver.parameters, key, value)
     watcher = _Watcher(started, stop, first_only, log)
     halt = threading.Event()
     if stop is not None:

@@ -9,13 +9,13 @@ Two ways to the same per-agent-exact schedule:
   agents per group and option with valid cuts for every rule (a relaxation: daily and
   weekly counts, weekly hours, rest between days, consecutive days, runs of days off),
   and coverage, breaks and queues per class. Its LP relaxation (HiGHS interior point)
-  gives the coverage bound and a rounded hint; CP-SAT then solves it with each group
-  count bounded to the floor and ceiling of its LP value (first solution, then
-  improvement); each group's counts are split into agents by a small per-agent CP-SAT
-  that holds every rule exactly and optimises the soft goals (preferences, start spread,
-  fairness, changes) without touching coverage. Where a group's counts cannot be split
-  exactly, the split moves as few agent-shifts as it can. Breaks and queues are then
-  re-solved for the shifts as split, hinted with the aggregate solution.
+  gives the coverage bound. The LP's shift counts are rounded to keep its coverage shape
+  (`improve.round_shift_counts`), breaks and queues placed day by day, and each group's
+  counts split into agents by a small per-agent CP-SAT that holds every rule exactly:
+  the first schedule. From then on each agent has its own booleans with every rule, and
+  HiGHS re-solves day and week neighbourhoods of the model (`improve.improve`, two at a
+  time when independent) until the time is up; the final split only trades identical
+  agents' weeks to settle the soft goals (preferences, start spread, fairness, changes).
 
 Both report the coverage objective of the final schedule and a valid lower bound on it:
 the optimum of the LP relaxation of the aggregate model with coverage terms only (every
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from math import ceil, floor
 
+import numpy as np
 import pandas as pd
 
 from wfm.config import CenterConfig
@@ -45,6 +46,14 @@ from wfm.schedule.coverage import (
     coverage_cost,
 )
 from wfm.schedule.extract import assign_activities, schedule_tables, scheduled_counts
+from wfm.schedule.improve import (
+    improve,
+    integral,
+    neighbourhoods,
+    place_breaks,
+    round_shift_counts,
+    tag_variables,
+)
 from wfm.schedule.instance import Group, Instance, build_instance, week_limits
 from wfm.schedule.linear import LinearModel, LpResult, LpSolver, solve_cp
 from wfm.schedule.preferences import SOFT_COMPONENTS, add_agent_preferences, add_fairness
@@ -112,7 +121,7 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     ctx.log(f"LP coverage bound {coverage_bound:.1f} in {lp.seconds:.1f}s ({lp.status})")
     if method == "exact":
         return _solve_exact(ctx, coverage_bound)
-    return _solve_aggregate(ctx, aggregate, cover, lp, coverage_bound)
+    return _solve_aggregate(ctx, aggregate, cover, lp_solver, lp, coverage_bound)
 
 
 def precheck_rules(ctx: _Context) -> None:
@@ -182,16 +191,19 @@ def _paid_cost(inst: Instance, agent_contract: str, option_key: int) -> float:
 # ---------------------------------------------------------------- the aggregate model
 
 def _aggregate_model(inst: Instance, exact_groups: frozenset[int] = frozenset(),
-                     ) -> tuple[LinearModel, CoverageVars, LpSolver | None]:
+                     ) -> tuple[LinearModel, CoverageVars, LpSolver]:
     """The aggregate model; groups in ``exact_groups`` get a boolean per agent instead.
 
-    Returns the model, its coverage variables and (for the pure aggregate) its LP.
+    Shift counts per group and option carry the groups' rule cuts; per-agent booleans carry
+    every rule exactly. Returns the model, its coverage variables and its HiGHS solver.
     """
     model = LinearModel()
     counts: dict[tuple[int, int], tuple[list[int], int]] = {}
     group_vars: dict[tuple[int, int], int] = {}
     agent_vars: dict[int, dict[str, dict[int, int]]] = {}
+    owner: dict[int, int] = {}  # rule variables (runs of days off...) -> their class
     for group in inst.groups:
+        first_var = len(model.lb)
         if group.index in exact_groups:
             agent_vars[group.index] = {}
             for agent in group.agents:
@@ -203,6 +215,7 @@ def _aggregate_model(inst: Instance, exact_groups: frozenset[int] = frozenset(),
                     counts[group.class_index, k] = (terms + [v], total + 1)
                 add_agent_rules(model, inst, agent, y, group.options, group.tail)
                 agent_vars[group.index][agent.agent_id] = y
+            owner.update(dict.fromkeys(range(first_var, len(model.lb)), group.class_index))
             continue
         n = {}
         for keys in group.options.values():
@@ -214,109 +227,132 @@ def _aggregate_model(inst: Instance, exact_groups: frozenset[int] = frozenset(),
                 terms, total = counts.get((group.class_index, k), ([], 0))
                 counts[group.class_index, k] = (terms + [n[k]], total + group.size)
         add_group_cuts(model, inst, group, n)
+        owner.update(dict.fromkeys(range(first_var, len(model.lb)), group.class_index))
     cover = add_coverage(model, inst, counts)
     model.group_vars = group_vars  # type: ignore[attr-defined]
     model.agent_vars = agent_vars  # type: ignore[attr-defined]
-    return model, cover, (LpSolver(model) if not exact_groups else None)
+    model.owner = owner  # type: ignore[attr-defined]
+    return model, cover, LpSolver(model)
 
 
-def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, lp: LpResult,
-                     coverage_bound: float) -> ScheduleResult:
+def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, solver: LpSolver,
+                     lp: LpResult, coverage_bound: float) -> ScheduleResult:
+    """The LP rounded and split into agents (the first schedule), then improved by day."""
+    inst = ctx.inst
     components = [COVERAGE, PROFICIENCY, PAID_HOURS]
-    total_bound = coverage_bound  # the other terms are never negative
     group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
-    bounds: dict[int, tuple[int, int]] = {}
+    tags = tag_variables(inst, model, cover, group_vars, {}, model.owner)  # type: ignore
+    tried = [f"LP relaxation ({lp.status}, {lp.seconds:.1f}s)"]
+    values: np.ndarray | None = None
     if lp.values:
-        # hint the rounded LP everywhere; bound each shift count to the LP's floor and ceiling
-        for v in range(len(model.lb)):
-            model.hints[v] = int(round(lp.values[v]))
-        for v in group_vars.values():
-            bounds[v] = (int(floor(lp.values[v] + 1e-6)), int(ceil(lp.values[v] - 1e-6)))
-    tried = [f"LP relaxation ({lp.status})"]
-    lp_by_name = {model.names[v]: lp.values[v] for v in group_vars.values()} if lp.values else {}
-    best: ScheduleResult | None = None
-    first_seconds: float | None = None
-    phases = [("first", True, bounds, 0.5), ("improve", False, bounds, 0.65),
-              ("widened", False, {}, 1.0)]
-    for phase in range(len(phases)):
-        name, first_only, phase_bounds, share = phases[phase]
-        if ctx.stopped() or ctx.left() < 1.0:
-            break
-        if best is not None and name == "widened":
-            continue
-        result = solve_cp(model, time_limit_seconds=ctx.left() * share, workers=ctx.workers,
-                          seed=ctx.seed, stop=ctx.stop, first_only=first_only,
-                          bounds=phase_bounds, log=ctx.log, components=components)
-        tried.append(f"CP-SAT {name} ({result.status}, {result.seconds:.1f}s)")
-        ctx.log(f"CP-SAT {name}: {result.status} objective {result.objective:.1f} "
-                f"in {result.seconds:.1f}s")
-        if not result.values:
-            continue
-        for v, value in enumerate(result.values):
-            model.hints[v] = value
-        try:
-            schedule, inexact, shifts = _disaggregate(ctx, model, cover, result.values,
-                                                      coverage_bound, total_bound, "FEASIBLE")
-        except NoSolution as exc:
-            tried.append(str(exc))
-            if best is None:
-                raise
-            break
-        if first_seconds is None:
-            first_seconds = schedule.wall_seconds
-            ctx.log(f"first schedule at {first_seconds:.1f}s, coverage "
-                    f"{schedule.coverage_objective:.1f} (bound {coverage_bound:.1f})")
-        if best is None or schedule.objective < best.objective:
-            best = schedule
-        if result.status == "OPTIMAL" and not phase_bounds:
-            break
-        if inexact and first_only and ctx.left() > 10.0:
-            # groups whose counts could not be split exactly get a boolean per agent, so
-            # the improved solution splits exactly; hinted with the split schedule
-            old_values = {model.names[v]: value for v, value in enumerate(result.values)}
-            exact_groups = frozenset(inexact) | frozenset(model.agent_vars)  # type: ignore
-            model, cover, _ = _aggregate_model(ctx.inst, exact_groups)
-            group_vars = model.group_vars  # type: ignore[attr-defined]
-            for v, var_name in enumerate(model.names):
-                if var_name in old_values:
-                    model.hints[v] = old_values[var_name]
-            for by_agent in model.agent_vars.values():  # type: ignore[attr-defined]
-                for agent_id, y in by_agent.items():
-                    for k, v in y.items():
-                        model.hints[v] = int(k in shifts.get(agent_id, ()))
-            bounds = {}
-            for v in group_vars.values():
-                if model.names[v] in lp_by_name:
-                    value = lp_by_name[model.names[v]]
-                    bounds[v] = (int(floor(value + 1e-6)), int(ceil(value - 1e-6)))
-            phases[1] = ("improve", False, bounds, 0.65)
-            tried.append(f"{len(inexact)} groups modelled per agent")
-            ctx.log(f"{len(inexact)} groups split inexactly: modelled per agent from now on")
-    if best is None:
-        raise NoSolution(f"no schedule found in {ctx.elapsed():.0f}s; tried: {'; '.join(tried)}")
+        counts = round_shift_counts(inst, group_vars, lp.values, max(1.0, ctx.left() * 0.1))
+        if counts is not None:
+            start = np.round(np.asarray(lp.values))
+            for v, count in counts.items():
+                start[v] = count
+            values = place_breaks(solver, start, tags, components,
+                                  time.monotonic() + ctx.left() * 0.3)
+        tried.append("LP rounded and breaks placed by day" if values is not None
+                     else "LP rounding (no rounding kept the rules)")
+    if values is None:
+        values = _first_by_cp_sat(ctx, model, lp, components, tried)
+    ctx.log(f"rounded schedule: objective {float(solver.cost_vector(components) @ values):.1f}")
+    started_split = time.monotonic()
+    best, shifts, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
+                                    quick=True, budget_seconds=ctx.left() * 0.3)
+    first_seconds = best.wall_seconds
+    split_seconds = time.monotonic() - started_split
+    ctx.log(f"first schedule at {first_seconds:.1f}s, coverage "
+            f"{best.coverage_objective:.1f} (bound {coverage_bound:.1f})")
+    # from here on every agent has its own booleans and every rule holds exactly, so the
+    # final split only trades identical agents' weeks for preferences and never moves a shift
+    remodelled = _per_agent_model(ctx, shifts, components)
+    if remodelled is None:
+        best.notes.append("tried: " + "; ".join(tried + ["per-agent model (no placement)"]))
+        return best
+    model, cover, solver, values = remodelled
+    # keep time for the final split, which also settles preferences
+    reserve = min(ctx.left() * 0.3, 2.0 + 1.5 * split_seconds)
+    tags = tag_variables(inst, model, cover, model.group_vars,  # type: ignore[attr-defined]
+                         model.agent_vars, model.owner)  # type: ignore[attr-defined]
+    hoods = neighbourhoods(inst, tags, ctx.workers)
+    values, solved = improve(solver, values, hoods,
+                             components, time.monotonic() + ctx.left() - reserve, ctx.log,
+                             ctx.stopped, ctx.workers)
+    tried.append(f"{solved} day neighbourhoods re-solved by HiGHS")
+    if not ctx.stopped() and ctx.left() >= 1.0:
+        final, _, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
+                                    quick=False, budget_seconds=ctx.left() * 0.8)
+        if final.objective <= best.objective:
+            best = final
     best.wall_seconds = ctx.elapsed()
     best.first_solution_seconds = first_seconds
     best.notes.append("tried: " + "; ".join(tried))
     return best
 
 
+def _per_agent_model(ctx: _Context, shifts: dict[str, list[int]], components: list[str],
+                     ) -> tuple[LinearModel, CoverageVars, LpSolver, np.ndarray] | None:
+    """The model with a boolean per agent, day and option, started from ``shifts``.
+
+    Breaks and queues are placed anew for those shifts (None if not in time).
+    """
+    model, cover, solver = _aggregate_model(ctx.inst, frozenset(g.index for g in ctx.inst.groups))
+    start = np.zeros(len(model.lb))
+    for by_agent in model.agent_vars.values():  # type: ignore[attr-defined]
+        for agent_id, y in by_agent.items():
+            for k, v in y.items():
+                start[v] = float(k in shifts.get(agent_id, ()))
+    tags = tag_variables(ctx.inst, model, cover, {}, model.agent_vars,  # type: ignore
+                         model.owner)  # type: ignore[attr-defined]
+    placed = place_breaks(solver, start, tags, components, time.monotonic() + ctx.left() * 0.3)
+    if placed is None:
+        return None
+    return model, cover, solver, placed
+
+
+def _first_by_cp_sat(ctx: _Context, model: LinearModel, lp: LpResult, components: list[str],
+                     tried: list[str]) -> np.ndarray:
+    """A first aggregate solution from CP-SAT (when the LP could not be rounded)."""
+    group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
+    bounds: dict[int, tuple[int, int]] = {}
+    if lp.values:
+        for v in range(len(model.lb)):
+            model.hints[v] = int(round(lp.values[v]))
+        bounds = {v: (int(floor(lp.values[v] + 1e-6)), int(ceil(lp.values[v] - 1e-6)))
+                  for v in group_vars.values()}
+    for name, phase_bounds in (("first", bounds), ("widened", {})):
+        if ctx.stopped() or ctx.left() < 1.0:
+            break
+        result = solve_cp(model, time_limit_seconds=ctx.left() * 0.5, workers=ctx.workers,
+                          seed=ctx.seed, stop=ctx.stop, first_only=True, bounds=phase_bounds,
+                          components=components)
+        tried.append(f"CP-SAT {name} ({result.status}, {result.seconds:.1f}s)")
+        if result.values:
+            return np.asarray(result.values, dtype=float)
+    raise NoSolution(f"no schedule found in {ctx.elapsed():.0f}s; tried: {'; '.join(tried)}")
+
+
 def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values: list[int],
-                  coverage_bound: float, total_bound: float, status: str,
-                  ) -> tuple[ScheduleResult, set[int], dict[str, list[int]]]:
+                  coverage_bound: float, quick: bool, budget_seconds: float,
+                  ) -> tuple[ScheduleResult, dict[str, list[int]], frozenset[int]]:
     """Split every group's counts into agents, then build the schedule.
 
-    Returns the schedule, the groups whose counts could not be split exactly and the
-    shifts per agent.
+    ``quick`` takes each group's first exact split instead of the best for preferences;
+    ``budget_seconds`` is shared among the groups by size.
+    Returns the schedule, the shifts per agent and the classes of the groups whose counts
+    could not be split exactly.
     """
     inst = ctx.inst
     group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
     agent_vars: dict[int, dict[str, dict[int, int]]] = model.agent_vars  # type: ignore
     shifts: dict[str, list[int]] = {}
+    moved_classes: set[int] = set()
     soft_total = 0.0
     moved = 0
-    inexact: set[int] = set()
     order = sorted(inst.groups, key=lambda g: -g.size)
     agents_left = len(inst.agents)
+    until = time.monotonic() + budget_seconds
     for group in order:
         if group.index in agent_vars:
             counts: dict[int, int] = defaultdict(int)
@@ -326,45 +362,42 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
         else:
             counts = {k: values[group_vars[group.index, k]]
                       for keys in group.options.values() for k in keys}
-        # the split only settles preferences once the counts fit: a short budget per agent
-        budget = min(2.0 + 0.05 * group.size,
-                     max(1.0, ctx.left() * 0.5 * group.size / max(1, agents_left)))
+        budget = max(0.2, (until - time.monotonic()) * group.size / max(1, agents_left))
         agents_left -= group.size
-        split, soft, deviation = split_group(inst, group, counts, budget, ctx.workers, ctx.seed)
+        split, soft, deviation = split_group(inst, group, counts, budget, ctx.workers,
+                                             ctx.seed, first_only=quick)
         shifts.update(split)
         soft_total += soft
         moved += deviation
         if deviation:
-            inexact.add(group.index)
+            moved_classes.add(group.class_index)
     realized: dict[tuple[int, int], int] = defaultdict(int)
     for agent_id, keys in shifts.items():
         c = inst.groups[inst.group_of_agent[agent_id]].class_index
         for k in keys:
             realized[c, k] += 1
     aggregate = {ck: values[v] for ck, v in cover.n.items() if values[v]}
-    placed = None
-    if realized != aggregate or ctx.left() > 5.0:
-        # breaks and queues re-optimised for the shifts as split, hinted with the
-        # aggregate solution (complete when the split is exact, so never worse then)
-        ctx.log(f"group split moved {moved} agent-shifts; re-solving breaks and queues")
-        placed = _resolve_coverage(ctx, dict(realized), cover, values)
-        if placed is None and realized != aggregate:
-            raise NoSolution("no break and queue placement found for the split shifts in time")
-    if placed is not None:
-        break_counts, work_counts = placed
-    else:
+    if realized == aggregate:
         break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
                         for key, layer in cover.breaks.items()}
         work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
+    else:
+        ctx.log(f"group split moved {moved} agent-shifts; re-placing breaks and queues")
+        placed = _place_for_shifts(ctx, dict(realized))
+        if placed is None:
+            raise NoSolution("no break and queue placement found for the split shifts in time")
+        break_counts, work_counts = placed
     schedule = _result(ctx, shifts, break_counts, work_counts, soft_total, coverage_bound,
-                       total_bound, status, moved)
-    return schedule, inexact, shifts
+                       coverage_bound, "FEASIBLE", moved)
+    return schedule, shifts, frozenset(moved_classes)
 
 
 def split_group(inst: Instance, group: Group, counts: dict[int, int], time_limit: float,
-                workers: int, seed: int) -> tuple[dict[str, list[int]], float, int]:
+                workers: int, seed: int, first_only: bool = False,
+                ) -> tuple[dict[str, list[int]], float, int]:
     """Split a group's option counts into its agents, every rule held per agent.
 
+    ``first_only`` keeps the first split found instead of the best one for preferences.
     Returns per agent its option keys, the soft-goal cost and how many agent-shifts differ
     from the counts (0 when the split is exact).
     """
@@ -378,11 +411,24 @@ def split_group(inst: Instance, group: Group, counts: dict[int, int], time_limit
             y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
                  for keys in day_options.values() for k in keys}
             work = add_agent_rules(model, inst, agent, y, day_options, group.tail)
-            fairness_terms.append(add_agent_preferences(model, inst, agent, y, day_options, work))
+            if not first_only:  # a quick split leaves the soft goals to the final one
+                fairness_terms.append(add_agent_preferences(model, inst, agent, y, day_options,
+                                                            work))
             y_of[agent.agent_id] = y
-        add_fairness(model, inst, f"group {group.index}", fairness_terms)
+        if fairness_terms:
+            add_fairness(model, inst, f"group {group.index}", fairness_terms)
         options = sorted({k for y in y_of.values() for k in y})
         deviations = []
+        if not exact:
+            # a shift moved within its day keeps most of its coverage; one dropped keeps none
+            for d, keys in group.options.items():
+                terms = {y[k]: 1.0 for y in y_of.values() for k in keys if k in y}
+                target = sum(counts.get(k, 0) for k in keys)
+                plus, minus = model.var(0, group.size, f"extra(day {d})"), model.var(
+                    0, target, f"missing(day {d})")
+                model.add({**terms, plus: -1.0, minus: 1.0}, target, target, "count")
+                model.cost(COUNT_DEVIATION, plus, 1e5)
+                model.cost(COUNT_DEVIATION, minus, 1e5)
         for k in options:
             terms = {y[k]: 1.0 for y in y_of.values() if k in y}
             target = counts.get(k, 0)
@@ -393,10 +439,12 @@ def split_group(inst: Instance, group: Group, counts: dict[int, int], time_limit
                 minus = model.var(0, target, f"missing({k})")
                 terms.update({plus: -1.0, minus: 1.0})
                 model.add(terms, target, target, "count")
-                model.cost(COUNT_DEVIATION, plus, 1e5)
-                model.cost(COUNT_DEVIATION, minus, 1e5)
+                model.cost(COUNT_DEVIATION, plus, 1e3)
+                model.cost(COUNT_DEVIATION, minus, 1e3)
                 deviations += [plus, minus]
-        result = solve_cp(model, time_limit_seconds=time_limit, workers=workers, seed=seed)
+        # a moving split is kept only at its best: its first solutions move far too much
+        result = solve_cp(model, time_limit_seconds=time_limit, workers=workers, seed=seed,
+                          first_only=first_only and exact)
         if result.values:
             shifts = {a: [k for k, v in y.items() if result.values[v]] for a, y in y_of.items()}
             soft = sum(model.value(result.values, c) for c in SOFT_COMPONENTS)
@@ -429,12 +477,9 @@ def _greedy_split(inst: Instance, group: Group, counts: dict[int, int], workers:
     return shifts, 0.0, moved
 
 
-def _resolve_coverage(ctx: _Context, realized: dict[tuple[int, int], int], before: CoverageVars,
-                      values: list[int]) -> tuple[dict, dict] | None:
-    """Breaks and queue counts for fixed shifts (None when none is found in time).
-
-    Hinted with the aggregate solution's breaks and queue counts where they still apply.
-    """
+def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
+                      ) -> tuple[dict, dict] | None:
+    """Breaks and queue counts for fixed shifts, each day an exact MIP (None if not in time)."""
     inst = ctx.inst
     model = LinearModel()
     counts = {}
@@ -442,22 +487,20 @@ def _resolve_coverage(ctx: _Context, realized: dict[tuple[int, int], int], befor
         fixed = model.var(value, value, f"fixed{ck}")
         counts[ck] = ([fixed], value)
     cover = add_coverage(model, inst, counts)
-    for key, layer in cover.breaks.items():
-        old = before.breaks.get(key, {})
-        for b, v in layer.items():
-            if b in old:
-                model.hints[v] = values[old[b]]
-    for key, v in cover.work.items():
-        if key in before.work:
-            model.hints[v] = values[before.work[key]]
-    limit = max(2.0, min(20.0, ctx.left() * 0.3))
-    result = solve_cp(model, time_limit_seconds=limit, workers=ctx.workers, seed=ctx.seed,
-                      components=[COVERAGE, PROFICIENCY])
-    if not result.values:
+    tags = tag_variables(inst, model, cover, {}, {}, {})
+    tags.shift[list(cover.n.values())] = True
+    values = np.zeros(len(model.lb))
+    for v in cover.n.values():
+        values[v] = model.lb[v]
+    limit = max(2.0, min(60.0, ctx.left() * 0.5))
+    placed = place_breaks(LpSolver(model), values, tags, [COVERAGE, PROFICIENCY],
+                          time.monotonic() + limit)
+    if placed is None:
         return None
-    break_counts = {key: {b: result.values[v] for b, v in layer.items() if result.values[v]}
+    found = integral(placed)
+    break_counts = {key: {b: found[v] for b, v in layer.items() if found[v]}
                     for key, layer in cover.breaks.items()}
-    work_counts = {key: result.values[v] for key, v in cover.work.items() if result.values[v]}
+    work_counts = {key: found[v] for key, v in cover.work.items() if found[v]}
     return break_counts, work_counts
 
 

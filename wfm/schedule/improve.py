@@ -1,0 +1,261 @@
+"""Integer solutions of the aggregate model, from its LP relaxation to near its bound.
+
+Three steps, each a small exact solve:
+
+* `round_shift_counts`: each group's shift counts rounded to the floor or ceiling of their
+  LP values so that the agents on shift per class and interval stay close to the LP's
+  (a HiGHS MIP on the shift counts alone with the groups' rule cuts).
+* `place_breaks`: breaks, lunches and queue counts for those shifts, one day at a time
+  (with the shifts fixed the days are independent), each day an exact HiGHS MIP.
+* `improve`: a large-neighbourhood search. Each neighbourhood frees one day's variables
+  of a block of coverage classes (shift counts, breaks, queues, shortfall) and holds the
+  rest of the week; HiGHS solves it to optimality, which never makes the schedule worse.
+  The coverage cost is a sum over intervals and a day touches the rest of the week only
+  through the groups' weekly cuts, so day neighbourhoods are where the search pays.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import repeat
+from math import ceil, floor
+
+import numpy as np
+
+from wfm.schedule.coverage import CoverageVars
+from wfm.schedule.instance import Instance
+from wfm.schedule.linear import INF, LinearModel, LpSolver
+from wfm.schedule.rules import add_group_cuts
+
+ROUNDING = "rounding"
+SHORT_WEIGHT = 2.0
+FREE_VARIABLES_PER_NEIGHBOURHOOD = 20000  # HiGHS closes days of this size in seconds
+WHOLE_WEEK = -1
+
+
+@dataclass
+class VariableTags:
+    """Per model variable: its day (-1: a weekly variable) and class (-1: a queue's)."""
+
+    day: np.ndarray
+    cls: np.ndarray
+    shift: np.ndarray  # bool: a shift count (of a group or an agent)
+
+
+def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
+                  group_vars: dict[tuple[int, int], int],
+                  agent_vars: dict[int, dict[str, dict[int, int]]],
+                  owner: dict[int, int]) -> VariableTags:
+    """The day and class of every variable of an aggregate model.
+
+    ``owner`` gives the class of the groups' and agents' rule variables (weekly ones).
+    """
+    size = len(model.lb)
+    day = np.full(size, -1)
+    cls = np.full(size, -1)
+    for v, c in owner.items():
+        cls[v] = c
+    shift = np.zeros(size, dtype=bool)
+    day_index = {d: i for i, d in enumerate(inst.dates)}
+    interval_day = [day_index.get(t.date(), -1) for t in inst.interval_starts]
+    for (g, k), v in group_vars.items():
+        day[v], cls[v], shift[v] = inst.options[k].day, inst.groups[g].class_index, True
+    for g, by_agent in agent_vars.items():
+        for y in by_agent.values():
+            for k, v in y.items():
+                day[v], cls[v], shift[v] = inst.options[k].day, inst.groups[g].class_index, True
+    for (c, k), v in cover.n.items():
+        day[v], cls[v] = inst.options[k].day, c
+    for (c, k, _), layer in cover.breaks.items():
+        for v in layer.values():
+            day[v], cls[v] = inst.options[k].day, c
+    for (c, i, _), v in cover.work.items():
+        day[v], cls[v] = interval_day[i], c
+    for (_, i), segments in cover.under.items():
+        for v in segments:
+            day[v] = interval_day[i]
+    for (_, i), v in cover.over.items():
+        day[v] = interval_day[i]
+    return VariableTags(day, cls, shift)
+
+
+@dataclass
+class Neighbourhood:
+    """Variables one sub-problem frees: one day of a block of classes."""
+
+    day: int  # WHOLE_WEEK for a week of a few classes
+    block: int
+    free: np.ndarray  # bool mask over the model's variables
+
+
+def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
+                   max_free: int = FREE_VARIABLES_PER_NEIGHBOURHOOD) -> list[Neighbourhood]:
+    """One neighbourhood per day and block of classes, then weeks of a few classes.
+
+    Classes are taken in order of the queue they serve best, so a block holds the classes
+    that compete for the same queues; blocks are as large as ``max_free`` allows on an
+    average day, and at least ``workers`` of them so that neighbourhoods of different
+    days and blocks can be solved side by side. A neighbourhood also frees its classes'
+    weekly rule variables and its day's shortfall and overage. Week neighbourhoods are
+    where working days and days off move.
+    """
+    days = sorted(set(tags.day[tags.shift].tolist()))
+    order = sorted(range(len(inst.classes)), key=lambda c: (inst.classes[c].queues, c))
+    owned = tags.cls >= 0
+    per_class = np.bincount(tags.cls[owned], minlength=len(inst.classes)) / max(1, len(days))
+    n_blocks = max(min(workers, len(order)), int(ceil(per_class.sum() / max_free)))
+    target = per_class.sum() / n_blocks
+    block_of = np.zeros(len(inst.classes), dtype=int)
+    block, filled = 0, 0.0
+    for c in order:
+        if filled >= target * (block + 1) and block < n_blocks - 1:
+            block += 1
+        block_of[c] = block
+        filled += per_class[c]
+    var_block = np.where(owned, block_of[np.maximum(tags.cls, 0)], -1)
+    weekly = tags.day < 0
+    hoods = []
+    for d in days:
+        on_day = tags.day == d
+        queue_part = on_day & ~owned
+        for b in range(block + 1):
+            mine = var_block == b
+            hoods.append(Neighbourhood(d, b, (weekly & mine) | queue_part | (on_day & mine)))
+    # whole weeks of a few classes: where days off and working days move
+    week_classes: list[list[int]] = [[]]
+    filled = 0.0
+    for c in order:
+        if week_classes[-1] and filled + per_class[c] * len(days) > max_free:
+            week_classes.append([])
+            filled = 0.0
+        week_classes[-1].append(c)
+        filled += per_class[c] * len(days)
+    if len(week_classes) > 1 or len(days) > 1:
+        for classes in week_classes:
+            mine = np.isin(tags.cls, classes) & owned
+            hoods.append(Neighbourhood(WHOLE_WEEK, -1, mine | (~owned & ~weekly)))
+    return hoods
+
+
+def _independent(batch: list[Neighbourhood], hood: Neighbourhood) -> bool:
+    """Different days and blocks share no constraint: they can be solved side by side."""
+    return all(h.day != hood.day and h.block != hood.block and WHOLE_WEEK not in (h.day, hood.day)
+               for h in batch)
+
+
+def round_shift_counts(inst: Instance, group_vars: dict[tuple[int, int], int],
+                       lp_values: list[float], time_limit_seconds: float,
+                       ) -> dict[int, int] | None:
+    """Group shift counts at the floor or ceiling of the LP that keep its coverage shape.
+
+    A HiGHS MIP over the shift counts alone with the groups' rule cuts: per coverage class
+    and interval, the agents on shift should match the LP's; a missing agent weighs
+    ``SHORT_WEIGHT`` times an extra one. Rounding each count to its nearest integer instead
+    loses far more (the LP spreads groups thinly over many start times). Returns the count
+    of every group variable (by model index), or None when no rounding is found in time.
+    """
+    model = LinearModel()
+    index_of: dict[int, int] = {}
+    on_shift: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
+    target: dict[tuple[int, int], float] = defaultdict(float)
+    for group in inst.groups:
+        n = {}
+        for keys in group.options.values():
+            for k in keys:
+                v = group_vars[group.index, k]
+                low, high = floor(lp_values[v] + 1e-6), ceil(lp_values[v] - 1e-6)
+                n[k] = model.var(low, max(low, high), f"n(group={group.index}, option={k})")
+                index_of[n[k]] = v
+                o = inst.options[k]
+                for i in range(o.first_interval, o.first_interval + o.n_intervals):
+                    on_shift[group.class_index, i][n[k]] = 1.0
+                    target[group.class_index, i] += lp_values[v]
+        add_group_cuts(model, inst, group, n)
+    deviations = []
+    for key, terms in on_shift.items():
+        extra, short = model.var(0, INF, f"extra{key}"), model.var(0, INF, f"short{key}")
+        model.add({**terms, extra: -1.0, short: 1.0}, target[key], target[key], ROUNDING)
+        model.cost(ROUNDING, extra, 1.0)
+        model.cost(ROUNDING, short, SHORT_WEIGHT)
+        deviations += [extra, short]
+    continuous = np.zeros(len(model.lb), dtype=bool)
+    continuous[deviations] = True
+    found = LpSolver(model).solve_mip([ROUNDING], np.zeros(len(model.lb)),
+                                      np.ones(len(model.lb), dtype=bool), time_limit_seconds,
+                                      relative_gap=1e-2, continuous=continuous)
+    if not found.values:
+        return None
+    return {v: int(found.values[s]) for s, v in index_of.items()}
+
+
+def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
+                 components: list[str], deadline: float) -> np.ndarray | None:
+    """Breaks and queue counts for fixed shift counts, each day an exact MIP.
+
+    Returns the whole vector, or None when some day found no placement in time.
+    """
+    values = values.copy()
+    weekly = tags.day < 0
+    days = sorted(set(tags.day[tags.shift].tolist()))
+    for a, d in enumerate(days):
+        budget = max(1.0, (deadline - time.monotonic()) / (len(days) - a))
+        free = ((tags.day == d) & ~tags.shift) | weekly
+        found = solver.solve_mip(components, values, free, budget)
+        if not found.values:
+            return None
+        values = np.asarray(found.values)
+    return values
+
+
+def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
+            components: list[str], deadline: float, log: Callable[[str], None],
+            stop: Callable[[], bool] = lambda: False, workers: int = 1,
+            ) -> tuple[np.ndarray, int]:
+    """Re-solve neighbourhoods until a full round finds nothing or time runs out.
+
+    Up to ``workers`` independent neighbourhoods are solved at once (HiGHS runs outside
+    the interpreter lock) and their improvements applied together: they share no
+    constraint, so the combined vector stays feasible. Returns the best vector (never
+    worse than ``values``) and how many neighbourhoods were solved.
+    """
+    cost = solver.cost_vector(components)
+    current = float(cost @ values)
+    solved = stale = position = 0
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        while stale < len(hoods) and not stop():
+            left = deadline - time.monotonic()
+            if left < 1.0:
+                break
+            batch: list[Neighbourhood] = []
+            for step in range(len(hoods)):
+                hood = hoods[(position + step) % len(hoods)]
+                if len(batch) < workers and _independent(batch, hood):
+                    batch.append(hood)
+            position += len(batch)
+            base = values
+            # a cap, so one slow neighbourhood cannot take the whole search
+            limit = min(left, max(20.0, 0.25 * left))
+            found = list(pool.map(solver.solve_mip, repeat(components), repeat(base),
+                                  [h.free for h in batch], repeat(limit)))
+            solved += len(batch)
+            merged = base.copy()
+            for hood, result in zip(batch, found, strict=True):
+                if result.values and result.objective < current - 1e-6:
+                    part = np.asarray(result.values)
+                    merged[hood.free] = part[hood.free]
+                    stale = 0
+                else:
+                    stale += 1
+            if float(cost @ merged) < current - 1e-6:
+                values, current = merged, float(cost @ merged)
+                log(f"neighbourhoods {position}: objective {current:.1f}")
+    return values, solved
+
+
+def integral(values: np.ndarray) -> list[int]:
+    """The vector as Python integers (solver values are floats on the integer grid)."""
+    return [int(v) for v in np.round(values)]
