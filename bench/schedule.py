@@ -57,9 +57,17 @@ def run_one(size: int, method: str, limit: float, seed: int) -> dict:
                                 requirements=need, start=START, days=DAYS)
     ratio = (result.coverage_objective / result.coverage_bound
              if result.coverage_bound > 0 else float("nan"))
+    steps = result.milestones
+    bound = result.coverage_bound
     row.update(
         status=result.status,
         first_valid_s=result.first_solution_seconds,
+        first_valid_ratio=(steps["safe_coverage"] / bound
+                           if "safe_coverage" in steps and bound > 0 else None),
+        from_lp_s=steps.get("from_lp_seconds"),
+        from_lp_ratio=(steps["from_lp_coverage"] / bound
+                       if "from_lp_coverage" in steps and bound > 0 else None),
+        lp_s=steps.get("lp_seconds"),
         final_s=time.monotonic() - started,
         coverage=result.coverage_objective,
         bound=result.coverage_bound,
@@ -73,9 +81,10 @@ def run_one(size: int, method: str, limit: float, seed: int) -> dict:
 
 
 def markdown(rows: list[dict]) -> str:
-    head = ("| agents | method | limit s | status | first valid s | final s | coverage objective "
-            "| lower bound | ratio | shortfall agent-h (of required) | checker |\n"
-            "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n")
+    head = ("| agents | method | limit s | status | first valid s (ratio) | LP s "
+            "| first from LP s (ratio) | final s | coverage objective | lower bound | ratio "
+            "| shortfall agent-h (of required) | checker |\n"
+            "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
     lines = []
     for r in rows:
         def f(key: str, fmt: str = "{:.1f}", r: dict = r) -> str:
@@ -83,9 +92,15 @@ def markdown(rows: list[dict]) -> str:
             return "-" if value is None else fmt.format(value)
         checker = "-" if "violations" not in r else (
             "valid" if r["violations"] == 0 else f"{r['violations']} violations")
+        def paired(seconds: str, ratio: str, r: dict = r) -> str:
+            if r.get(ratio) is None:
+                return f(seconds)
+            return f"{f(seconds)} ({r[ratio]:.2f})"
         lines.append(
             f"| {r['agents']} | {r['method']} | {r['limit_s']:.0f} | {r['status']} | "
-            f"{f('first_valid_s')} | {f('final_s')} | {f('coverage', '{:.0f}')} | "
+            f"{paired('first_valid_s', 'first_valid_ratio')} | {f('lp_s')} | "
+            f"{paired('from_lp_s', 'from_lp_ratio')} | {f('final_s')} | "
+            f"{f('coverage', '{:.0f}')} | "
             f"{f('bound', '{:.0f}')} | {f('ratio', '{:.3f}')} | "
             f"{f('shortfall_h')} ({f('required_h', '{:.0f}')}) | {checker} |")
     return head + "\n".join(lines) + "\n"

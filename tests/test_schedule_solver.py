@@ -370,6 +370,26 @@ def test_aggregate_method_gives_checker_valid_schedule() -> None:
     assert 0 <= result.coverage_bound <= result.coverage_objective
 
 
+def test_stopped_aggregate_run_returns_the_safe_schedule() -> None:
+    import threading
+
+    from wfm.config import load_config
+    from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster
+
+    cfg = load_config("configs/example.yaml")
+    start = date(2026, 2, 2)
+    agents = synthetic_roster(cfg, 30, start, 7, seed=4)
+    need = synthetic_requirements(cfg, agents, start, 7, seed=4)
+    stop = threading.Event()
+    stop.set()  # as if SIGTERM came at once: only the schedule found before the LP is left
+    result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
+                             time_limit_seconds=25, workers=2, stop=stop)
+    assert result.shifts["agent_id"].nunique() == 30
+    assert result.first_solution_seconds == result.milestones["safe_seconds"]
+    assert result.coverage_objective == result.milestones["safe_coverage"]
+    assert "from_lp_seconds" not in result.milestones
+
+
 def test_infeasible_rule_combination_found_with_assumptions() -> None:
     # 20 h a week in 4-hour shifts needs 5 working days, but with at most 1 day in a row
     # only 4 of 7 days can be worked: the rules conflict only in combination

@@ -22,7 +22,10 @@ class ScheduleResult:
     ``lunch`` (``queue`` empty).
     Objective figures are in the objective's own units (weighted penalty points);
     ``coverage_objective`` is the weighted under- and over-coverage part alone and
-    ``coverage_bound`` a proven lower bound on it.
+    ``coverage_bound`` a proven lower bound on it. ``milestones`` records how the search
+    went: seconds and coverage objective of each schedule on the way (for example
+    ``safe_seconds``, ``safe_coverage``, ``lp_seconds``, ``from_lp_seconds``,
+    ``from_lp_coverage``).
     """
 
     shifts: pd.DataFrame
@@ -36,6 +39,7 @@ class ScheduleResult:
     first_solution_seconds: float | None = None
     penalties: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    milestones: dict[str, float] = field(default_factory=dict)
 
     @property
     def gap(self) -> float:

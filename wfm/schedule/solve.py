@@ -111,35 +111,40 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     inst = ctx.inst
     ctx.log(f"{len(agents)} agents in {len(inst.groups)} groups and {len(inst.classes)} "
             f"classes, {len(inst.options)} shift options, {inst.n_intervals} intervals")
-    precheck_rules(ctx)
+    weeks = precheck_rules(ctx)
     booleans = sum(len(k) for g in inst.groups for k in g.options.values() for _ in g.agents)
     if method == "auto":
         method = "exact" if booleans <= EXACT_MAX_BOOLEANS else "aggregate"
+    safe = _safe_schedule(ctx, weeks) if method == "aggregate" and weeks else None
     aggregate, cover, lp_solver = _aggregate_model(inst)
     lp = lp_solver.solve([COVERAGE], max(1.0, ctx.left() * 0.4))
     coverage_bound = lp.objective if lp.status == "OPTIMAL" else 0.0
     ctx.log(f"LP coverage bound {coverage_bound:.1f} in {lp.seconds:.1f}s ({lp.status})")
     if method == "exact":
         return _solve_exact(ctx, coverage_bound)
-    return _solve_aggregate(ctx, aggregate, cover, lp_solver, lp, coverage_bound)
+    return _solve_aggregate(ctx, aggregate, cover, lp_solver, lp, coverage_bound, safe)
 
 
-def precheck_rules(ctx: _Context) -> None:
+def precheck_rules(ctx: _Context) -> dict[int, list[int]] | None:
     """Raise InfeasibleRules when some agent has no schedule that keeps every hard rule.
 
     One model holds one representative agent per group; only when it is infeasible is
-    each representative diagnosed with rule assumptions.
+    each representative diagnosed with rule assumptions. Returns the week found for each
+    group's representative (option keys by group index), or None when none was found
+    in time.
     """
     inst = ctx.inst
     for group in inst.groups:
         _precheck_weekly_hours(inst, group)
     model = LinearModel()
-    for group in inst.groups:
-        _agent_feasibility(model, inst, group, diagnose=False)
+    y_of = {group.index: _agent_feasibility(model, inst, group, diagnose=False)
+            for group in inst.groups}
     result = solve_cp(model, time_limit_seconds=max(1.0, min(30.0, ctx.left() * 0.2)),
                       workers=ctx.workers, seed=ctx.seed)
-    if result.status in ("OPTIMAL", "FEASIBLE", "UNKNOWN", "MODEL_INVALID"):
-        return
+    if result.values:
+        return {g: [k for k, v in y.items() if result.values[v]] for g, y in y_of.items()}
+    if result.status in ("UNKNOWN", "MODEL_INVALID"):
+        return None
     for group in inst.groups:
         single = LinearModel()
         _agent_feasibility(single, inst, group, diagnose=True)
@@ -174,12 +179,36 @@ def _precheck_weekly_hours(inst: Instance, group: Group) -> None:
             )
 
 
-def _agent_feasibility(model: LinearModel, inst: Instance, group: Group, diagnose: bool) -> None:
+def _agent_feasibility(model: LinearModel, inst: Instance, group: Group, diagnose: bool,
+                       ) -> dict[int, int]:
     agent = group.agents[0]
     day_options, forbidden = agent_options(inst, agent, diagnose)
     y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
          for keys in day_options.values() for k in keys}
     add_agent_rules(model, inst, agent, y, day_options, group.tail, forbidden)
+    return y
+
+
+def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]]) -> ScheduleResult | None:
+    """A valid schedule in seconds, before the LP: each agent works its group's checked week.
+
+    Agents of a group share every rule, so the week found for one holds for all; breaks
+    and queues are placed for coverage. Its coverage is poor (a group's agents all start
+    together): it is what a run stopped early falls back on. None if not placed in time.
+    """
+    inst = ctx.inst
+    shifts = {a.agent_id: list(weeks[g.index]) for g in inst.groups for a in g.agents}
+    realized: dict[tuple[int, int], int] = defaultdict(int)
+    for group in inst.groups:
+        for k in weeks[group.index]:
+            realized[group.class_index, k] += group.size
+    placed = _place_for_shifts(ctx, dict(realized), max(2.0, min(30.0, ctx.left() * 0.05)))
+    if placed is None:
+        return None
+    schedule = _result(ctx, shifts, *placed, 0.0, 0.0, 0.0, "FEASIBLE", 0)
+    ctx.log(f"safe schedule at {schedule.wall_seconds:.1f}s, coverage "
+            f"{schedule.coverage_objective:.1f}")
+    return schedule
 
 
 def _paid_cost(inst: Instance, agent_contract: str, option_key: int) -> float:
@@ -236,15 +265,44 @@ def _aggregate_model(inst: Instance, exact_groups: frozenset[int] = frozenset(),
 
 
 def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, solver: LpSolver,
-                     lp: LpResult, coverage_bound: float) -> ScheduleResult:
-    """The LP rounded and split into agents (the first schedule), then improved by day."""
+                     lp: LpResult, coverage_bound: float, safe: ScheduleResult | None,
+                     ) -> ScheduleResult:
+    """The LP rounded and split into agents, then improved by day and week.
+
+    ``safe`` (a valid schedule found before the LP) is returned when nothing better is
+    found, for instance when the run is stopped early.
+    """
+    tried = [f"LP relaxation ({lp.status}, {lp.seconds:.1f}s)"]
+    try:
+        best = _improve_from_lp(ctx, model, cover, solver, lp, coverage_bound, safe, tried)
+    except NoSolution:
+        if safe is None:
+            raise
+        best = safe
+    if safe is not None and safe.objective < best.objective:
+        best = safe
+    best.coverage_bound = min(coverage_bound, best.coverage_objective)
+    best.best_bound = min(coverage_bound, best.objective)
+    best.wall_seconds = ctx.elapsed()
+    best.milestones["lp_seconds"] = lp.seconds
+    if safe is not None:
+        best.first_solution_seconds = safe.wall_seconds
+        best.milestones.update(safe_seconds=safe.wall_seconds,
+                               safe_coverage=safe.coverage_objective)
+        tried.insert(0, f"safe schedule at {safe.wall_seconds:.1f}s")
+    best.notes.append("tried: " + "; ".join(tried))
+    return best
+
+
+def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, solver: LpSolver,
+                     lp: LpResult, coverage_bound: float, safe: ScheduleResult | None,
+                     tried: list[str]) -> ScheduleResult:
     inst = ctx.inst
     components = [COVERAGE, PROFICIENCY, PAID_HOURS]
     group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
     tags = tag_variables(inst, model, cover, group_vars, {}, model.owner)  # type: ignore
-    tried = [f"LP relaxation ({lp.status}, {lp.seconds:.1f}s)"]
     values: np.ndarray | None = None
-    if lp.values:
+    if lp.values and not ctx.stopped():
         counts = round_shift_counts(inst, group_vars, lp.values, max(1.0, ctx.left() * 0.1))
         if counts is not None:
             start = np.round(np.asarray(lp.values))
@@ -255,20 +313,26 @@ def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
         tried.append("LP rounded and breaks placed by day" if values is not None
                      else "LP rounding (no rounding kept the rules)")
     if values is None:
+        if safe is not None:
+            return safe
         values = _first_by_cp_sat(ctx, model, lp, components, tried)
     ctx.log(f"rounded schedule: objective {float(solver.cost_vector(components) @ values):.1f}")
     started_split = time.monotonic()
     best, shifts, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
                                     quick=True, budget_seconds=ctx.left() * 0.3)
-    first_seconds = best.wall_seconds
+    best.first_solution_seconds = best.wall_seconds
     split_seconds = time.monotonic() - started_split
-    ctx.log(f"first schedule at {first_seconds:.1f}s, coverage "
+    ctx.log(f"first schedule from the LP at {best.wall_seconds:.1f}s, coverage "
             f"{best.coverage_objective:.1f} (bound {coverage_bound:.1f})")
+    tried.append(f"first schedule from the LP at {best.wall_seconds:.1f}s")
+    milestones = {"from_lp_seconds": best.wall_seconds,
+                  "from_lp_coverage": best.coverage_objective}
+    best.milestones.update(milestones)
     # from here on every agent has its own booleans and every rule holds exactly, so the
     # final split only trades identical agents' weeks for preferences and never moves a shift
     remodelled = _per_agent_model(ctx, shifts, components)
     if remodelled is None:
-        best.notes.append("tried: " + "; ".join(tried + ["per-agent model (no placement)"]))
+        tried.append("per-agent model (no placement in time)")
         return best
     model, cover, solver, values = remodelled
     # keep time for the final split, which also settles preferences
@@ -276,18 +340,17 @@ def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
     tags = tag_variables(inst, model, cover, model.group_vars,  # type: ignore[attr-defined]
                          model.agent_vars, model.owner)  # type: ignore[attr-defined]
     hoods = neighbourhoods(inst, tags, ctx.workers)
-    values, solved = improve(solver, values, hoods,
-                             components, time.monotonic() + ctx.left() - reserve, ctx.log,
-                             ctx.stopped, ctx.workers)
-    tried.append(f"{solved} day neighbourhoods re-solved by HiGHS")
+    values, solved = improve(solver, values, hoods, components,
+                             time.monotonic() + ctx.left() - reserve, ctx.log, ctx.stopped,
+                             ctx.workers)
+    tried.append(f"{solved} day and week neighbourhoods re-solved by HiGHS")
     if not ctx.stopped() and ctx.left() >= 1.0:
         final, _, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
                                     quick=False, budget_seconds=ctx.left() * 0.8)
         if final.objective <= best.objective:
+            final.first_solution_seconds = best.first_solution_seconds
+            final.milestones.update(milestones)
             best = final
-    best.wall_seconds = ctx.elapsed()
-    best.first_solution_seconds = first_seconds
-    best.notes.append("tried: " + "; ".join(tried))
     return best
 
 
@@ -478,7 +541,7 @@ def _greedy_split(inst: Instance, group: Group, counts: dict[int, int], workers:
 
 
 def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
-                      ) -> tuple[dict, dict] | None:
+                      limit: float | None = None) -> tuple[dict, dict] | None:
     """Breaks and queue counts for fixed shifts, each day an exact MIP (None if not in time)."""
     inst = ctx.inst
     model = LinearModel()
@@ -492,7 +555,7 @@ def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
     values = np.zeros(len(model.lb))
     for v in cover.n.values():
         values[v] = model.lb[v]
-    limit = max(2.0, min(60.0, ctx.left() * 0.5))
+    limit = limit if limit is not None else max(2.0, min(60.0, ctx.left() * 0.5))
     placed = place_breaks(LpSolver(model), values, tags, [COVERAGE, PROFICIENCY],
                           time.monotonic() + limit)
     if placed is None:
