@@ -370,6 +370,20 @@ def test_aggregate_method_gives_checker_valid_schedule() -> None:
     assert 0 <= result.coverage_bound <= result.coverage_objective
 
 
+def test_aggregate_method_over_partial_weeks_across_dst() -> None:
+    from wfm.config import load_config
+    from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster
+
+    cfg = load_config("configs/example.yaml")
+    start = date(2026, 10, 21)  # a Wednesday: 10 days over three calendar weeks and 25 Oct
+    agents = synthetic_roster(cfg, 30, start, 10, seed=6)
+    need = synthetic_requirements(cfg, agents, start, 10, seed=6)
+    result = solve_and_check(cfg, agents, need, start, 10, method="aggregate",
+                             time_limit_seconds=20, workers=2)
+    assert "from_lp_seconds" in result.milestones
+    assert result.coverage_objective <= result.milestones["from_lp_coverage"]
+
+
 def test_stopped_aggregate_run_returns_the_safe_schedule() -> None:
     import threading
 

@@ -425,10 +425,12 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
         else:
             counts = {k: values[group_vars[group.index, k]]
                       for keys in group.options.values() for k in keys}
-        budget = max(0.2, (until - time.monotonic()) * group.size / max(1, agents_left))
+        budget = (until - time.monotonic()) * group.size / max(1, agents_left)
         agents_left -= group.size
-        split, soft, deviation = split_group(inst, group, counts, budget, ctx.workers,
-                                             ctx.seed, first_only=quick)
+        # out of budget, a group takes its first exact split, which CP-SAT finds at once
+        split, soft, deviation = split_group(inst, group, counts, max(0.5, budget),
+                                             ctx.workers, ctx.seed,
+                                             first_only=quick or budget < 0.1)
         shifts.update(split)
         soft_total += soft
         moved += deviation
