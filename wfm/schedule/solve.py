@@ -63,6 +63,7 @@ from wfm.schedule.rules import add_agent_rules, add_group_cuts, agent_options, t
 PAID_HOURS = "paid_hours"
 COUNT_DEVIATION = "count_deviation"
 EXACT_MAX_BOOLEANS = 4000  # agent-day-option booleans up to which the exact model is used
+QUICK_SPLIT_SECONDS = 1.0  # per group and attempt in the first split
 
 
 @dataclass
@@ -426,6 +427,8 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
             counts = {k: values[group_vars[group.index, k]]
                       for keys in group.options.values() for k in keys}
         budget = (until - time.monotonic()) * group.size / max(1, agents_left)
+        if quick:  # the search repairs what a hurried split moves; waiting here costs more
+            budget = min(budget, QUICK_SPLIT_SECONDS)
         agents_left -= group.size
         # out of budget, a group takes its first exact split, which CP-SAT finds at once
         split, soft, deviation = split_group(inst, group, counts, max(0.5, budget),
