@@ -7,11 +7,16 @@ Three steps, each a small exact solve:
   (a HiGHS MIP on the shift counts alone with the groups' rule cuts).
 * `place_breaks`: breaks, lunches and queue counts for those shifts, one day at a time
   (with the shifts fixed the days are independent), each day an exact HiGHS MIP.
-* `improve`: a large-neighbourhood search. Each neighbourhood frees one day's variables
-  of a block of coverage classes (shift counts, breaks, queues, shortfall) and holds the
-  rest of the week; HiGHS solves it to optimality, which never makes the schedule worse.
-  The coverage cost is a sum over intervals and a day touches the rest of the week only
-  through the groups' weekly cuts, so day neighbourhoods are where the search pays.
+* `improve`: a large-neighbourhood search. A neighbourhood frees one day's variables of
+  a block of coverage classes (shifts, breaks, queues, shortfall), or the whole horizon
+  of a few classes, and holds the rest; HiGHS solves it to optimality, so the schedule
+  never gets worse. The coverage cost is a sum over intervals and a day touches the rest
+  of the week only through weekly rules, so day neighbourhoods are cheap and pay most;
+  week neighbourhoods move working days and days off. Two neighbourhoods of different
+  days and blocks share no constraint and run side by side.
+
+Every step works on any model built by `wfm.schedule.solve._aggregate_model`, whether
+groups carry counts or each agent its own booleans.
 """
 
 from __future__ import annotations
