@@ -384,6 +384,26 @@ def test_aggregate_method_over_partial_weeks_across_dst() -> None:
     assert result.coverage_objective <= result.milestones["from_lp_coverage"]
 
 
+def test_aggregate_method_without_lp_falls_back_to_cp_sat(monkeypatch) -> None:
+    from wfm.config import load_config
+    from wfm.schedule import solve as solver_module
+    from wfm.schedule.linear import LpResult, LpSolver
+    from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster
+
+    # no LP values and no safe schedule: the first solution must come from CP-SAT
+    monkeypatch.setattr(LpSolver, "solve",
+                        lambda self, *a, **k: LpResult("TIME_LIMIT", float("nan"), [], 0.0))
+    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks: None)
+    cfg = load_config("configs/example.yaml")
+    start = date(2026, 2, 2)
+    agents = synthetic_roster(cfg, 20, start, 7, seed=8)
+    need = synthetic_requirements(cfg, agents, start, 7, seed=8)
+    result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
+                             time_limit_seconds=20, workers=2)
+    assert any("CP-SAT first" in note for note in result.notes)
+    assert result.coverage_bound == 0.0  # no LP, no bound claimed
+
+
 def test_stopped_aggregate_run_returns_the_safe_schedule() -> None:
     import threading
 
