@@ -356,14 +356,20 @@ def test_previous_schedule_is_kept_where_coverage_allows() -> None:
                                   again.shifts[keep].reset_index(drop=True))
 
 
-def test_aggregate_method_gives_checker_valid_schedule() -> None:
+def example_center(agents_count: int, start: date, days: int, seed: int,
+                   ) -> tuple[CenterConfig, list[Agent], pd.DataFrame]:
+    """The example config with a seeded synthetic roster and requirements."""
     from wfm.config import load_config
     from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster
 
     cfg = load_config("configs/example.yaml")
+    agents = synthetic_roster(cfg, agents_count, start, days, seed=seed)
+    return cfg, agents, synthetic_requirements(cfg, agents, start, days, seed=seed)
+
+
+def test_aggregate_method_gives_checker_valid_schedule() -> None:
     start = date(2026, 2, 2)
-    agents = synthetic_roster(cfg, 30, start, 7, seed=3)
-    need = synthetic_requirements(cfg, agents, start, 7, seed=3)
+    cfg, agents, need = example_center(30, start, 7, seed=3)
     result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
                              time_limit_seconds=25, workers=2)
     assert result.shifts["agent_id"].nunique() == 30
@@ -371,13 +377,8 @@ def test_aggregate_method_gives_checker_valid_schedule() -> None:
 
 
 def test_aggregate_method_over_partial_weeks_across_dst() -> None:
-    from wfm.config import load_config
-    from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster
-
-    cfg = load_config("configs/example.yaml")
     start = date(2026, 10, 21)  # a Wednesday: 10 days over three calendar weeks and 25 Oct
-    agents = synthetic_roster(cfg, 30, start, 10, seed=6)
-    need = synthetic_requirements(cfg, agents, start, 10, seed=6)
+    cfg, agents, need = example_center(30, start, 10, seed=6)
     result = solve_and_check(cfg, agents, need, start, 10, method="aggregate",
                              time_limit_seconds=20, workers=2)
     assert "from_lp_seconds" in result.milestones
@@ -385,19 +386,15 @@ def test_aggregate_method_over_partial_weeks_across_dst() -> None:
 
 
 def test_aggregate_method_without_lp_falls_back_to_cp_sat(monkeypatch) -> None:
-    from wfm.config import load_config
     from wfm.schedule import solve as solver_module
     from wfm.schedule.linear import LpResult, LpSolver
-    from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster
 
     # no LP values and no safe schedule: the first solution must come from CP-SAT
     monkeypatch.setattr(LpSolver, "solve",
                         lambda self, *a, **k: LpResult("TIME_LIMIT", float("nan"), [], 0.0))
     monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks: None)
-    cfg = load_config("configs/example.yaml")
     start = date(2026, 2, 2)
-    agents = synthetic_roster(cfg, 20, start, 7, seed=8)
-    need = synthetic_requirements(cfg, agents, start, 7, seed=8)
+    cfg, agents, need = example_center(20, start, 7, seed=8)
     result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
                              time_limit_seconds=20, workers=2)
     assert any("CP-SAT first" in note for note in result.notes)
@@ -407,13 +404,8 @@ def test_aggregate_method_without_lp_falls_back_to_cp_sat(monkeypatch) -> None:
 def test_stopped_aggregate_run_returns_the_safe_schedule() -> None:
     import threading
 
-    from wfm.config import load_config
-    from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster
-
-    cfg = load_config("configs/example.yaml")
     start = date(2026, 2, 2)
-    agents = synthetic_roster(cfg, 30, start, 7, seed=4)
-    need = synthetic_requirements(cfg, agents, start, 7, seed=4)
+    cfg, agents, need = example_center(30, start, 7, seed=4)
     stop = threading.Event()
     stop.set()  # as if SIGTERM came at once: only the schedule found before the LP is left
     result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",

@@ -136,9 +136,9 @@ class LpSolver:
         started = time.monotonic()
         cost = self.cost_vector(components)
         fixed_part = self.matrix[:, ~free] @ values[~free]
-        sub = self.matrix[:, free]
-        touched = np.diff(sub.tocsr().indptr) > 0
-        sub = sub.tocsr()[touched]
+        sub = self.matrix[:, free].tocsr()
+        touched = np.diff(sub.indptr) > 0  # rows with a free variable
+        sub = sub[touched]
         lo = self.row_lo[touched] - fixed_part[touched]
         hi = self.row_hi[touched] - fixed_part[touched]
         bounds = self.bounds[free]

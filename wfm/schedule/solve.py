@@ -220,9 +220,9 @@ def _paid_cost(inst: Instance, agent_contract: str, option_key: int) -> float:
 
 # ---------------------------------------------------------------- the aggregate model
 
-def _aggregate_model(inst: Instance, exact_groups: frozenset[int] = frozenset(),
+def _aggregate_model(inst: Instance, per_agent: bool = False,
                      ) -> tuple[LinearModel, CoverageVars, LpSolver]:
-    """The aggregate model; groups in ``exact_groups`` get a boolean per agent instead.
+    """The aggregate model; with ``per_agent`` every agent has its own booleans instead.
 
     Shift counts per group and option carry the groups' rule cuts; per-agent booleans carry
     every rule exactly. Returns the model, its coverage variables and its HiGHS solver.
@@ -234,7 +234,7 @@ def _aggregate_model(inst: Instance, exact_groups: frozenset[int] = frozenset(),
     owner: dict[int, int] = {}  # rule variables (runs of days off...) -> their class
     for group in inst.groups:
         first_var = len(model.lb)
-        if group.index in exact_groups:
+        if per_agent:
             agent_vars[group.index] = {}
             for agent in group.agents:
                 y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
@@ -319,7 +319,7 @@ def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
         values = _first_by_cp_sat(ctx, model, lp, components, tried)
     ctx.log(f"rounded schedule: objective {float(solver.cost_vector(components) @ values):.1f}")
     started_split = time.monotonic()
-    best, shifts, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
+    best, shifts = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
                                     quick=True, budget_seconds=ctx.left() * 0.3)
     best.first_solution_seconds = best.wall_seconds
     split_seconds = time.monotonic() - started_split
@@ -346,7 +346,7 @@ def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
                              ctx.workers)
     tried.append(f"{solved} day and week neighbourhoods re-solved by HiGHS")
     if not ctx.stopped() and ctx.left() >= 1.0:
-        final, _, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
+        final, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
                                     quick=False, budget_seconds=ctx.left() * 0.8)
         if final.objective <= best.objective:
             final.first_solution_seconds = best.first_solution_seconds
@@ -361,7 +361,7 @@ def _per_agent_model(ctx: _Context, shifts: dict[str, list[int]], components: li
 
     Breaks and queues are placed anew for those shifts (None if not in time).
     """
-    model, cover, solver = _aggregate_model(ctx.inst, frozenset(g.index for g in ctx.inst.groups))
+    model, cover, solver = _aggregate_model(ctx.inst, per_agent=True)
     start = np.zeros(len(model.lb))
     for by_agent in model.agent_vars.values():  # type: ignore[attr-defined]
         for agent_id, y in by_agent.items():
@@ -399,19 +399,17 @@ def _first_by_cp_sat(ctx: _Context, model: LinearModel, lp: LpResult, components
 
 def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values: list[int],
                   coverage_bound: float, quick: bool, budget_seconds: float,
-                  ) -> tuple[ScheduleResult, dict[str, list[int]], frozenset[int]]:
+                  ) -> tuple[ScheduleResult, dict[str, list[int]]]:
     """Split every group's counts into agents, then build the schedule.
 
     ``quick`` takes each group's first exact split instead of the best for preferences;
     ``budget_seconds`` is shared among the groups by size.
-    Returns the schedule, the shifts per agent and the classes of the groups whose counts
-    could not be split exactly.
+    Returns the schedule and the shifts per agent.
     """
     inst = ctx.inst
     group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
     agent_vars: dict[int, dict[str, dict[int, int]]] = model.agent_vars  # type: ignore
     shifts: dict[str, list[int]] = {}
-    moved_classes: set[int] = set()
     soft_total = 0.0
     moved = 0
     order = sorted(inst.groups, key=lambda g: -g.size)
@@ -437,8 +435,6 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
         shifts.update(split)
         soft_total += soft
         moved += deviation
-        if deviation:
-            moved_classes.add(group.class_index)
     realized: dict[tuple[int, int], int] = defaultdict(int)
     for agent_id, keys in shifts.items():
         c = inst.groups[inst.group_of_agent[agent_id]].class_index
@@ -457,7 +453,7 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
         break_counts, work_counts = placed
     schedule = _result(ctx, shifts, break_counts, work_counts, soft_total, coverage_bound,
                        coverage_bound, "FEASIBLE", moved)
-    return schedule, shifts, frozenset(moved_classes)
+    return schedule, shifts
 
 
 def split_group(inst: Instance, group: Group, counts: dict[int, int], time_limit: float,
