@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from wfm.erlang import agents_needed  # noqa: E402
+from wfm.staffing.erlang import agents_needed
 
 INTERVAL_MINUTES = 15
 TARGET, ANSWER_SECONDS, MAX_OCCUPANCY = 0.8, 20.0, 0.9

@@ -26,10 +26,9 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from wfm.config import load_config  # noqa: E402
-from wfm.forecast import backtest, forecast  # noqa: E402
-from wfm.forecast.days import read_special_days  # noqa: E402
-from wfm.io import read_history  # noqa: E402
+from wfm.forecast import backtest, forecast
+from wfm.io.config_file import load_config
+from wfm.io.inputs import read_history, read_special_days
 
 US_BANK = REPO.parent / "shared" / "data" / "us_bank_history_15min.csv"
 COLUMNS = ["queue", "model", "windows", "wmape", "wmape_daily", "bias", "mase", "coverage",

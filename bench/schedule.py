@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wfm.check import check_schedule  # noqa: E402
-from wfm.config import load_config  # noqa: E402
-from wfm.errors import WfmError  # noqa: E402
-from wfm.schedule.solve import solve_schedule  # noqa: E402
-from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster  # noqa: E402
+from wfm.errors import WfmError
+from wfm.io.config_file import load_config
+from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
+from wfm.schedule.solve import solve_schedule
+from wfm.verify.check import check_schedule
 
 START = date(2026, 2, 2)
 DAYS = 7

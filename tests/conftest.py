@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wfm.config import CenterConfig, load_config
+from wfm.config import CenterConfig
+from wfm.io.config_file import load_config
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = REPO / "configs" / "example.yaml"

@@ -12,10 +12,12 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from wfm import check
-from wfm.check import check_schedule, scheduled_agents
 from wfm.config import CenterConfig, parse_config
-from wfm.roster import Agent, parse_roster
+from wfm.io.inputs import parse_roster
+from wfm.roster import Agent
+from wfm.verify import check
+from wfm.verify.check import check_schedule
+from wfm.verify.coverage import scheduled_agents
 
 ZONE = "Europe/Madrid"
 MONDAY = date(2026, 3, 16)  # an ordinary week; the next one ends on the DST Sunday
@@ -154,7 +156,7 @@ class Plan:
 
 
 def check_columns(kind: str) -> list[str]:
-    from wfm.schedule.result import ACTIVITY_COLUMNS, SHIFT_COLUMNS
+    from wfm.io.tables import ACTIVITY_COLUMNS, SHIFT_COLUMNS
 
     return list(SHIFT_COLUMNS if kind == "shifts" else ACTIVITY_COLUMNS)
 

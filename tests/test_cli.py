@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from wfm import __version__
-from wfm.cli import app
+from wfm.cli.main import app
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "configs" / "example.yaml"

@@ -20,8 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.run_fixtures import AS_OF, write_center
-from wfm.cli_run import app
-from wfm.runlock import latest_run, runs_lock
+from wfm.cli.run import app
+from wfm.run.folders import latest_run, runs_lock
 
 RUN_FILES = {"forecast.csv", "forecast_report.csv", "requirements.csv", "schedule.csv",
              "activities.csv", "coverage.csv", "kpis.json", "schedule.xlsx", "manifest.json"}
@@ -46,7 +46,7 @@ def _wfm_run_command() -> list[str]:
     else the same command module through the interpreter."""
     import typer.main
 
-    from wfm.cli import app as root
+    from wfm.cli.main import app as root
 
     script = Path(sys.executable).parent / "wfm"
     if script.exists() and "run" in typer.main.get_command(root).commands:

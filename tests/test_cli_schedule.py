@@ -11,10 +11,10 @@ from test_check import BASE_CONFIG, MONDAY, ROSTER, make_cfg, valid_plan
 from test_schedule_files import requirements_for, result_of, write
 from typer.testing import CliRunner
 
-from wfm.cli_schedule import app
+from wfm.cli.schedule import app
 from wfm.errors import InfeasibleRules, NoSolution
-from wfm.io import write_table
-from wfm.schedule_files import COVERAGE_FILE, KPIS_FILE, SCHEDULE_FILE
+from wfm.io.files import write_table
+from wfm.io.tables import COVERAGE_FILE, KPIS_FILE, SCHEDULE_FILE
 
 runner = CliRunner()
 

@@ -7,8 +7,8 @@ import pandas as pd
 from test_staffing import flat_forecast
 from typer.testing import CliRunner
 
-from wfm.cli import app
-from wfm.io import write_table
+from wfm.cli.main import app
+from wfm.io.files import write_table
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = str(REPO / "configs" / "example.yaml")

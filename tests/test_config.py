@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wfm.config import load_config, parse_config
+from wfm.config import parse_config
 from wfm.errors import BadInput
+from wfm.io.config_file import load_config
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "example.yaml"
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.linalg import expm
 
-from wfm import erlang
 from wfm.errors import BadInput
+from wfm.staffing import erlang
 
 FAST = settings(max_examples=60, deadline=None)
 

@@ -14,11 +14,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from wfm.cli_export import app as export_app
+from wfm.cli.export import app as export_app
 from wfm.config import CenterConfig
-from wfm.excel import sheet_title, write_workbook
-from wfm.io import write_table
-from wfm.roster import Agent, roster_table
+from wfm.io.files import write_table
+from wfm.io.inputs import roster_table
+from wfm.reports.workbook.book import write_workbook
+from wfm.reports.workbook.styles import sheet_title
+from wfm.roster import Agent
 
 ZONE = "Europe/Madrid"
 MONDAY = date(2026, 3, 23)

@@ -12,9 +12,10 @@ from tests.forecast_synth import history, make_cfg, true_rate
 from wfm.errors import BadInput
 from wfm.forecast import backtest, forecast
 from wfm.forecast.backtest import cutoffs
-from wfm.forecast.days import day_table, parse_special_days, post_closure_index
+from wfm.forecast.days import day_table, post_closure_index
 from wfm.forecast.models import MODELS, TooShort, make_model
 from wfm.forecast.pipeline import prepare_queue
+from wfm.io.inputs import parse_special_days
 
 START = date(2025, 1, 6)  # a Monday
 HISTORY_DAYS = 12 * 7

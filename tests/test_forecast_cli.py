@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.forecast_synth import history, make_cfg
-from wfm.cli_forecast import app
+from wfm.cli.forecast import app
 
 START = date(2025, 1, 6)
 

@@ -9,15 +9,8 @@ import pytest
 from wfm.calendar import interval_grid
 from wfm.config import parse_config
 from wfm.errors import BadInput
-from wfm.io import (
-    atomic_open,
-    atomic_write_with,
-    parse_history,
-    read_agents,
-    read_history,
-    read_table,
-    write_table,
-)
+from wfm.io.files import atomic_open, atomic_write_with, read_table, write_table
+from wfm.io.inputs import parse_history, read_agents, read_history
 
 
 @pytest.fixture

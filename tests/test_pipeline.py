@@ -18,10 +18,10 @@ import pytest
 from tests.run_fixtures import AS_OF, write_center
 from wfm.errors import BadInput, Locked
 from wfm.events import EventLog, RecordingEvents, make_event_log
-from wfm.manifest import MANIFEST_NAME, RECORDED_PACKAGES, json_ready
-from wfm.pipeline import RunContext, RunFailed, RunOptions, Stage, StopRequest, run_pipeline
-from wfm.runlock import latest_run, new_run_id, point_latest, runs_lock
-from wfm.stages import validate_stage
+from wfm.run.folders import latest_run, new_run_id, point_latest, runs_lock
+from wfm.run.manifest import MANIFEST_NAME, RECORDED_PACKAGES, json_ready
+from wfm.run.runner import RunContext, RunFailed, RunOptions, Stage, StopRequest, run_pipeline
+from wfm.run.stages import validate_stage
 
 
 def _write(name: str, text: str = "x\n"):
@@ -257,8 +257,8 @@ def test_validate_reads_a_previous_schedule(tmp_path):
 
 
 def test_a_stop_during_the_forecast_backtest_ends_the_stage_early(tmp_path):
-    from wfm.pipeline import Interrupted
-    from wfm.stages import forecast_stage
+    from wfm.run.runner import Interrupted
+    from wfm.run.stages import forecast_stage
 
     config = write_center(tmp_path / "c")
     ctx = _context(tmp_path, config, as_of=AS_OF)

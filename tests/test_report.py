@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from test_check import MONDAY, ZONE, make_cfg, stamp, valid_plan
 
-from wfm import erlang
-from wfm.report import build_report, coverage_details
+from wfm.reports.kpis import build_report, coverage_details
 from wfm.schedule.result import ScheduleResult
+from wfm.staffing import erlang
 
 
 def crowd(agents: int, queue: str, begin: str, end: str) -> pd.DataFrame:
@@ -63,7 +63,7 @@ def test_projected_service_level_uses_net_agents_and_queue_model():
     expected = erlang.erlang_c_metrics(net, 30.0, 240.0, 15, queue.answer_seconds)
     assert first["projected_service_level"] == pytest.approx(float(expected.service_level))
     quiet = table[table["interval_start"] == stamp(MONDAY, "09:15")].iloc[0]
-    assert quiet["projected_service_level"] == 1.0  # nothing offered, nothing missed
+    assert math.isnan(quiet["projected_service_level"])  # nothing offered: no service level
 
 
 def test_more_agents_never_lower_the_service_level():

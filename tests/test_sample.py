@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from wfm import sample
 from wfm.calendar import closed_dates
-from wfm.cli_sample import app
+from wfm.cli.sample import app
 from wfm.config import CenterConfig
-from wfm.io import read_agents, read_history
+from wfm.io.inputs import read_agents, read_history
+from wfm.samples import center as sample
 
 REPO = Path(__file__).resolve().parent.parent
 # Five weeks around the 2025 fall-back night (Sunday 26 October) and the 1 November holiday.

@@ -12,24 +12,14 @@ import pandas as pd
 import pytest
 from test_check import DST_MONDAY, MONDAY, ZONE, Plan, make_agents, make_cfg, stamp, valid_plan
 
-from wfm.check import check_schedule
 from wfm.errors import BadInput
-from wfm.io import write_table
-from wfm.report import build_report
+from wfm.io.files import write_table
+from wfm.io.inputs import parse_requirements, read_previous, read_requirements
+from wfm.io.schedule_folder import parse_activities, parse_shifts, read_schedule, write_schedule
+from wfm.io.tables import ACTIVITIES_FILE, COVERAGE_FILE, KPIS_FILE, SCHEDULE_FILE
+from wfm.reports.kpis import build_report
 from wfm.schedule.result import ScheduleResult
-from wfm.schedule_files import (
-    ACTIVITIES_FILE,
-    COVERAGE_FILE,
-    KPIS_FILE,
-    SCHEDULE_FILE,
-    parse_activities,
-    parse_requirements,
-    parse_shifts,
-    read_previous,
-    read_requirements,
-    read_schedule,
-    write_schedule,
-)
+from wfm.verify.check import check_schedule
 
 FALL_BACK_SUNDAY = date(2026, 10, 25)  # Europe/Madrid: 03:00 CEST becomes 02:00 CET
 

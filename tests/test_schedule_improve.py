@@ -9,8 +9,9 @@ from math import ceil, floor
 import numpy as np
 import pytest
 
-from wfm.config import load_config
-from wfm.schedule.coverage import COVERAGE, PROFICIENCY
+from wfm.io.config_file import load_config
+from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
+from wfm.schedule.coverage import PROFICIENCY
 from wfm.schedule.improve import (
     WHOLE_WEEK,
     improve,
@@ -22,7 +23,7 @@ from wfm.schedule.improve import (
 from wfm.schedule.instance import build_instance
 from wfm.schedule.linear import INF, LinearModel, LpSolver
 from wfm.schedule.solve import PAID_HOURS, _aggregate_model
-from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster
+from wfm.verify.check import COVERAGE
 
 START = date(2026, 2, 2)
 COMPONENTS = [COVERAGE, PROFICIENCY, PAID_HOURS]

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from wfm.check import check_schedule
 from wfm.config import CenterConfig, parse_config
 from wfm.errors import InfeasibleRules
 from wfm.roster import Agent
 from wfm.schedule.result import ScheduleResult
 from wfm.schedule.solve import solve_schedule
+from wfm.verify.check import check_schedule
 
 MONDAY = date(2026, 2, 2)
 
@@ -359,8 +359,8 @@ def test_previous_schedule_is_kept_where_coverage_allows() -> None:
 def example_center(agents_count: int, start: date, days: int, seed: int,
                    ) -> tuple[CenterConfig, list[Agent], pd.DataFrame]:
     """The example config with a seeded synthetic roster and requirements."""
-    from wfm.config import load_config
-    from wfm.schedule.synthetic import synthetic_requirements, synthetic_roster
+    from wfm.io.config_file import load_config
+    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
 
     cfg = load_config("configs/example.yaml")
     agents = synthetic_roster(cfg, agents_count, start, days, seed=seed)
@@ -444,9 +444,9 @@ def test_one_shift_per_day() -> None:
 def test_example_center_week_within_two_minutes() -> None:
     import time
 
-    from wfm.config import load_config
-    from wfm.io import read_agents
-    from wfm.schedule.synthetic import synthetic_requirements
+    from wfm.io.config_file import load_config
+    from wfm.io.inputs import read_agents
+    from wfm.samples.synthetic import synthetic_requirements
 
     cfg = load_config("configs/example.yaml")
     agents = read_agents("sample_data/agents.csv", cfg)

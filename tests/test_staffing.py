@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wfm import erlang
 from wfm.calendar import interval_grid
 from wfm.errors import BadInput
-from wfm.staffing import (
-    REQUIREMENT_COLUMNS,
-    explain_interval,
+from wfm.io.tables import REQUIREMENT_COLUMNS
+from wfm.staffing import erlang
+from wfm.staffing.explain import explain_interval
+from wfm.staffing.requirements import (
     requirements_from_forecast,
     schedule_requirements,
     summarize_requirements,
@@ -120,7 +120,7 @@ def test_bad_forecast(example_cfg):
 
 
 def test_patience_estimated_from_history_drives_erlang_a(example_cfg):
-    from wfm.staffing import estimate_patience, with_estimated_patience
+    from wfm.staffing.requirements import estimate_patience, with_estimated_patience
 
     history = pd.DataFrame({
         "interval_start": pd.date_range("2026-11-03 09:00", periods=4, freq="15min",

@@ -4,6 +4,6 @@ Entry points: `forecast` (history -> forecast contract and a model report) and
 `backtest` (history -> per-window and pooled accuracy of every model).
 """
 
-from wfm.forecast.pipeline import backtest, forecast  # noqa: F401
+from wfm.forecast.pipeline import backtest, forecast
 
 __all__ = ["backtest", "forecast"]

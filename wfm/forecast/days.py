@@ -161,55 +161,8 @@ def post_closure_index(closed: np.ndarray, regular_open: np.ndarray, depth: int 
     return out
 
 
-def read_special_days(path: str, queues: list[str]) -> pd.DataFrame:
-    """Read a special-days CSV: ``date, queue, multiplier`` (queue may be ``all``).
-
-    ``multiplier`` is a positive number or ``closed``. Returns columns ``date`` (date),
-    ``queue`` and ``multiplier`` (float, NaN = closed). Raises BadInput naming row and column.
-    """
-    from wfm.errors import BadInput
-
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise BadInput(f"{path}: cannot read special days ({exc})") from None
-    return parse_special_days(table, queues, str(path), BadInput)
 
 
-def parse_special_days(
-    table: pd.DataFrame, queues: list[str], source: str = "special days", error=ValueError
-) -> pd.DataFrame:
-    """Validate a special-days table (see `read_special_days`)."""
-    missing = {"date", "queue", "multiplier"} - set(table.columns)
-    if missing:
-        raise error(f"{source}: missing column {sorted(missing)[0]!r}")
-    rows = []
-    known = set(queues) | {"all"}
-    for number, (raw_date, queue, raw_mult) in enumerate(
-        zip(table["date"], table["queue"], table["multiplier"], strict=True), start=2
-    ):
-        try:
-            day = pd.Timestamp(str(raw_date)).date()
-        except ValueError:
-            raise error(f"{source}: row {number}, column date: bad date {raw_date!r}") from None
-        queue = str(queue).strip() or "all"
-        if queue not in known:
-            raise error(f"{source}: row {number}, column queue: unknown queue {queue!r}")
-        text = str(raw_mult).strip().lower()
-        if text == "closed":
-            multiplier = float("nan")
-        else:
-            try:
-                multiplier = float(text)
-            except ValueError:
-                raise error(
-                    f"{source}: row {number}, column multiplier: expected a number or "
-                    f"'closed', got {raw_mult!r}"
-                ) from None
-            if not multiplier >= 0:
-                raise error(f"{source}: row {number}, column multiplier: must be >= 0")
-        rows.append((day, queue, multiplier))
-    return pd.DataFrame(rows, columns=["date", "queue", "multiplier"])
 
 
 def special_for_queue(special: pd.DataFrame | None, queue: str) -> pd.DataFrame | None:

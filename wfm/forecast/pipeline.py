@@ -20,11 +20,8 @@ from wfm.forecast.backtest import choose, cutoffs, interval_scale, pool, run_bac
 from wfm.forecast.data import QueueData, queue_data, wall_clock
 from wfm.forecast.days import day_table, special_for_queue
 from wfm.forecast.models import AUTO_MODELS, BASELINES, MODELS, TooShort, make_model
+from wfm.io.tables import FORECAST_COLUMNS, FORECAST_REPORT_COLUMNS
 
-FORECAST_COLUMNS = ["interval_start", "queue", "offered", "aht_seconds", "offered_low",
-                    "offered_high", "model"]
-REPORT_COLUMNS = ["queue", "target", "model", "windows", "wmape", "wmape_daily", "bias", "mase",
-                  "coverage", "gain_vs_week_mean4", "gain_vs_seasonal_naive", "chosen", "reason"]
 #: Fewest history days a queue needs before anything is forecast.
 MIN_HISTORY_DAYS = 7
 #: Limits on the backtest-calibrated widening/narrowing of the prediction intervals.
@@ -105,7 +102,7 @@ def backtest(
             progress(f"{queue.id}: backtest done")
     per_window_df = pd.concat(per_window, ignore_index=True) if per_window else pd.DataFrame()
     pooled_df = pd.concat(pooled_rows, ignore_index=True) if pooled_rows else pd.DataFrame()
-    return per_window_df, pooled_df.reindex(columns=REPORT_COLUMNS)
+    return per_window_df, pooled_df.reindex(columns=list(FORECAST_REPORT_COLUMNS))
 
 
 def _with_baselines(names: list[str]) -> list[str]:
@@ -210,8 +207,8 @@ def forecast(
             outliers.append(data.outliers.assign(queue=queue.id))
         if progress is not None:
             progress(f"{queue.id}: forecast with {name}")
-    forecast_df = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
-    report_df = pd.concat(reports, ignore_index=True).reindex(columns=REPORT_COLUMNS)
+    forecast_df = pd.concat(frames, ignore_index=True)[list(FORECAST_COLUMNS)]
+    report_df = pd.concat(reports, ignore_index=True).reindex(columns=list(FORECAST_REPORT_COLUMNS))
     report_df.attrs["outliers"] = (
         pd.concat(outliers, ignore_index=True)[["queue", "date", "offered", "expected", "reason"]]
         if outliers else pd.DataFrame(columns=["queue", "date", "offered", "expected", "reason"]))

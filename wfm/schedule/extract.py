@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import pandas as pd
 
+from wfm.io.tables import ACTIVITY_COLUMNS, SHIFT_COLUMNS
 from wfm.schedule.instance import Instance
-from wfm.schedule.result import ACTIVITY_COLUMNS, SHIFT_COLUMNS
 
 WORK = "work"
 

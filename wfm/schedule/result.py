@@ -6,9 +6,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SHIFT_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_minutes", "template")
-ACTIVITY_COLUMNS = ("agent_id", "start", "end", "activity", "queue")
-
 
 @dataclass
 class ScheduleResult:

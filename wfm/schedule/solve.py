@@ -38,13 +38,7 @@ import pandas as pd
 from wfm.config import CenterConfig
 from wfm.errors import InfeasibleRules, NoSolution
 from wfm.roster import Agent
-from wfm.schedule.coverage import (
-    COVERAGE,
-    PROFICIENCY,
-    CoverageVars,
-    add_coverage,
-    coverage_cost,
-)
+from wfm.schedule.coverage import PROFICIENCY, CoverageVars, add_coverage, coverage_cost
 from wfm.schedule.extract import assign_activities, schedule_tables, scheduled_counts
 from wfm.schedule.improve import (
     improve,
@@ -59,6 +53,7 @@ from wfm.schedule.linear import LinearModel, LpResult, LpSolver, solve_cp
 from wfm.schedule.preferences import SOFT_COMPONENTS, add_agent_preferences, add_fairness
 from wfm.schedule.result import ScheduleResult
 from wfm.schedule.rules import add_agent_rules, add_group_cuts, agent_options, tail_blocked
+from wfm.verify.check import COVERAGE
 
 PAID_HOURS = "paid_hours"
 COUNT_DEVIATION = "count_deviation"

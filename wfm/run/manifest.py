@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from wfm.io import atomic_open
+from wfm.io.files import atomic_open
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from wfm.cli_common import exit_on_error, fail
+from wfm.cli.common import exit_on_error, fail
 from wfm.errors import EXIT_BAD_INPUT
 
 app = typer.Typer()
@@ -45,11 +45,12 @@ def staff(
     """
     import pandas as pd
 
-    from wfm.config import load_config
-    from wfm.io import read_forecast, read_history, write_table
-    from wfm.staffing import (
+    from wfm.io.config_file import load_config
+    from wfm.io.files import write_table
+    from wfm.io.inputs import read_forecast, read_history
+    from wfm.staffing.explain import explain_interval
+    from wfm.staffing.requirements import (
         estimate_patience,
-        explain_interval,
         requirements_from_forecast,
         summarize_requirements,
         with_estimated_patience,
@@ -118,7 +119,7 @@ def erlang_calculator(
     """
     import math
 
-    from wfm import erlang
+    from wfm.staffing import erlang
 
     with exit_on_error():
         if agents is None:

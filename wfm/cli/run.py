@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from wfm.cli_common import is_terminal
+from wfm.cli.common import is_terminal
 from wfm.errors import EXIT_INTERNAL, WfmError
 
 app = typer.Typer()
@@ -138,9 +138,9 @@ def run(
 
     Example: wfm run --config configs/example.yaml --out runs --as-of 2026-11-22
     """
-    from wfm.cli_common import _state
+    from wfm.cli.common import _state
     from wfm.events import make_event_log
-    from wfm.pipeline import RunFailed, RunOptions, StopRequest, run_pipeline
+    from wfm.run.runner import RunFailed, RunOptions, StopRequest, run_pipeline
 
     on_terminal = is_terminal()
     events = make_event_log(sys.stderr, log_format.value if log_format else None, quiet,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wfm.config import CenterConfig
-from wfm.io import read_agents, read_history
+from wfm.io.inputs import read_agents, read_history
 
 
 @dataclass

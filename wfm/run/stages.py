@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wfm.errors import BadInput
-from wfm.manifest import describe_input, json_ready
-from wfm.pipeline import WORKBOOK_NAME, RunContext, RunOptions, Stage
+from wfm.run.manifest import describe_input, json_ready
+from wfm.run.runner import WORKBOOK_NAME, RunContext, RunOptions, Stage
 
 
 def _override(cfg: Any, options: RunOptions) -> Any:
@@ -62,8 +62,8 @@ def validate_stage(ctx: RunContext) -> dict[str, Any]:
     """
     import pandas as pd
 
-    from wfm.config import load_config
-    from wfm.io import read_agents, read_history
+    from wfm.io.config_file import load_config
+    from wfm.io.inputs import read_agents, read_history
 
     options = ctx.options
     config_path = Path(options.config_path)
@@ -97,7 +97,7 @@ def validate_stage(ctx: RunContext) -> dict[str, Any]:
     if cfg.inputs.special_days is not None:
         special_path = _required_input(cfg, "special_days", config_path)
         ctx.inputs["special_days"] = describe_input(special_path)
-        from wfm.forecast.days import read_special_days
+        from wfm.io.inputs import read_special_days
 
         special = read_special_days(str(special_path), [q.id for q in cfg.queues])
     ctx.data["special_days"] = special
@@ -126,7 +126,7 @@ def validate_stage(ctx: RunContext) -> dict[str, Any]:
 
 def read_previous_schedule(path: Path, cfg: Any) -> Any:
     """The shifts of a previous schedule (a schedule folder or its schedule.csv)."""
-    from wfm.schedule_files import read_previous
+    from wfm.io.inputs import read_previous
 
     return read_previous(path, cfg)
 
@@ -138,7 +138,7 @@ def forecast_stage(ctx: RunContext) -> dict[str, Any]:
     and the offered volume forecast in total.
     """
     from wfm.forecast import forecast
-    from wfm.io import write_table
+    from wfm.io.files import write_table
 
     cfg = ctx.cfg
 
@@ -198,8 +198,8 @@ def staff_stage(ctx: RunContext) -> dict[str, Any]:
     Figures: agent-hours (with shrinkage), peak agents, FTE and volume-weighted service
     level per queue, and the totals.
     """
-    from wfm.io import write_table
-    from wfm.staffing import requirements_from_forecast, summarize_requirements
+    from wfm.io.files import write_table
+    from wfm.staffing.requirements import requirements_from_forecast, summarize_requirements
 
     requirements = requirements_from_forecast(ctx.data["forecast"], ctx.cfg)
     ctx.data["requirements"] = requirements
@@ -234,18 +234,11 @@ def schedule_stage(ctx: RunContext) -> dict[str, Any]:
     bound and gap, and the coverage (required, scheduled and shortfall agent-hours).
     """
     from wfm.events import ticking
-    from wfm.io import write_json, write_table
-    from wfm.report import build_report
+    from wfm.io.files import write_json, write_table
+    from wfm.io.schedule_folder import activities_for_file, coverage_for_file, shifts_for_file
+    from wfm.io.tables import ACTIVITIES_FILE, COVERAGE_FILE, KPIS_FILE, SCHEDULE_FILE
+    from wfm.reports.kpis import build_report
     from wfm.schedule.solve import solve_schedule
-    from wfm.schedule_files import (
-        ACTIVITIES_FILE,
-        COVERAGE_FILE,
-        KPIS_FILE,
-        SCHEDULE_FILE,
-        activities_for_file,
-        coverage_for_file,
-        shifts_for_file,
-    )
 
     cfg = ctx.cfg
     requirements = ctx.data["requirements"]
@@ -317,7 +310,7 @@ def _same_time_unit(table: Any) -> Any:
 
 def export_stage(ctx: RunContext) -> dict[str, Any]:
     """Write the coordinators' workbook schedule.xlsx. Figures: its size in bytes."""
-    from wfm.excel import write_workbook
+    from wfm.reports.workbook.book import write_workbook
 
     result = ctx.data["schedule"]
     report = ctx.data["report"]

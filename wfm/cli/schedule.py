@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from wfm.cli_common import exit_on_error, fail
+from wfm.cli.common import exit_on_error, fail
 from wfm.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, BadInput
 
 app = typer.Typer()
@@ -103,16 +103,12 @@ def schedule(
     Example: wfm schedule --config configs/example.yaml --requirements requirements.csv
     --agents sample_data/agents.csv --start 2026-03-23 --days 7 --out out/schedule
     """
-    from wfm.config import load_config
-    from wfm.io import read_agents
-    from wfm.report import build_report
+    from wfm.io.config_file import load_config
+    from wfm.io.inputs import read_agents, read_previous, read_requirements
+    from wfm.io.schedule_folder import write_schedule
+    from wfm.reports.kpis import build_report
     from wfm.schedule.solve import solve_schedule
-    from wfm.schedule_files import (
-        read_previous,
-        read_requirements,
-        verify_folder,
-        write_schedule,
-    )
+    from wfm.verify.folder import verify_folder
 
     if (requirements is None) == (forecast is None):
         raise fail("give exactly one of --requirements or --forecast", EXIT_BAD_INPUT)
@@ -125,8 +121,8 @@ def schedule(
             needed = read_requirements(requirements, cfg)
             source = str(requirements)
         else:
-            from wfm.io import read_forecast
-            from wfm.staffing import requirements_from_forecast
+            from wfm.io.inputs import read_forecast
+            from wfm.staffing.requirements import requirements_from_forecast
 
             forecast_table = read_forecast(forecast, cfg)
             sized = requirements_from_forecast(forecast_table, cfg)
@@ -142,7 +138,7 @@ def schedule(
         write_schedule(out, result, report.coverage, report.kpis)
         written, violations = verify_folder(cfg, roster, out, previous=before)
         if xlsx is not None:
-            from wfm.excel import write_workbook
+            from wfm.reports.workbook.book import write_workbook
 
             write_workbook(xlsx, cfg, roster, written.shifts, written.activities,
                            written.coverage, report.kpis, forecast=forecast_table)
@@ -177,9 +173,9 @@ def check(
     Example: wfm check --config configs/example.yaml --agents sample_data/agents.csv
     --schedule out/schedule
     """
-    from wfm.config import load_config
-    from wfm.io import read_agents
-    from wfm.schedule_files import read_previous, verify_folder
+    from wfm.io.config_file import load_config
+    from wfm.io.inputs import read_agents, read_previous
+    from wfm.verify.folder import verify_folder
 
     with exit_on_error():
         cfg = load_config(config)

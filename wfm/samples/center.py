@@ -366,7 +366,7 @@ def _abandoned(
     model's mean wait (= P(abandon) * patience) with measurement noise, so
     sum(offered * wait) / sum(abandoned) estimates the patience.
     """
-    from wfm import erlang
+    from wfm.staffing import erlang
 
     concurrency = queue.concurrency
     slots = erlang.agents_needed(rate, aht_mean, interval_minutes,
@@ -605,7 +605,7 @@ class SampleSummary:
 
 def history_csv_text(history: pd.DataFrame) -> str:
     """The history as CSV text: naive local ISO timestamps, ints, AHT to 0.1 s."""
-    from wfm.io import format_timestamps
+    from wfm.io.files import format_timestamps
 
     out = history.copy()
     out["interval_start"] = format_timestamps(out["interval_start"])
@@ -625,7 +625,7 @@ def write_sample_data(
     Files are written atomically; the gzip header carries no time or name, so the same
     arguments give the same bytes.
     """
-    from wfm.io import atomic_open
+    from wfm.io.files import atomic_open
 
     out_dir = Path(out_dir)
     start = history_start(end, years)

@@ -7,16 +7,14 @@ from typing import Annotated
 
 import typer
 
-from wfm import (
-    __version__,
-    cli_export,
-    cli_forecast,
-    cli_run,
-    cli_sample,
-    cli_schedule,
-    cli_staff,
-)
-from wfm.cli_common import exit_on_error, set_debug
+from wfm import __version__
+from wfm.cli import export as cli_export
+from wfm.cli import forecast as cli_forecast
+from wfm.cli import run as cli_run
+from wfm.cli import sample as cli_sample
+from wfm.cli import schedule as cli_schedule
+from wfm.cli import staff as cli_staff
+from wfm.cli.common import exit_on_error, set_debug
 
 app = typer.Typer(
     name="wfm",
@@ -67,8 +65,8 @@ def validate(
     Example: wfm validate --config configs/example.yaml --history sample_data/history.csv.gz
     --agents sample_data/agents.csv
     """
-    from wfm.config import load_config
-    from wfm.validate import summarize_inputs
+    from wfm.io.config_file import load_config
+    from wfm.plan import summarize_inputs
 
     with exit_on_error():
         cfg = load_config(config)

@@ -21,9 +21,6 @@ into place: a failed or killed write leaves the previous folder as it was.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,17 +31,26 @@ import pandas as pd
 
 from wfm.config import CenterConfig
 from wfm.errors import BadInput
-from wfm.io import parse_interval_keys, parse_timestamps, read_table, write_json, write_table
-from wfm.schedule.result import ACTIVITY_COLUMNS, SHIFT_COLUMNS, ScheduleResult
-
-SCHEDULE_FILE = "schedule.csv"
-ACTIVITIES_FILE = "activities.csv"
-COVERAGE_FILE = "coverage.csv"
-KPIS_FILE = "kpis.json"
-COVERAGE_COLUMNS = (
-    "interval_start", "queue", "required", "scheduled", "shortfall", "projected_service_level",
+from wfm.io.cells import (
+    _end_after_start,
+    _integers,
+    _missing,
+    _numbers,
+    _strings,
+    local_times,
+    parse_timestamps,
 )
-REQUIREMENTS_KEY_COLUMNS = ("interval_start", "queue")
+from wfm.io.files import read_table, replace_folder, write_json, write_table
+from wfm.io.tables import (
+    ACTIVITIES_FILE,
+    ACTIVITY_COLUMNS,
+    COVERAGE_COLUMNS,
+    COVERAGE_FILE,
+    KPIS_FILE,
+    SCHEDULE_FILE,
+    SHIFT_COLUMNS,
+)
+from wfm.schedule.result import ScheduleResult
 
 
 @dataclass
@@ -98,49 +104,6 @@ def coverage_for_file(coverage: pd.DataFrame) -> pd.DataFrame:
     return out.iloc[order].reset_index(drop=True)
 
 
-def replace_folder(folder: str | Path, fill: Callable[[Path], None]) -> Path:
-    """Build a folder with ``fill(temp_folder)``, then rename it over ``folder``.
-
-    Files already in ``folder`` that ``fill`` does not write are carried over. On any
-    error the temporary folder is removed and ``folder`` is untouched; a kill leaves at
-    most a hidden ``.<name>.*.tmp`` sibling beside the intact folder. Returns the path.
-    """
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise BadInput(f"{folder}: exists and is not a folder")
-    parent = folder.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o777 & ~umask)
-        if folder.exists():
-            for item in folder.iterdir():
-                target = temp / item.name
-                if item.is_dir():
-                    shutil.copytree(item, target, symlinks=True)
-                else:
-                    shutil.copy2(item, target, follow_symlinks=False)
-        fill(temp)
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", suffix=".tmp",
-                                        dir=parent))
-            os.rmdir(old)
-            # Two renames: the folder is missing only between them, never half-written.
-            os.replace(folder, old)
-            try:
-                os.replace(temp, folder)
-            except BaseException:
-                os.replace(old, folder)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(temp, folder)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    return folder
 
 
 def write_schedule(
@@ -174,89 +137,16 @@ def write_schedule(
 # --- reading ---------------------------------------------------------------------------------
 
 
-def local_times(values: pd.Series, zone: str, source: str, column: str, groups: pd.Series,
-                lower: pd.Series | None = None) -> pd.Series:
-    """Parse naive local ISO 8601 times of rows kept in time order per group (an agent).
-
-    A wall-clock time of the repeated fall-back hour is the earlier of its two instants
-    unless time would not advance: not after the previous row of its group (file order;
-    an agent's shifts and activities do not overlap, so their starts and ends strictly
-    increase) or, with ``lower`` (the row's start, for an end column), not after it. This resolves a
-    single repeated time too, which ordering alone cannot. Offset-carrying values are
-    converted. Raises BadInput naming file, row and column for a bad timestamp or a time
-    that does not exist (clocks going forward).
-    """
-    text = values.astype(str).str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    if parsed.isna().any():
-        row = int(np.flatnonzero(parsed.isna().to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column {column}: bad timestamp "
-                       f"{text.iloc[row - 2]!r}")
-    if parsed.dt.tz is not None:
-        return parsed.dt.tz_convert(zone)
-    early = parsed.dt.tz_localize(zone, ambiguous=True, nonexistent="NaT")
-    late = parsed.dt.tz_localize(zone, ambiguous=False, nonexistent="NaT")
-    if early.isna().any():
-        row = int(np.flatnonzero(early.isna().to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column {column}: local time "
-                       f"{text.iloc[row - 2]} does not exist in {zone} (clocks go forward)")
-    ambiguous = np.flatnonzero((early != late).to_numpy())
-    if ambiguous.size == 0:
-        return early
-    result = early.copy()
-    positions = pd.Series(np.arange(len(values)), index=values.index)
-    before = positions.groupby(groups.to_numpy(), sort=False).shift(1).to_numpy()
-    for i in ambiguous:  # file order: earlier rows are resolved first
-        choice = early.iloc[i]
-        if not np.isnan(before[i]) and choice <= result.iloc[int(before[i])]:
-            choice = late.iloc[i]
-        if lower is not None and choice <= lower.iloc[i]:
-            choice = late.iloc[i]
-        result.iloc[i] = choice
-    return result
 
 
-def _missing(table: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {', '.join(columns)})")
 
 
-def _strings(table: pd.DataFrame, column: str, source: str, required: bool) -> pd.Series:
-    values = table[column].astype("string").fillna("").str.strip()
-    if required:
-        empty = values == ""
-        if empty.any():
-            row = int(np.flatnonzero(empty.to_numpy())[0]) + 2
-            raise BadInput(f"{source}: row {row}, column {column}: empty")
-    return values.astype(str)
 
 
-def _integers(table: pd.DataFrame, column: str, source: str) -> pd.Series:
-    values = pd.to_numeric(table[column], errors="coerce")
-    bad = values.isna() | (values < 0) | (values != values.round())
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column {column}: not a whole number >= 0 "
-                       f"({table[column].iloc[row - 2]!r})")
-    return values.astype(np.int64)
 
 
-def _numbers(table: pd.DataFrame, column: str, source: str, allow_missing: bool) -> pd.Series:
-    values = pd.to_numeric(table[column], errors="coerce")
-    bad = (values.isna() & (~table[column].isna() if allow_missing else True)) | (values < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column {column}: not a number >= 0 "
-                       f"({table[column].iloc[row - 2]!r})")
-    return values.astype(float)
 
 
-def _end_after_start(starts: pd.Series, ends: pd.Series, source: str, column: str) -> None:
-    bad = ends <= starts
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column {column}: not after the start")
 
 
 def parse_shifts(table: pd.DataFrame, cfg: CenterConfig, source: str = SCHEDULE_FILE
@@ -383,72 +273,10 @@ def read_schedule(folder: str | Path, cfg: CenterConfig) -> ScheduleFolder:
                           start=start, days=days)
 
 
-def read_previous(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
-    """The shifts of a previous schedule: a schedule folder or its ``schedule.csv``."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / SCHEDULE_FILE
-    return parse_shifts(read_table(path), cfg, str(path))
-
-
-def parse_requirements(table: pd.DataFrame, cfg: CenterConfig, source: str = "requirements"
-                       ) -> pd.DataFrame:
-    """Validate a requirements table for scheduling.
-
-    Returns ``interval_start`` (tz-aware), ``queue``, ``required`` (int agents to schedule:
-    the ``required`` column when present, else ``agents_with_shrinkage``) and, when given,
-    ``offered``, ``aht_seconds``, ``agents_needed``, sorted by queue and time. Raises
-    BadInput naming file, row and column (unknown queue, bad timestamp, duplicate
-    interval, negative or fractional agents).
-    """
-    _missing(table, REQUIREMENTS_KEY_COLUMNS, source)
-    if "required" in table.columns:
-        required_column = "required"
-    elif "agents_with_shrinkage" in table.columns:
-        required_column = "agents_with_shrinkage"
-    else:
-        raise BadInput(f"{source}: missing column 'required' (or 'agents_with_shrinkage')")
-    if table.empty:
-        raise BadInput(f"{source}: no rows")
-    table = table.reset_index(drop=True)
-    _strings(table, "queue", source, required=True)
-    stamps, queues = parse_interval_keys(table, cfg, source)
-    out = pd.DataFrame({"interval_start": stamps, "queue": queues})
-    out["required"] = _integers(table, required_column, source)
-    if "offered" in table.columns:
-        out["offered"] = _numbers(table, "offered", source, allow_missing=False)
-    if "aht_seconds" in table.columns:
-        out["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
-    if "agents_needed" in table.columns:
-        out["agents_needed"] = _numbers(table, "agents_needed", source, allow_missing=True)
-    return out.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
-
-
-def read_requirements(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
-    """Read and validate a requirements file (see `parse_requirements`)."""
-    return parse_requirements(read_table(path), cfg, str(path))
 
 
 
-def verify_folder(
-    cfg: CenterConfig,
-    agents: list,
-    folder: str | Path,
-    previous: pd.DataFrame | None = None,
-    requirements: pd.DataFrame | None = None,
-) -> tuple[ScheduleFolder, list]:
-    """Re-read a schedule folder and run the independent checker on it.
 
-    Returns the folder as read and its violations (`wfm.check.Violation`, empty = valid):
-    every hard rule over the shifts and activities, plus the coverage file recounted from
-    the activities when it is present. The horizon comes from ``kpis.json`` when recorded.
-    """
-    from wfm.check import check_coverage, check_schedule
 
-    schedule = read_schedule(folder, cfg)
-    found = check_schedule(cfg, agents, schedule.shifts, schedule.activities,
-                           requirements=requirements, previous=previous,
-                           start=schedule.start, days=schedule.days)
-    if schedule.coverage is not None:
-        found += check_coverage(cfg, schedule.activities, schedule.coverage)
-    return schedule, found
+
+

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from wfm.cli_common import exit_on_error
+from wfm.cli.common import exit_on_error
 
 app = typer.Typer()
 
@@ -36,8 +36,8 @@ def sample_data(
 
     Example: wfm sample-data --config configs/example.yaml --out sample_data --seed 0
     """
-    from wfm.config import load_config
-    from wfm.sample import DEFAULT_END, write_sample_data
+    from wfm.io.config_file import load_config
+    from wfm.samples.center import DEFAULT_END, write_sample_data
 
     last: date = end.date() if end is not None else DEFAULT_END
     with exit_on_error():

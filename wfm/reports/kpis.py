@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from wfm.calendar import interval_grid
-from wfm.check import scheduled_agents
 from wfm.config import CenterConfig
+from wfm.io.tables import COVERAGE_COLUMNS
 from wfm.schedule.result import ScheduleResult
-from wfm.schedule_files import COVERAGE_COLUMNS
+from wfm.verify.coverage import scheduled_agents
 
 SUMMARY_COLUMNS = (
     "queue", "required_hours", "scheduled_hours", "shortfall_hours",
@@ -65,7 +65,7 @@ def _service_levels(cfg: CenterConfig, table: pd.DataFrame) -> np.ndarray:
     if "offered" not in table.columns or table.empty:
         return levels
     try:
-        from wfm.staffing import project_metrics
+        from wfm.staffing.requirements import project_metrics
     except ImportError:  # the staffing stage is optional for reading a schedule
         return levels
     minutes = cfg.center.interval_minutes

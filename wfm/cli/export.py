@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from wfm.cli_common import exit_on_error
+from wfm.cli.common import exit_on_error
 from wfm.config import CenterConfig
 from wfm.errors import BadInput
+from wfm.io.tables import FORECAST_FILE
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -40,8 +41,8 @@ def export(
     Example: wfm export --config configs/example.yaml --schedule runs/2026-03-23/schedule
     --out schedule.xlsx
     """
-    from wfm.config import load_config
-    from wfm.excel import write_workbook
+    from wfm.io.config_file import load_config
+    from wfm.reports.workbook.book import write_workbook
 
     with exit_on_error():
         cfg = load_config(config)
@@ -54,8 +55,9 @@ def export(
 def _read_inputs(cfg: CenterConfig, folder: Path, agents_path: Path | None,
                  forecast_path: Path | None) -> dict:
     """The keyword arguments of `write_workbook` (all but path and config) from files."""
-    from wfm.io import read_agents, read_forecast
-    from wfm.schedule_files import COVERAGE_FILE, read_schedule
+    from wfm.io.inputs import read_agents, read_forecast
+    from wfm.io.schedule_folder import read_schedule
+    from wfm.io.tables import COVERAGE_FILE
 
     found = read_schedule(folder, cfg)
     if found.coverage is None:
@@ -63,8 +65,8 @@ def _read_inputs(cfg: CenterConfig, folder: Path, agents_path: Path | None,
     agents_path = agents_path or cfg.inputs.agents
     if agents_path is None:
         raise BadInput("no roster: pass --agents or set inputs.agents in the config")
-    if forecast_path is None and (folder / "forecast.csv").exists():
-        forecast_path = folder / "forecast.csv"
+    if forecast_path is None and (folder / FORECAST_FILE).exists():
+        forecast_path = folder / FORECAST_FILE
     return {
         "agents": read_agents(agents_path, cfg),
         "shifts": found.shifts,

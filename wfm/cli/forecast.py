@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from wfm.cli_common import exit_on_error, fail, is_terminal
+from wfm.cli.common import exit_on_error, fail, is_terminal
 from wfm.errors import EXIT_BAD_INPUT
 
 app = typer.Typer()
@@ -50,9 +50,8 @@ def _progress():
 
 
 def _inputs(config: Path, history: Path | None, special_days: Path | None):
-    from wfm.config import load_config
-    from wfm.forecast.days import read_special_days
-    from wfm.io import read_history
+    from wfm.io.config_file import load_config
+    from wfm.io.inputs import read_history, read_special_days
 
     cfg = load_config(config)
     history = history or cfg.inputs.history
@@ -104,7 +103,7 @@ def forecast(
     --start 2026-12-07 --weeks 4 --out forecast.csv --report forecast_report.csv
     """
     from wfm.forecast import forecast as run_forecast
-    from wfm.io import write_table
+    from wfm.io.files import write_table
 
     with exit_on_error():
         if (days is None) == (weeks is None):
@@ -175,7 +174,7 @@ def backtest(
     import pandas as pd
 
     from wfm.forecast import backtest as run_backtest
-    from wfm.io import write_table
+    from wfm.io.files import write_table
 
     with exit_on_error():
         if windows < 1 or days < 1 or step < 1:

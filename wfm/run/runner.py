@@ -31,15 +31,7 @@ from typing import Any
 
 from wfm.errors import EXIT_INTERNAL, WfmError
 from wfm.events import Events, NullEvents
-from wfm.manifest import (
-    MANIFEST_NAME,
-    MANIFEST_VERSION,
-    json_ready,
-    package_versions,
-    sha256_file,
-    write_manifest,
-)
-from wfm.runlock import (
+from wfm.run.folders import (
     final_dir,
     new_run_id,
     partial_dir,
@@ -47,6 +39,14 @@ from wfm.runlock import (
     run_id_of_partial,
     runs_lock,
     stale_partials,
+)
+from wfm.run.manifest import (
+    MANIFEST_NAME,
+    MANIFEST_VERSION,
+    json_ready,
+    package_versions,
+    sha256_file,
+    write_manifest,
 )
 
 WORKBOOK_NAME = "schedule.xlsx"
@@ -242,7 +242,7 @@ def run_pipeline(
     events = events or NullEvents()
     stop = stop or StopRequest()
     if stages is None:
-        from wfm.stages import default_stages
+        from wfm.run.stages import default_stages
 
         stages = default_stages()
     stages = list(stages)

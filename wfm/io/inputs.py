@@ -1,0 +1,349 @@
+"""Readers of the input contracts: history, forecast, requirements, roster, special days
+and a previous schedule.
+
+Every reader validates what it reads and raises `BadInput` naming the file, the row
+(1-based, the header is row 1) and the column. Timestamps come back tz-aware in the
+center's zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from wfm.calendar import interval_grid
+from wfm.config import WEEKDAYS, CenterConfig, parse_clock_minutes
+from wfm.errors import BadInput
+from wfm.io.cells import _integers, _missing, _numbers, _numeric, _strings, parse_interval_keys
+from wfm.io.files import TIMESTAMP_FORMAT, read_table
+from wfm.io.schedule_folder import parse_shifts
+from wfm.io.tables import (
+    FORECAST_KEY_COLUMNS,
+    HISTORY_COLUMNS,
+    HISTORY_OPTIONAL,
+    OPTIONAL_ROSTER_COLUMNS,
+    REQUIREMENTS_KEY_COLUMNS,
+    ROSTER_COLUMNS,
+    SCHEDULE_FILE,
+)
+from wfm.roster import Agent
+
+
+def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history") -> pd.DataFrame:
+    """Validate a history table against the config and the contract.
+
+    Returns columns ``interval_start`` (tz-aware, center zone), ``queue``, ``offered``,
+    ``aht_seconds`` (NaN where nothing was handled) and ``handled``/``abandoned`` when
+    given, sorted by queue and time. Raises BadInput naming file, row and column for a
+    missing column, a bad timestamp, a duplicate interval, a negative count, an unknown
+    queue or a timestamp off the interval grid.
+    """
+    missing = [c for c in HISTORY_COLUMNS if c not in table.columns]
+    if missing:
+        needed = ", ".join(HISTORY_COLUMNS)
+        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
+    if table.empty:
+        raise BadInput(f"{source}: no rows")
+    table = table.reset_index(drop=True)
+    stamps, queues = parse_interval_keys(table, cfg, source)
+    result = pd.DataFrame({"interval_start": stamps, "queue": queues})
+    result["offered"] = _numeric(table, "offered", source, allow_missing=False)
+    result["aht_seconds"] = _numeric(table, "aht_seconds", source, allow_missing=True)
+    for column in HISTORY_OPTIONAL:
+        if column in table.columns:
+            result[column] = _numeric(table, column, source, allow_missing=True)
+    return result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+
+
+def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str) -> None:
+    """Raise BadInput for the first interval inside opening hours that has no row.
+
+    Whole days without any row are accepted (closed days, holidays, outages are often
+    absent from exports); a day with some rows must have every open interval.
+    """
+    if history.empty:
+        return
+    first = history["interval_start"].min().date()
+    last = history["interval_start"].max().date()
+    grid = interval_grid(cfg.center, first, (last - first).days + 1)
+    grid = grid[grid["is_open"]]
+    for queue, rows in history.groupby("queue", sort=True):
+        present_days = set(rows["interval_start"].dt.date)
+        expected = grid[grid["date"].isin(present_days)]["interval_start"]
+        missing = expected[~expected.isin(set(rows["interval_start"]))]
+        if len(missing):
+            stamp = missing.iloc[0].tz_localize(None).strftime(TIMESTAMP_FORMAT)
+            raise BadInput(
+                f"{source}: queue {queue!r}: missing interval {stamp} inside opening hours "
+                f"({len(missing)} missing in all)"
+            )
+
+
+def read_history(path: str | Path, cfg: CenterConfig, complete: bool = True) -> pd.DataFrame:
+    """Read and validate a history file (see `parse_history`)."""
+    history = parse_history(read_table(path), cfg, str(path))
+    if complete:
+        check_history_complete(history, cfg, str(path))
+    return history
+
+
+def read_agents(path: str | Path, cfg: CenterConfig) -> list[Agent]:
+    """Read and validate a roster file (see `wfm.roster.parse_roster`)."""
+    return parse_roster(read_table(path), cfg, str(path))
+
+
+
+
+def read_forecast(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
+    """Read a forecast file (the forecast contract) with tz-aware ``interval_start``.
+
+    Needs ``interval_start, queue, offered, aht_seconds``; other columns are kept.
+    Raises BadInput naming file, row and column.
+    """
+    source = str(path)
+    table = read_table(path).reset_index(drop=True)
+    missing = [c for c in FORECAST_KEY_COLUMNS if c not in table.columns]
+    if missing:
+        needed = ", ".join(FORECAST_KEY_COLUMNS)
+        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
+    stamps, queues = parse_interval_keys(table, cfg, source)
+    result = table.copy()
+    result["queue"] = queues
+    result["interval_start"] = stamps
+    result["offered"] = _numeric(table, "offered", source, allow_missing=False)
+    result["aht_seconds"] = _numeric(table, "aht_seconds", source, allow_missing=True)
+    return result
+
+
+
+
+def read_previous(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
+    """The shifts of a previous schedule: a schedule folder or its ``schedule.csv``."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / SCHEDULE_FILE
+    return parse_shifts(read_table(path), cfg, str(path))
+
+
+def parse_requirements(table: pd.DataFrame, cfg: CenterConfig, source: str = "requirements"
+                       ) -> pd.DataFrame:
+    """Validate a requirements table for scheduling.
+
+    Returns ``interval_start`` (tz-aware), ``queue``, ``required`` (int agents to schedule:
+    the ``required`` column when present, else ``agents_with_shrinkage``) and, when given,
+    ``offered``, ``aht_seconds``, ``agents_needed``, sorted by queue and time. Raises
+    BadInput naming file, row and column (unknown queue, bad timestamp, duplicate
+    interval, negative or fractional agents).
+    """
+    _missing(table, REQUIREMENTS_KEY_COLUMNS, source)
+    if "required" in table.columns:
+        required_column = "required"
+    elif "agents_with_shrinkage" in table.columns:
+        required_column = "agents_with_shrinkage"
+    else:
+        raise BadInput(f"{source}: missing column 'required' (or 'agents_with_shrinkage')")
+    if table.empty:
+        raise BadInput(f"{source}: no rows")
+    table = table.reset_index(drop=True)
+    _strings(table, "queue", source, required=True)
+    stamps, queues = parse_interval_keys(table, cfg, source)
+    out = pd.DataFrame({"interval_start": stamps, "queue": queues})
+    out["required"] = _integers(table, required_column, source)
+    if "offered" in table.columns:
+        out["offered"] = _numbers(table, "offered", source, allow_missing=False)
+    if "aht_seconds" in table.columns:
+        out["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
+    if "agents_needed" in table.columns:
+        out["agents_needed"] = _numbers(table, "agents_needed", source, allow_missing=True)
+    return out.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+
+
+def read_requirements(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
+    """Read and validate a requirements file (see `parse_requirements`)."""
+    return parse_requirements(read_table(path), cfg, str(path))
+
+
+def read_special_days(path: str, queues: list[str]) -> pd.DataFrame:
+    """Read a special-days CSV: ``date, queue, multiplier`` (queue may be ``all``).
+
+    ``multiplier`` is a positive number or ``closed``. Returns columns ``date`` (date),
+    ``queue`` and ``multiplier`` (float, NaN = closed). Raises BadInput naming row and column.
+    """
+    from wfm.errors import BadInput
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise BadInput(f"{path}: cannot read special days ({exc})") from None
+    return parse_special_days(table, queues, str(path), BadInput)
+
+
+def parse_special_days(
+    table: pd.DataFrame, queues: list[str], source: str = "special days", error=ValueError
+) -> pd.DataFrame:
+    """Validate a special-days table (see `read_special_days`)."""
+    missing = {"date", "queue", "multiplier"} - set(table.columns)
+    if missing:
+        raise error(f"{source}: missing column {sorted(missing)[0]!r}")
+    rows = []
+    known = set(queues) | {"all"}
+    for number, (raw_date, queue, raw_mult) in enumerate(
+        zip(table["date"], table["queue"], table["multiplier"], strict=True), start=2
+    ):
+        try:
+            day = pd.Timestamp(str(raw_date)).date()
+        except ValueError:
+            raise error(f"{source}: row {number}, column date: bad date {raw_date!r}") from None
+        queue = str(queue).strip() or "all"
+        if queue not in known:
+            raise error(f"{source}: row {number}, column queue: unknown queue {queue!r}")
+        text = str(raw_mult).strip().lower()
+        if text == "closed":
+            multiplier = float("nan")
+        else:
+            try:
+                multiplier = float(text)
+            except ValueError:
+                raise error(
+                    f"{source}: row {number}, column multiplier: expected a number or "
+                    f"'closed', got {raw_mult!r}"
+                ) from None
+            if not multiplier >= 0:
+                raise error(f"{source}: row {number}, column multiplier: must be >= 0")
+        rows.append((day, queue, multiplier))
+    return pd.DataFrame(rows, columns=["date", "queue", "multiplier"])
+
+
+
+
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in str(text).split(";") if part.strip()]
+
+
+def _window(text: str) -> tuple[int, int]:
+    start_text, _, end_text = str(text).partition("-")
+    start, end = parse_clock_minutes(start_text), parse_clock_minutes(end_text)
+    if end <= start:
+        raise ValueError(f"window end must be after its start in {text!r}")
+    return start, end
+
+
+def _skills(text: str) -> dict[str, float]:
+    skills: dict[str, float] = {}
+    for item in _split(text):
+        name, _, level = item.partition(":")
+        value = float(level) if level else 1.0
+        if not 0.0 < value <= 1.0:
+            raise ValueError(f"proficiency of {name!r} must be in (0, 1], got {level!r}")
+        skills[name.strip()] = value
+    if not skills:
+        raise ValueError("at least one skill is needed")
+    return skills
+
+
+def _weekdays(text: str) -> frozenset[int]:
+    days = set()
+    for item in _split(text):
+        key = item.lower()[:3]
+        if key not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {item!r}; allowed: {', '.join(WEEKDAYS)}")
+        days.add(WEEKDAYS.index(key))
+    return frozenset(days)
+
+
+def _dates(text: str) -> frozenset[date]:
+    return frozenset(date.fromisoformat(item) for item in _split(text))
+
+
+_PARSERS = {
+    "skills": _skills,
+    "languages": lambda text: tuple(_split(text)),
+    "unavailable_dates": _dates,
+    "available_window": _window,
+    "preferred_days_off": _weekdays,
+    "preferred_start": _window,
+}
+
+
+def parse_roster(table: pd.DataFrame, cfg: CenterConfig, source: str = "agents") -> list[Agent]:
+    """Validate a roster table against the config and return its agents in file order.
+
+    Raises BadInput naming the file, the row (1-based, header is row 1) and the column.
+    """
+    missing = [c for c in ROSTER_COLUMNS if c not in table.columns]
+    if missing:
+        needed = ", ".join(ROSTER_COLUMNS)
+        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
+    contracts = {c.id for c in cfg.contracts}
+    skills_known = {q.skill for q in cfg.queues}
+    languages_known = {q.language for q in cfg.queues}
+    agents: list[Agent] = []
+    seen: set[str] = set()
+    for position, record in enumerate(table.to_dict("records")):
+        row = position + 2
+        fields: dict[str, object] = {}
+        for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS):
+            value = record.get(column)
+            if value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == "":
+                if column in ROSTER_COLUMNS:
+                    raise BadInput(f"{source}: row {row}, column {column}: empty")
+                continue
+            try:
+                fields[column] = _PARSERS[column](value) if column in _PARSERS else str(value)
+            except ValueError as exc:
+                raise BadInput(f"{source}: row {row}, column {column}: {exc}") from None
+        agent = Agent(**fields)
+        if agent.agent_id in seen:
+            raise BadInput(f"{source}: row {row}, column agent_id: duplicate {agent.agent_id!r}")
+        seen.add(agent.agent_id)
+        if agent.contract not in contracts:
+            raise BadInput(
+                f"{source}: row {row}, column contract: unknown {agent.contract!r}; "
+                f"allowed: {', '.join(sorted(contracts))}"
+            )
+        unknown_skill = sorted(set(agent.skills) - skills_known)
+        if unknown_skill:
+            raise BadInput(
+                f"{source}: row {row}, column skills: {unknown_skill[0]!r} is no queue's skill; "
+                f"allowed: {', '.join(sorted(skills_known))}"
+            )
+        unknown_language = sorted(set(agent.languages) - languages_known)
+        if unknown_language:
+            raise BadInput(
+                f"{source}: row {row}, column languages: {unknown_language[0]!r} is no "
+                f"queue's language; allowed: {', '.join(sorted(languages_known))}"
+            )
+        agents.append(agent)
+    if not agents:
+        raise BadInput(f"{source}: no agents")
+    return agents
+
+
+def roster_table(agents: list[Agent]) -> pd.DataFrame:
+    """The roster back as a table in the file format (for writing and the workbook)."""
+    def window(value: tuple[int, int] | None) -> str:
+        if value is None:
+            return ""
+        return f"{value[0] // 60:02d}:{value[0] % 60:02d}-{value[1] // 60:02d}:{value[1] % 60:02d}"
+
+    return pd.DataFrame([
+        {
+            "agent_id": a.agent_id,
+            "name": a.name,
+            "team": a.team,
+            "skills": ";".join(f"{k}:{v:g}" for k, v in a.skills.items()),
+            "languages": ";".join(a.languages),
+            "contract": a.contract,
+            "unavailable_dates": ";".join(d.isoformat() for d in sorted(a.unavailable_dates)),
+            "available_window": window(a.available_window),
+            "preferred_days_off": ";".join(WEEKDAYS[d] for d in sorted(a.preferred_days_off)),
+            "preferred_start": window(a.preferred_start),
+        }
+        for a in agents
+    ])
+
+

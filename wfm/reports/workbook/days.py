@@ -1,0 +1,217 @@
+"""One sheet per day: a Gantt of every agent's shift by interval, and coverage per queue.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from wfm.config import WEEKDAYS, CenterConfig
+from wfm.reports.workbook.styles import (
+    ACTIVITY_CODES,
+    ACTIVITY_PRIORITY,
+    SHORT_FILL,
+    SHORT_FONT,
+    Styles,
+    cell_number,
+    clock_text,
+    print_setup,
+    set_widths,
+    shift_label,
+)
+from wfm.roster import Agent
+
+
+def day_title(day: date) -> str:
+    return f"{WEEKDAYS[day.weekday()].capitalize()} {day.isoformat()}"
+
+
+def _day_intervals(cfg: CenterConfig, day: date, day_shifts: pd.DataFrame) -> pd.DatetimeIndex:
+    """Interval starts shown on a day sheet: opening hours widened to every shift."""
+    zone = cfg.center.timezone
+    step = cfg.center.interval_minutes
+    midnight = pd.Timestamp(day).tz_localize(zone)
+    bounds: list[pd.Timestamp] = []
+    hours = cfg.center.hours_on(day.weekday())
+    if hours is not None:
+        bounds += [pd.Timestamp(day) + pd.Timedelta(minutes=hours.open_minute),
+                   pd.Timestamp(day) + pd.Timedelta(minutes=hours.close_minute)]
+        bounds = [b.tz_localize(zone, nonexistent="shift_forward", ambiguous=False)
+                  for b in bounds]
+    if len(day_shifts):
+        bounds += [day_shifts["shift_start"].min(), day_shifts["shift_end"].max()]
+    if not bounds:
+        return pd.DatetimeIndex([], tz=zone)
+    first, last = min(bounds), max(bounds)
+    # Align to the grid counted from local midnight, in absolute time (DST-safe).
+    step_ns = step * 60 * 1_000_000_000
+    origin = midnight.value
+    first_ns = origin + (first.value - origin) // step_ns * step_ns
+    last_ns = origin + -((origin - last.value) // step_ns) * step_ns
+    utc = pd.date_range(pd.Timestamp(first_ns, tz="UTC"), pd.Timestamp(last_ns, tz="UTC"),
+                        freq=pd.Timedelta(minutes=step), inclusive="left")
+    return utc.tz_convert(zone)
+
+
+def _gantt(intervals: pd.DatetimeIndex, agent_rows: dict[str, int],
+           activities: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per agent row and interval: activity priority (0 = none) and queue index (-1 = none)."""
+    n = len(intervals)
+    kind = np.zeros((len(agent_rows), n), dtype=np.int8)
+    queue = np.full((len(agent_rows), n), -1, dtype=np.int16)
+    if not n or not len(activities):
+        return kind, queue
+    starts = intervals.asi8
+    for row in activities.itertuples(index=False):
+        index = agent_rows.get(str(row.agent_id))
+        if index is None:
+            continue
+        begin = pd.Timestamp(row.start).value
+        end = pd.Timestamp(row.end).value
+        first = max(int(np.searchsorted(starts, begin, side="right")) - 1, 0)
+        last = int(np.searchsorted(starts, end, side="left"))
+        if last <= first:
+            continue
+        priority = ACTIVITY_PRIORITY.get(str(row.activity), ACTIVITY_PRIORITY["other"])
+        window = kind[index, first:last]
+        higher = window < priority
+        window[higher] = priority
+        if priority == ACTIVITY_PRIORITY["work"]:
+            queue[index, first:last][higher] = row.queue_index
+    return kind, queue
+
+
+_KIND_NAMES = {value: key for key, value in ACTIVITY_PRIORITY.items()}
+
+
+def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date,
+               agents: dict[str, Agent], day_shifts: pd.DataFrame, day_activities: pd.DataFrame,
+               day_coverage: pd.DataFrame, queues: list[str], queue_names: dict[str, str]) -> None:
+    ws = wb.create_sheet(title)
+    c = st.cell
+    intervals = _day_intervals(cfg, day, day_shifts)
+    fixed = ["Agent ID", "Name", "Team", "Shift", "Paid h"]
+    n_fixed = len(fixed)
+    fractional = bool(len(day_coverage)) and bool(
+        (day_coverage[["required", "scheduled", "shortfall"]].astype(float) % 1 != 0).any().any())
+    slot_width = 4.2 if fractional else 3.3
+    set_widths(ws, [11, 24, 13, 12, 9.5] + [slot_width] * len(intervals))
+    header_row = 4
+    ws.row_dimensions[header_row].height = 34
+    print_setup(ws, landscape=True, title_rows=f"1:{header_row}")
+    ws.print_title_cols = "A:B"
+    ws.freeze_panes = f"{get_column_letter(n_fixed + 1)}{header_row + 1}"
+    ws.sheet_view.zoomScale = 90
+
+    ordered = day_shifts.sort_values(["shift_start", "shift_end", "agent_id"])
+    agent_ids = list(dict.fromkeys(str(a) for a in ordered["agent_id"]))
+    agent_rows = {agent_id: i for i, agent_id in enumerate(agent_ids)}
+    kind, queue_at = _gantt(intervals, agent_rows, day_activities)
+    hour_start = [t.minute == 0 for t in intervals]
+    slot_style = ["wfm_slot_hour" if h else "wfm_slot" for h in hour_start]
+    kind_style = {
+        k: [f"wfm_{name}_hour" if h else f"wfm_{name}" for h in hour_start]
+        for k, name in _KIND_NAMES.items()
+    }
+    tags = [str(i + 1) for i in range(len(queues))]
+
+    date_text = f"{day:%A %d %B %Y}"
+    ws.append([c(ws, f"{date_text}: {cfg.center.name}", "wfm_title")])
+    ws.append([c(ws, "Legend", "wfm_label"), c(ws, "Work (queue no.)", "wfm_legend_work"),
+               c(ws, "Break (B)", "wfm_legend_break"), c(ws, "Lunch (L)", "wfm_legend_lunch"),
+               c(ws, "Other (O)", "wfm_legend_other")])
+    queue_legend = "Queues: " + "   ".join(f"{tag} = {queue_names[q]}"
+                                           for tag, q in zip(tags, queues, strict=True))
+    ws.append([c(ws, queue_legend if queues else "", "wfm_subtitle")])
+    ws.append([c(ws, h, "wfm_header") for h in fixed]
+              + [c(ws, clock_text(t), "wfm_header_time") for t in intervals])
+
+    shift_of: dict[str, list] = {}
+    for row in ordered.itertuples(index=False):
+        shift_of.setdefault(str(row.agent_id), []).append(row)
+    for agent_id in agent_ids:
+        agent = agents.get(agent_id)
+        rows = shift_of[agent_id]
+        cells = [
+            c(ws, agent_id, "wfm_text"),
+            c(ws, agent.name if agent else "", "wfm_text"),
+            c(ws, agent.team if agent else "", "wfm_text"),
+            c(ws, ", ".join(shift_label(r.shift_start, r.shift_end) for r in rows), "wfm_text"),
+            c(ws, sum(int(r.paid_minutes) for r in rows) / 60.0, "wfm_hours"),
+        ]
+        line_kind = kind[agent_rows[agent_id]]
+        line_queue = queue_at[agent_rows[agent_id]]
+        for j in range(len(intervals)):
+            k = int(line_kind[j])
+            if k == 0:
+                cells.append(c(ws, None, slot_style[j]))
+            elif k == ACTIVITY_PRIORITY["work"]:
+                q = int(line_queue[j])
+                cells.append(c(ws, tags[q] if q >= 0 else None, kind_style[k][j]))
+            else:
+                cells.append(c(ws, ACTIVITY_CODES[_KIND_NAMES[k]], kind_style[k][j]))
+        ws.append(cells)
+
+    row_number = header_row + len(agent_ids)
+    ws.append([])
+    ws.append([c(ws, "Coverage (agents per interval)", "wfm_section")])
+    row_number += 2
+    figures = {
+        name: day_coverage.pivot_table(index="interval_start", columns="queue", values=name,
+                                       aggfunc="sum")
+        if len(day_coverage) else pd.DataFrame()
+        for name in ("required", "scheduled", "shortfall")
+    }
+    number_style = "wfm_small_dec" if fractional else "wfm_small_int"
+    shortfall_rows = []
+    covered = set(day_coverage["queue"]) if len(day_coverage) else set()
+    if not covered:
+        ws.append([None, c(ws, "No coverage figures for this day.", "wfm_subtitle")])
+    for tag, queue in zip(tags, queues, strict=True):
+        if queue not in covered:
+            continue
+        for label in ("required", "scheduled", "shortfall"):
+            table = figures[label]
+            values = table[queue].reindex(intervals) if queue in table.columns \
+                else pd.Series(np.nan, index=intervals)
+            ws.append(
+                [c(ws, queue, "wfm_text"), c(ws, f"{tag} = {queue_names[queue]}", "wfm_text"),
+                 c(ws, label.capitalize(), "wfm_text_bold"), c(ws, None, "wfm_text"),
+                 c(ws, None, "wfm_text")]
+                + [c(ws, cell_number(v), number_style) for v in values.to_numpy()])
+            row_number += 1
+            if label == "shortfall":
+                shortfall_rows.append(row_number)
+    if intervals.size and shortfall_rows:
+        first_col = get_column_letter(n_fixed + 1)
+        last_col = get_column_letter(n_fixed + len(intervals))
+        ranges = " ".join(f"{first_col}{r}:{last_col}{r}" for r in shortfall_rows)
+        ws.conditional_formatting.add(ranges, CellIsRule(
+            operator="greaterThan", formula=["0"],
+            fill=PatternFill("solid", fgColor=SHORT_FILL),
+            font=Font(color=SHORT_FONT, bold=True)))
+
+
+def activity_days(shifts: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:
+    """The shift date each activity belongs to (a night shift's activities stay with it)."""
+    if not len(activities):
+        return pd.Series(dtype=object, index=activities.index)
+    spans = shifts[["agent_id", "date", "shift_start", "shift_end"]].copy()
+    spans["date"] = spans["date"].map(lambda d: pd.Timestamp(d).date())
+    spans = spans.sort_values("shift_start")
+    result = pd.Series([None] * len(activities), index=activities.index, dtype=object)
+    starts = activities[["agent_id", "start"]].reset_index()
+    merged = pd.merge_asof(
+        starts.sort_values("start"), spans.rename(columns={"shift_start": "start"}),
+        on="start", by="agent_id", direction="backward")
+    inside = merged["start"] < merged["shift_end"]
+    result.loc[merged.loc[inside, "index"].to_numpy()] = merged.loc[inside, "date"].to_numpy()
+    return result
+
+

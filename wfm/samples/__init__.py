@@ -1,0 +1,3 @@
+"""Example data: the seeded sample center (`center`) and synthetic benchmark instances
+(`synthetic`).
+"""

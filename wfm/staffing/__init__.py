@@ -1,0 +1,3 @@
+"""Sizing each interval: queueing math (`erlang`), one sizer per channel (`live`,
+`deferred`, `outbound`) and the requirements contract (`requirements`).
+"""
