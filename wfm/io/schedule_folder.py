@@ -218,6 +218,8 @@ def parse_coverage(table: pd.DataFrame, cfg: CenterConfig, source: str = COVERAG
     })
     for column in ("required", "scheduled", "shortfall"):
         out[column] = _numbers(table, column, source, allow_missing=False)
+    for column in ("offered", "aht_seconds"):
+        out[column] = _numbers(table, column, source, allow_missing=True)
     out["projected_service_level"] = _numbers(table, "projected_service_level", source,
                                               allow_missing=True)
     return out

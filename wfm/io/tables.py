@@ -46,8 +46,11 @@ KPIS_FILE = "kpis.json"
 
 SHIFT_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_minutes", "template")
 ACTIVITY_COLUMNS = ("agent_id", "start", "end", "activity", "queue")
+#: ``offered`` and ``aht_seconds`` are the volume the schedule was built for (empty where
+#: unknown), so the projected service level can be recomputed from the folder alone.
 COVERAGE_COLUMNS = (
-    "interval_start", "queue", "required", "scheduled", "shortfall", "projected_service_level",
+    "interval_start", "queue", "required", "scheduled", "shortfall", "offered", "aht_seconds",
+    "projected_service_level",
 )
 
 # --- the run folder ----------------------------------------------------------------------

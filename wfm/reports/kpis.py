@@ -126,7 +126,7 @@ def coverage_details(
         + 1e-9).astype(np.int64)
     table = table.reset_index(drop=True)
     table["projected_service_level"] = _service_levels(cfg, table)
-    columns = [*COVERAGE_COLUMNS, "offered", "aht_seconds", "shrinkage", "net_agents"]
+    columns = [*COVERAGE_COLUMNS, "shrinkage", "net_agents"]
     return table[columns].sort_values(["interval_start", "queue"], kind="stable") \
         .reset_index(drop=True)
 
