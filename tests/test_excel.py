@@ -328,7 +328,8 @@ def test_cli_export_from_schedule_folder(case: dict, tmp_path) -> None:
     folder.mkdir()
     write_table(case["shifts"], folder / "schedule.csv")
     write_table(case["activities"], folder / "activities.csv")
-    write_table(case["coverage"], folder / "coverage.csv")
+    write_table(case["coverage"].assign(offered=case["forecast"]["offered"].to_numpy(),
+                                        aht_seconds=300.0), folder / "coverage.csv")
     (folder / "kpis.json").write_text(json.dumps(KPIS), encoding="utf-8")
     write_table(case["forecast"], folder / "forecast.csv")
     roster = tmp_path / "agents.csv"

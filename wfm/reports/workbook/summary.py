@@ -46,7 +46,9 @@ def _weighted(coverage: pd.DataFrame, forecast: pd.DataFrame | None) -> pd.DataF
     """Coverage with a ``weight`` column: forecast offered contacts, else required agents."""
     table = coverage.copy()
     table["queue"] = table["queue"].astype(str)
-    if forecast is not None and len(forecast) and "offered" in forecast.columns:
+    if "offered" in table.columns:
+        table["weight"] = table["offered"].fillna(0.0)
+    elif forecast is not None and len(forecast) and "offered" in forecast.columns:
         offered = forecast[["interval_start", "queue", "offered"]].copy()
         offered["queue"] = offered["queue"].astype(str)
         # One weight per interval and queue, so the merge never repeats coverage rows.
