@@ -18,6 +18,8 @@ from wfm.cli.export import app as export_app
 from wfm.config import CenterConfig
 from wfm.io.files import write_table
 from wfm.io.inputs import roster_table
+from wfm.io.tables import COVERAGE_COLUMNS
+from wfm.reports.kpis import schedule_figures
 from wfm.reports.workbook.book import write_workbook
 from wfm.reports.workbook.styles import sheet_title
 from wfm.roster import Agent
@@ -99,14 +101,21 @@ def _tables(cfg: CenterConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
                 required = (stamp.hour + index) % 3
                 rows.append({"interval_start": stamp, "queue": queue.id, "required": required,
                              "scheduled": scheduled, "shortfall": max(0, required - scheduled),
+                             "offered": required * 5.0 + 1.0, "aht_seconds": 300.0,
                              "projected_service_level": 0.5 + 0.1 * ((stamp.minute // 15) % 5)})
             stamp = stamp + step
     return pd.DataFrame(shifts), activities, pd.DataFrame(rows)
 
 
-KPIS = {"status": "OPTIMAL", "gap": 0.0, "objective": 1234.5, "best_bound": 1234.5,
-        "wall_seconds": 1.5, "horizon": {"start": MONDAY.isoformat(), "days": 7},
-        "penalties": {"under_coverage": 1000.0}, "notes": ["a note", "=1+1"]}
+SOLVER = {"status": "OPTIMAL", "gap": 0.0, "objective": 1234.5, "best_bound": 1234.5,
+          "wall_seconds": 1.5, "penalties": {"under_coverage": 1000.0},
+          "notes": ["a note", "=1+1"]}
+
+
+def kpis_for(cfg: CenterConfig, coverage: pd.DataFrame, shifts: pd.DataFrame,
+             start: date = MONDAY, days: int = 7) -> dict:
+    """The kpis mapping the workbook shows: solver figures and the KPI engine's."""
+    return {**SOLVER, **schedule_figures(cfg, coverage, shifts, start, days)}
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +126,10 @@ def case(example_cfg: CenterConfig, tmp_path_factory: pytest.TempPathFactory) ->
         offered=coverage["required"] * 5.0 + 1.0, aht_seconds=300.0, offered_low=1.0,
         offered_high=9.0, model="ets")
     path = tmp_path_factory.mktemp("xlsx") / "schedule.xlsx"
-    write_workbook(path, cfg, AGENTS, shifts, activities, coverage, KPIS, forecast)
+    kpis = kpis_for(cfg, coverage, shifts)
+    write_workbook(path, cfg, AGENTS, shifts, activities, coverage, kpis, forecast)
     return {"cfg": cfg, "shifts": shifts, "activities": activities, "coverage": coverage,
+            "kpis": kpis,
             "forecast": forecast, "path": path, "wb": openpyxl.load_workbook(path)}
 
 
@@ -267,19 +278,21 @@ def test_summary_totals_match_the_tables(case: dict) -> None:
         assert row[3] == pytest.approx(part["scheduled"].sum() * hours)
         assert row[4] == pytest.approx(part["shortfall"].sum() * hours)
         assert row[5] == int((part["shortfall"] > 0).sum())
+        if queue.channel in ("email", "outbound"):  # no service-level model: said, not 1.0
+            assert row[6] == "not modelled" and row[7] is None
+            continue
         assert row[7] == pytest.approx(queue.service_level_target)
-        weights = case["forecast"].set_index(["interval_start", "queue"])["offered"]
-        weight = weights.reindex(pd.MultiIndex.from_frame(part[["interval_start", "queue"]]))
-        expected = (part["projected_service_level"].to_numpy() * weight.to_numpy()).sum() \
-            / weight.sum()
+        weight = part["offered"].to_numpy()
+        expected = (part["projected_service_level"].to_numpy() * weight).sum() / weight.sum()
         assert row[6] == pytest.approx(expected)
     total = rows[header + len(cfg.queues) + 1]
     assert total[0] == "Total"
     assert total[2] == pytest.approx(coverage["required"].sum() * hours)
     assert total[4] == pytest.approx(coverage["shortfall"].sum() * hours)
-    weights = case["forecast"]["offered"].to_numpy()  # same rows and order as coverage
-    assert total[6] == pytest.approx(
-        (coverage["projected_service_level"].to_numpy() * weights).sum() / weights.sum())
+    live = coverage[coverage["queue"].isin([q.id for q in cfg.queues
+                                            if q.channel in ("voice", "chat")])]
+    assert total[6] == pytest.approx((live["projected_service_level"] * live["offered"]).sum()
+                                     / live["offered"].sum())
     assert figures["notes"] == "a note, =1+1"
 
 
@@ -318,7 +331,7 @@ def test_failed_write_keeps_the_previous_workbook(case: dict, tmp_path) -> None:
     before = path.read_bytes()
     with pytest.raises(KeyError):
         write_workbook(path, case["cfg"], AGENTS, case["shifts"], case["activities"],
-                       case["coverage"].drop(columns=["scheduled"]), KPIS)
+                       case["coverage"].drop(columns=["scheduled"]), case["kpis"])
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
 
@@ -328,9 +341,8 @@ def test_cli_export_from_schedule_folder(case: dict, tmp_path) -> None:
     folder.mkdir()
     write_table(case["shifts"], folder / "schedule.csv")
     write_table(case["activities"], folder / "activities.csv")
-    write_table(case["coverage"].assign(offered=case["forecast"]["offered"].to_numpy(),
-                                        aht_seconds=300.0), folder / "coverage.csv")
-    (folder / "kpis.json").write_text(json.dumps(KPIS), encoding="utf-8")
+    write_table(case["coverage"], folder / "coverage.csv")
+    (folder / "kpis.json").write_text(json.dumps(case["kpis"]), encoding="utf-8")
     write_table(case["forecast"], folder / "forecast.csv")
     roster = tmp_path / "agents.csv"
     roster_table([a.model_copy(update={"name": a.name.replace("\x07", "")})
@@ -365,14 +377,21 @@ def test_libreoffice_converts_the_workbook(case: dict, tmp_path) -> None:
     assert pdf.stat().st_size > 10_000
 
 
+def empty_coverage() -> pd.DataFrame:
+    table = pd.DataFrame({column: pd.Series(dtype=float) for column in COVERAGE_COLUMNS})
+    table["interval_start"] = pd.Series(dtype=f"datetime64[ns, {ZONE}]")
+    table["queue"] = pd.Series(dtype=str)
+    return table
+
+
 def test_empty_schedule_still_writes(example_cfg: CenterConfig, tmp_path) -> None:
     shifts = pd.DataFrame(columns=["agent_id", "date", "shift_start", "shift_end",
                                    "paid_minutes", "template"])
     activities = pd.DataFrame(columns=["agent_id", "start", "end", "activity", "queue"])
-    coverage = pd.DataFrame(columns=["interval_start", "queue", "required", "scheduled",
-                                     "shortfall", "projected_service_level"])
+    coverage = empty_coverage()
     path = tmp_path / "empty.xlsx"
-    write_workbook(path, example_cfg, AGENTS, shifts, activities, coverage, {})
+    write_workbook(path, example_cfg, AGENTS, shifts, activities, coverage,
+                   kpis_for(example_cfg, coverage, shifts))
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Summary", "Schedule", "Coverage", "Rules"]
 
@@ -391,10 +410,10 @@ def test_fall_back_day_has_100_quarter_hours(example_cfg: CenterConfig, tmp_path
          "activity": "break", "queue": ""},
         {"agent_id": "A1", "start": middle + pd.Timedelta(minutes=15), "end": end,
          "activity": "work", "queue": "billing_es"}])
-    coverage = pd.DataFrame(columns=["interval_start", "queue", "required", "scheduled",
-                                     "shortfall", "projected_service_level"])
+    coverage = empty_coverage()
     path = tmp_path / "dst.xlsx"
-    write_workbook(path, example_cfg, AGENTS[:1], shifts, activities, coverage, {})
+    write_workbook(path, example_cfg, AGENTS[:1], shifts, activities, coverage,
+                   kpis_for(example_cfg, coverage, shifts, day, 1))
     rows = _rows(openpyxl.load_workbook(path)["Sun 2026-10-25"])
     header = rows[_find(rows, "Agent ID")]
     labels = header[5:]
@@ -405,7 +424,7 @@ def test_fall_back_day_has_100_quarter_hours(example_cfg: CenterConfig, tmp_path
 
 
 def test_two_week_horizon_has_weekly_paid_hours(case: dict, tmp_path) -> None:
-    kpis = {**KPIS, "horizon": {"start": MONDAY.isoformat(), "days": 14}}
+    kpis = kpis_for(case["cfg"], case["coverage"], case["shifts"], MONDAY, 14)
     path = tmp_path / "two.xlsx"
     write_workbook(path, case["cfg"], AGENTS, case["shifts"], case["activities"],
                    case["coverage"], kpis)
@@ -427,10 +446,10 @@ def test_two_week_horizon_has_weekly_paid_hours(case: dict, tmp_path) -> None:
 def test_weekly_paid_hours_follow_calendar_weeks(case: dict, tmp_path) -> None:
     """A horizon starting on a Wednesday: Wed-Sun, then Mon-Tue, as the labor rules count."""
     start = MONDAY + timedelta(days=2)
-    kpis = {**KPIS, "horizon": {"start": start.isoformat(), "days": 7}}
     shifts = case["shifts"][case["shifts"]["date"] >= start]
     activities = case["activities"][case["activities"]["start"].dt.date >= start]
     coverage = case["coverage"][case["coverage"]["interval_start"].dt.date >= start]
+    kpis = kpis_for(case["cfg"], coverage, shifts, start, 7)
     path = tmp_path / "midweek.xlsx"
     write_workbook(path, case["cfg"], AGENTS, shifts, activities, coverage, kpis)
     rows = _rows(openpyxl.load_workbook(path)["Schedule"])

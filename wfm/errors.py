@@ -38,3 +38,13 @@ class Locked(WfmError):
     """Another run holds the lock on the run folder."""
 
     exit_code = EXIT_LOCKED
+
+
+class ScheduleRejected(WfmError):
+    """The written schedule breaks hard rules: the independent checker rejected it."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, message: str, violations: list[str]) -> None:
+        super().__init__(message)
+        self.violations = violations

@@ -1,13 +1,68 @@
-"""Check input files against a config and summarise them (the `wfm validate` command)."""
+"""The library steps from inputs to a published plan: one road for every caller.
+
+Each CLI command and each stage of the nightly run calls these and nothing else, so the
+two cannot drift:
+
+- `read_inputs` / `summarize_inputs`: read and validate the input files (`wfm validate`,
+  the nightly validate stage);
+- `forecast_step`: history -> forecast and its model report (`wfm forecast`, nightly);
+- `staff_step`: forecast -> requirements (`wfm staff`, nightly);
+- `schedule_step`: requirements -> a schedule folder: solve, write the folder atomically,
+  re-read it, run the independent checker, and publish only what the checker accepts
+  (`wfm schedule`, nightly);
+- `export_step`: a checked schedule folder -> the coordinators' workbook (`wfm export`,
+  `wfm schedule --xlsx`, nightly).
+"""
 
 from __future__ import annotations
 
+import shutil
+import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
+
 from wfm.config import CenterConfig
-from wfm.io.inputs import read_agents, read_history
+from wfm.errors import BadInput, ScheduleRejected
+from wfm.io.inputs import read_agents, read_history, read_previous, read_special_days
+from wfm.io.schedule_folder import ScheduleFolder, read_schedule, write_schedule
+from wfm.roster import Agent
+
+#: Violations listed in a rejection's message and manifest (the rest are counted).
+LISTED_VIOLATIONS = 20
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanInputs:
+    """The validated inputs of a plan (None for what was not given)."""
+
+    history: pd.DataFrame | None = None
+    agents: list[Agent] | None = None
+    special_days: pd.DataFrame | None = None
+    previous: pd.DataFrame | None = None
+
+
+def read_inputs(cfg: CenterConfig, history: Path | None = None, agents: Path | None = None,
+                special_days: Path | None = None, previous: Path | None = None,
+                complete_history: bool = True) -> PlanInputs:
+    """Read and validate the given input files; raises BadInput naming file, row, column."""
+    found = PlanInputs()
+    if history is not None:
+        found.history = read_history(history, cfg, complete=complete_history)
+    if agents is not None:
+        found.agents = read_agents(agents, cfg)
+    if special_days is not None:
+        found.special_days = read_special_days(str(special_days), [q.id for q in cfg.queues])
+    if previous is not None:
+        found.previous = read_previous(previous, cfg)
+    return found
 
 
 @dataclass
@@ -45,27 +100,179 @@ class InputSummary:
         return out
 
 
-def summarize_inputs(
-    cfg: CenterConfig, history: Path | None = None, agents: Path | None = None
-) -> InputSummary:
-    """Read and validate the given files; returns their summary or raises BadInput."""
+def summarize_inputs(cfg: CenterConfig, inputs: PlanInputs) -> InputSummary:
+    """What the inputs hold: history rows and span per queue, agents by skill, language,
+    contract and the queues they are qualified for."""
     summary = InputSummary(queues=[q.id for q in cfg.queues])
-    if history is not None:
-        table = read_history(history, cfg)
+    if inputs.history is not None:
+        table = inputs.history
         summary.history_rows = len(table)
         stamps = table["interval_start"].dt.tz_localize(None)
         summary.history_first = stamps.min().isoformat()
         summary.history_last = stamps.max().isoformat()
         summary.history_intervals_by_queue = table.groupby("queue").size().to_dict()
-    if agents is not None:
-        roster = read_agents(agents, cfg)
+    if inputs.agents is not None:
+        roster = inputs.agents
         summary.agents = len(roster)
         summary.agents_by_skill = dict(sorted(Counter(s for a in roster for s in a.skills).items()))
         summary.agents_by_language = dict(
             sorted(Counter(lang for a in roster for lang in a.languages).items())
         )
         summary.agents_by_contract = dict(sorted(Counter(a.contract for a in roster).items()))
-        summary.agents_by_queue = {
-            q.id: sum(a.serves(q) for a in roster) for q in cfg.queues
-        }
+        summary.agents_by_queue = {q.id: sum(a.serves(q) for a in roster) for q in cfg.queues}
     return summary
+
+
+# --- forecast and staffing -----------------------------------------------------------------
+
+
+def forecast_step(
+    cfg: CenterConfig,
+    history: pd.DataFrame,
+    start: date,
+    days: int,
+    special_days: pd.DataFrame | None = None,
+    method: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The forecast of ``days`` days from ``start`` and its model report.
+
+    ``method`` defaults to ``planning.forecast_method``. Returns the forecast contract
+    (`wfm.io.tables.FORECAST_COLUMNS`) and the report (one row per queue, target and
+    model, with the backtest figures and the choice). Raises BadInput for a history or
+    method that cannot be forecast.
+    """
+    from wfm.forecast import forecast
+
+    try:
+        return forecast(history, cfg, start, days, method or cfg.planning.forecast_method,
+                        special_days, progress=progress)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def staff_step(cfg: CenterConfig, forecast: pd.DataFrame) -> pd.DataFrame:
+    """The requirements contract for every queue and interval of a forecast."""
+    from wfm.staffing.requirements import requirements_from_forecast
+
+    return requirements_from_forecast(forecast, cfg)
+
+
+# --- the schedule --------------------------------------------------------------------------
+
+
+@dataclass
+class ScheduleOutcome:
+    """A schedule written, re-read and accepted by the independent checker.
+
+    ``report`` holds the coverage and the kpis.json mapping; ``folder`` the folder as read
+    back; ``checker`` the verdict recorded in the run manifest.
+    """
+
+    result: object
+    report: object
+    folder: ScheduleFolder
+    checker: dict
+
+
+def horizon_rows(requirements: pd.DataFrame, start: date, days: int,
+                 source: str = "requirements") -> pd.DataFrame:
+    """The requirement rows on the horizon's local dates, each with ``required`` (agents to
+    schedule: the ``required`` column, else ``agents_with_shrinkage``); BadInput when none."""
+    local_dates = requirements["interval_start"].dt.date
+    inside = (local_dates >= start) & (local_dates < start + timedelta(days=days))
+    if not inside.any():
+        raise BadInput(f"{source}: no rows between {start} and "
+                       f"{start + timedelta(days=days - 1)}")
+    rows = requirements[inside].reset_index(drop=True)
+    if "required" not in rows.columns:
+        rows = rows.assign(required=rows["agents_with_shrinkage"].astype(int))
+    return rows
+
+
+def _rejection(violations: list) -> ScheduleRejected:
+    lines = [str(v) for v in violations]
+    listed = lines[:LISTED_VIOLATIONS]
+    more = f" (and {len(lines) - len(listed)} more)" if len(lines) > len(listed) else ""
+    rules = ", ".join(sorted({v.rule for v in violations}))
+    return ScheduleRejected(
+        f"the independent checker rejected the schedule: {len(lines)} hard-rule violations "
+        f"({rules}){more}", listed)
+
+
+def schedule_step(
+    cfg: CenterConfig,
+    agents: list[Agent],
+    requirements: pd.DataFrame,
+    start: date,
+    days: int,
+    folder: Path,
+    previous: pd.DataFrame | None = None,
+    time_limit_seconds: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    log: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+    rejected_folder: Path | None = None,
+) -> ScheduleOutcome:
+    """Solve, write ``folder`` atomically, re-read it, check it, and publish it if valid.
+
+    ``requirements`` are the horizon's rows (see `horizon_rows`). The folder is written
+    into a temporary sibling, re-read from there and run through the independent checker
+    (`wfm.verify.folder.verify_folder`); only a schedule without violations is renamed
+    into ``folder``. A rejected one raises `ScheduleRejected` listing the violations and
+    leaves ``folder`` as it was; a copy of what was rejected goes to ``rejected_folder``
+    when one is given. Raises InfeasibleRules or NoSolution from the solver.
+    """
+    from wfm.reports.kpis import build_report
+    from wfm.schedule.solve import solve_schedule
+    from wfm.verify.folder import verify_folder
+
+    result = solve_schedule(cfg, agents, requirements, start, days, previous=previous,
+                            time_limit_seconds=time_limit_seconds, workers=workers, seed=seed,
+                            log=log, stop=stop)
+    report = build_report(cfg, result, requirements, start, days)
+    checked: dict = {}
+
+    def check(temp: Path) -> None:
+        written, violations = verify_folder(cfg, agents, temp, previous=previous,
+                                            requirements=requirements)
+        if violations:
+            if rejected_folder is not None:
+                shutil.rmtree(rejected_folder, ignore_errors=True)
+                shutil.copytree(temp, rejected_folder)
+            raise _rejection(violations)
+        checked["folder"] = written
+
+    write_schedule(folder, result, report.coverage, report.kpis, before_publish=check)
+    verdict = {"valid": True, "violations": 0,
+               "shifts_checked": len(checked["folder"].shifts),
+               "activities_checked": len(checked["folder"].activities),
+               "coverage_rows_checked": (0 if checked["folder"].coverage is None
+                                         else len(checked["folder"].coverage))}
+    return ScheduleOutcome(result=result, report=report, folder=checked["folder"],
+                           checker=verdict)
+
+
+# --- the workbook --------------------------------------------------------------------------
+
+
+def export_step(cfg: CenterConfig, agents: list[Agent], folder: Path | ScheduleFolder,
+                path: Path, forecast: pd.DataFrame | None = None) -> Path:
+    """Write the coordinators' workbook for a schedule folder (a path or one already read).
+
+    The figures come from the KPI engine over the folder's coverage and shifts (the same
+    function that wrote kpis.json); the solver figures from its kpis.json. Returns ``path``.
+    """
+    from wfm.io.tables import COVERAGE_FILE
+    from wfm.reports.kpis import schedule_figures
+    from wfm.reports.workbook import write_workbook
+
+    found = folder if isinstance(folder, ScheduleFolder) else read_schedule(folder, cfg)
+    if found.coverage is None:
+        raise BadInput(f"{folder}: no {COVERAGE_FILE} in the schedule folder")
+    figures = schedule_figures(cfg, found.coverage, found.shifts, found.start, found.days)
+    kpis = {**found.kpis, **figures}
+    write_workbook(path, cfg, agents, found.shifts, found.activities, found.coverage, kpis,
+                   forecast=forecast)
+    return path

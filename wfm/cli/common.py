@@ -44,6 +44,8 @@ def exit_on_error() -> Iterator[None]:
     except WfmError as exc:
         if _state["debug"]:
             traceback.print_exc()
+        for line in getattr(exc, "violations", ()):  # a rejected schedule lists what broke
+            typer.echo(line, err=True)
         raise fail(str(exc), exc.exit_code) from None
     except Exception as exc:
         if _state["debug"]:

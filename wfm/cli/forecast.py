@@ -10,25 +10,10 @@ from typing import Annotated
 import typer
 
 from wfm.cli.common import exit_on_error, fail, is_terminal
+from wfm.cli.options import ConfigOption, HistoryOption, SpecialDaysOption, input_path, parse_date
 from wfm.errors import EXIT_BAD_INPUT
 
 app = typer.Typer()
-
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="Center config YAML.", dir_okay=False)
-]
-HistoryOption = Annotated[
-    Path | None,
-    typer.Option(help="History file (default: inputs.history of the config).", dir_okay=False),
-]
-SpecialOption = Annotated[
-    Path | None,
-    typer.Option("--special-days",
-                 help="CSV date,queue,multiplier (queue 'all'; multiplier a number or 'closed'); "
-                      "default: inputs.special_days of the config when it exists.",
-                 dir_okay=False),
-]
-
 
 def _progress():
     """Progress reporter: an updating line on a terminal, plain lines otherwise."""
@@ -50,19 +35,19 @@ def _progress():
 
 
 def _inputs(config: Path, history: Path | None, special_days: Path | None):
+    """The config, the history (gaps allowed: they become outliers) and the special days."""
     from wfm.io.config_file import load_config
-    from wfm.io.inputs import read_history, read_special_days
+    from wfm.plan import read_inputs
 
     cfg = load_config(config)
-    history = history or cfg.inputs.history
-    if history is None:
-        raise fail("--history is required (the config has no inputs.history)", EXIT_BAD_INPUT)
-    table = read_history(history, cfg, complete=False)
-    special_path = special_days or cfg.inputs.special_days
-    special = None
-    if special_path is not None and (special_days is not None or Path(special_path).exists()):
-        special = read_special_days(str(special_path), [q.id for q in cfg.queues])
-    return cfg, table, special
+    special = special_days
+    if special is None and cfg.inputs.special_days is not None \
+            and Path(cfg.inputs.special_days).exists():
+        special = cfg.inputs.special_days
+    found = read_inputs(cfg, history=input_path(history, cfg.inputs.history, "--history",
+                                                "history"),
+                        special_days=special, complete_history=False)
+    return cfg, found.history, found.special_days
 
 
 def _fmt(value: object, pattern: str = "{:.4f}") -> str:
@@ -92,7 +77,7 @@ def forecast(
     report: Annotated[
         Path | None, typer.Option(help="CSV with the backtest of every model and the choice.")
     ] = None,
-    special_days: SpecialOption = None,
+    special_days: SpecialDaysOption = None,
 ) -> None:
     """Forecast offered contacts and handle time per queue and interval.
 
@@ -102,27 +87,21 @@ def forecast(
     Example: wfm forecast --config configs/example.yaml --history sample_data/history.csv.gz
     --start 2026-12-07 --weeks 4 --out forecast.csv --report forecast_report.csv
     """
-    from wfm.forecast import forecast as run_forecast
     from wfm.io.files import write_table
+    from wfm.plan import forecast_step
 
     with exit_on_error():
         if (days is None) == (weeks is None):
             raise fail("give exactly one of --days and --weeks", EXIT_BAD_INPUT)
-        try:
-            first = date.fromisoformat(start)
-        except ValueError:
-            raise fail(f"--start: expected YYYY-MM-DD, got {start!r}", EXIT_BAD_INPUT) from None
+        first = parse_date(start, "--start")
         horizon = days if days is not None else 7 * weeks
         if horizon < 1:
             raise fail("--days/--weeks must be at least 1", EXIT_BAD_INPUT)
         cfg, table, special = _inputs(config, history, special_days)
-        chosen_method = method or cfg.planning.forecast_method
         progress, done = _progress()
         try:
-            result, pooled = run_forecast(table, cfg, first, horizon, chosen_method, special,
-                                          progress=progress)
-        except ValueError as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
+            result, pooled = forecast_step(cfg, table, first, horizon, special, method,
+                                           progress=progress)
         finally:
             done()
         write_table(result, out)
@@ -160,7 +139,7 @@ def backtest(
     report: Annotated[
         Path | None, typer.Option(help="CSV with per-window and pooled rows.")
     ] = None,
-    special_days: SpecialOption = None,
+    special_days: SpecialDaysOption = None,
 ) -> None:
     """Rolling-origin evaluation: what each model would have scored on this history.
 

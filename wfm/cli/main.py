@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +13,8 @@ from wfm.cli import run as cli_run
 from wfm.cli import sample as cli_sample
 from wfm.cli import schedule as cli_schedule
 from wfm.cli import staff as cli_staff
-from wfm.cli.common import exit_on_error, set_debug
+from wfm.cli import validate as cli_validate
+from wfm.cli.common import set_debug
 
 app = typer.Typer(
     name="wfm",
@@ -25,11 +25,6 @@ app = typer.Typer(
     # Docstrings are wrapped at 100 columns; markdown mode reflows their paragraphs.
     rich_markup_mode="markdown",
 )
-
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="Center config YAML.", dir_okay=False)
-]
-
 
 def _version(value: bool) -> None:
     if value:
@@ -48,36 +43,9 @@ def main(
     set_debug(debug)
 
 
-@app.command()
-def validate(
-    config: ConfigOption,
-    history: Annotated[
-        Path | None, typer.Option(help="History file (CSV, CSV.GZ or XLSX).", dir_okay=False)
-    ] = None,
-    agents: Annotated[
-        Path | None, typer.Option(help="Agent roster (CSV or XLSX).", dir_okay=False)
-    ] = None,
-) -> None:
-    """Check a config and input files against the contracts; print a short summary.
-
-    Exit 0 when valid, 2 with one line naming the file, row and column otherwise.
-
-    Example: wfm validate --config configs/example.yaml --history sample_data/history.csv.gz
-    --agents sample_data/agents.csv
-    """
-    from wfm.io.config_file import load_config
-    from wfm.plan import summarize_inputs
-
-    with exit_on_error():
-        cfg = load_config(config)
-        summary = summarize_inputs(cfg, history=history, agents=agents)
-    typer.echo(f"{config}: valid ({cfg.center.name}, {cfg.center.timezone}, "
-               f"{cfg.center.interval_minutes}-minute intervals)")
-    for line in summary.lines():
-        typer.echo(line)
-
-
-# Pipeline order in --help: forecast, staff, schedule, export, run; then the tools.
+# Order in --help: validate, then the pipeline (forecast, staff, schedule, check, export,
+# run), then the tools.
+app.add_typer(cli_validate.app)
 app.add_typer(cli_forecast.app)
 app.add_typer(cli_staff.app)
 app.add_typer(cli_schedule.app)

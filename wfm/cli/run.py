@@ -140,7 +140,8 @@ def run(
     """
     from wfm.cli.common import _state
     from wfm.events import make_event_log
-    from wfm.run.runner import RunFailed, RunOptions, StopRequest, run_pipeline
+    from wfm.run.runner import RunFailed, RunOptions, StopRequest
+    from wfm.run.stages import run_nightly
 
     on_terminal = is_terminal()
     events = make_event_log(sys.stderr, log_format.value if log_format else None, quiet,
@@ -150,7 +151,7 @@ def run(
     try:
         options = RunOptions(config_path=config, runs_dir=out, as_of=_parse_as_of(as_of),
                              horizon_days=horizon_days, seed=seed, time_limit_seconds=time_limit)
-        outcome = run_interruptible(lambda: run_pipeline(options, events=events, stop=stop),
+        outcome = run_interruptible(lambda: run_nightly(options, events=events, stop=stop),
                                     stop, events)
     except RunFailed as exc:  # the pipeline has already logged the failure
         if _state["debug"]:

@@ -48,10 +48,11 @@ def staff(
     from wfm.io.config_file import load_config
     from wfm.io.files import write_table
     from wfm.io.inputs import read_forecast, read_history
+    from wfm.plan import staff_step
+    from wfm.reports.kpis import NOT_MODELLED
     from wfm.staffing.explain import explain_interval
     from wfm.staffing.requirements import (
         estimate_patience,
-        requirements_from_forecast,
         summarize_requirements,
         with_estimated_patience,
     )
@@ -65,7 +66,7 @@ def staff(
                            "wait_seconds columns", EXIT_BAD_INPUT)
             cfg = with_estimated_patience(cfg, estimates)
         table = read_forecast(forecast, cfg)
-        requirements = requirements_from_forecast(table, cfg)
+        requirements = staff_step(cfg, table)
         write_table(requirements, out)
         summaries = summarize_requirements(requirements, cfg, fte_weekly_hours)
         steps = None
@@ -83,10 +84,12 @@ def staff(
         typer.echo(f"patience {queue_id}: {estimate.patience_seconds:.0f} s ({estimate.reason})")
     typer.echo(f"wrote {out} ({len(requirements)} rows)")
     typer.echo(f"{'queue':<16}{'peak agents':>12}{'agent-hours':>13}{'FTE':>8}{'offered':>10}"
-               f"{'SL':>8}")
+               f"{'SL':>14}")
     for s in summaries:
+        level = (f"{s.mean_service_level:.1%}" if s.mean_service_level == s.mean_service_level
+                 else "-") if s.service_level_modelled else NOT_MODELLED
         typer.echo(f"{s.queue:<16}{s.peak_agents:>12}{s.agent_hours:>13.1f}{s.fte:>8.1f}"
-                   f"{s.offered:>10.0f}{s.mean_service_level:>8.1%}")
+                   f"{s.offered:>10.0f}{level:>14}")
     if steps:
         typer.echo("")
         for step, value in steps:

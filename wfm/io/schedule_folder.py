@@ -112,12 +112,15 @@ def write_schedule(
     coverage: pd.DataFrame,
     kpis: Mapping[str, object],
     extra_files: Mapping[str, Callable[[Path], None]] | None = None,
+    before_publish: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write a schedule folder atomically: schedule, activities, coverage and kpis files.
 
     ``coverage`` has `COVERAGE_COLUMNS` and ``kpis`` is a JSON-ready mapping (see
-    `wfm.report`). ``extra_files`` maps further file names to writers called with the path
-    to write inside the temporary folder (e.g. a workbook). Returns the folder path.
+    `wfm.reports.kpis`). ``extra_files`` maps further file names to writers called with the
+    path to write inside the temporary folder (e.g. a workbook). ``before_publish`` is
+    called with the complete temporary folder before it is renamed into place; when it
+    raises, ``folder`` is left as it was. Returns the folder path.
     """
     shifts = shifts_for_file(result.shifts)
     activities = activities_for_file(result.activities)
@@ -130,6 +133,8 @@ def write_schedule(
         write_json(dict(kpis), temp / KPIS_FILE)
         for name, writer in (extra_files or {}).items():
             writer(temp / name)
+        if before_publish is not None:
+            before_publish(temp)
 
     return replace_folder(folder, fill)
 

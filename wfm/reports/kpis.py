@@ -1,23 +1,29 @@
-"""What a schedule achieves: coverage, projected service level and KPIs.
+"""The one KPI engine: coverage, projected service level and every figure wfm reports.
 
-Coverage counts the agents whose ``work`` activities serve each queue in each interval
-(`wfm.check.scheduled_agents`, so the report and the checker agree by construction) and
-compares them with the requirements: ``shortfall = max(0, required - scheduled)``.
+kpis.json, the terminal summary of `wfm schedule` and the nightly run, and the workbook's
+Summary sheet all show figures from `schedule_figures`; nothing else computes them.
 
-The projected service level is computed back from the scheduled agents with the same
-queueing math as the staffing stage (`wfm.staffing.project_metrics`): the agents on the
+Coverage (`coverage_table`) takes the solver's own count of agents at work per queue and
+interval (`ScheduleResult.scheduled`), not a recount of the activities: the independent
+checker recounts them (`wfm.verify.coverage`) and compares, so the two can disagree.
+``shortfall = max(0, required - scheduled)``.
+
+The projected service level is computed back from the scheduled agents with the staffing
+stage's queueing math (`wfm.staffing.requirements.project_metrics`): the agents on the
 phones are ``net = floor(scheduled * (1 - shrinkage))`` with the interval's configured
-shrinkage, and the queue's model and targets come from the config; the offered volume
-and handle time come from the requirements' ``offered`` and ``aht_seconds`` columns.
-Without them the service level is left empty (NaN). Per queue and day (and per queue
-over the horizon) the service level is the offered-weighted mean of the intervals'.
+shrinkage, the queue's model and targets come from the config, the offered volume and
+handle time from the requirements. It is empty (NaN) where it cannot be computed: no
+volume given, nothing offered in the interval, or a channel whose service level wfm
+does not model (email and outbound: "not modelled"). Per queue and day, and per queue
+over the horizon, the service level is the mean of the intervals' weighted by their
+offered contacts; the center's figure weights every live queue's intervals the same way.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -26,48 +32,28 @@ from wfm.calendar import interval_grid
 from wfm.config import CenterConfig
 from wfm.io.tables import COVERAGE_COLUMNS
 from wfm.schedule.result import ScheduleResult
-from wfm.verify.coverage import scheduled_agents
+from wfm.staffing.requirements import project_metrics, service_level_modelled, shrinkage_rates
 
-SUMMARY_COLUMNS = (
-    "queue", "required_hours", "scheduled_hours", "shortfall_hours",
-    "projected_service_level", "service_level_target",
-)
-DAILY_COLUMNS = (
-    "queue", "date", "required_hours", "scheduled_hours", "shortfall_hours", "offered",
-    "projected_service_level",
-)
+#: What the reports print where wfm has no service-level model for the queue's channel.
+NOT_MODELLED = "not modelled"
+#: How service levels are averaged over intervals, stated in kpis.json.
+SERVICE_LEVEL_WEIGHTING = "intervals weighted by offered contacts"
 
 
 @dataclass
 class ScheduleReport:
-    """Coverage (file contract), per-queue-and-day figures, per-queue summary and KPIs.
-
-    ``details`` is the coverage with ``offered``, ``aht_seconds``, ``shrinkage`` and
-    ``net_agents`` besides the file columns. Hours are agent-hours.
-    """
+    """Coverage (the file contract plus ``shrinkage`` and ``net_agents``) and the KPIs."""
 
     coverage: pd.DataFrame
-    details: pd.DataFrame
-    daily: pd.DataFrame
-    summary: pd.DataFrame
     kpis: dict
 
 
-def _shrinkage(stamps: pd.Series, cfg: CenterConfig) -> np.ndarray:
-    wall = stamps.dt.tz_localize(None)
-    return np.array([cfg.shrinkage.rate(int(d), int(h))
-                     for d, h in zip(wall.dt.day_of_week, wall.dt.hour, strict=True)], dtype=float)
+# --- coverage ------------------------------------------------------------------------------
 
 
-def _service_levels(cfg: CenterConfig, table: pd.DataFrame) -> np.ndarray:
-    """Projected service level per row of ``table`` (NaN without offered volume)."""
+def _projected_levels(cfg: CenterConfig, table: pd.DataFrame) -> np.ndarray:
+    """Projected service level per row of ``table`` (NaN where it cannot be computed)."""
     levels = np.full(len(table), np.nan)
-    if "offered" not in table.columns or table.empty:
-        return levels
-    try:
-        from wfm.staffing.requirements import project_metrics
-    except ImportError:  # the staffing stage is optional for reading a schedule
-        return levels
     minutes = cfg.center.interval_minutes
     for queue in cfg.queues:
         rows = np.flatnonzero((table["queue"] == queue.id).to_numpy()
@@ -76,8 +62,7 @@ def _service_levels(cfg: CenterConfig, table: pd.DataFrame) -> np.ndarray:
             continue
         part = table.iloc[rows]
         calls = part["offered"].to_numpy(dtype=float)
-        aht = part["aht_seconds"].to_numpy(dtype=float) if "aht_seconds" in part.columns \
-            else np.full(rows.size, np.nan)
+        aht = part["aht_seconds"].to_numpy(dtype=float)
         # Handle time is irrelevant where nothing is offered; keep the math finite there.
         aht = np.where((calls > 0) & np.isfinite(aht) & (aht > 0), aht, 1.0)
         metrics = project_metrics(queue, part["net_agents"].to_numpy(dtype=float), calls,
@@ -86,142 +71,165 @@ def _service_levels(cfg: CenterConfig, table: pd.DataFrame) -> np.ndarray:
     return levels
 
 
-def coverage_details(
+def coverage_table(
     cfg: CenterConfig,
-    activities: pd.DataFrame,
+    scheduled: pd.DataFrame,
     requirements: pd.DataFrame,
     start: date | None = None,
     days: int | None = None,
 ) -> pd.DataFrame:
     """Coverage per interval and queue with the figures behind it.
 
-    Rows: every (interval, queue) of the requirements, plus any other interval of the
-    horizon grid where agents are scheduled (required 0). Returns `COVERAGE_COLUMNS` plus
-    ``offered``, ``aht_seconds`` (NaN when unknown), ``shrinkage`` and ``net_agents``,
-    sorted by interval and queue.
+    ``scheduled`` has ``interval_start, queue, scheduled`` (agents at work, missing rows
+    are 0); ``requirements`` has ``interval_start, queue, required`` and optionally
+    ``offered`` and ``aht_seconds``. Rows: every requirement row, plus every other
+    (interval, queue) of the horizon grid where agents are scheduled (required 0).
+    Returns `COVERAGE_COLUMNS` plus ``shrinkage`` (fraction) and ``net_agents``, sorted by
+    interval and queue.
     """
     zone = cfg.center.timezone
-    stamps = [requirements["interval_start"]]
-    if start is not None and days is not None:
-        stamps.append(interval_grid(cfg.center, start, days)["interval_start"])
-    intervals = pd.concat(stamps, ignore_index=True).dt.tz_convert(zone)
-    counted = scheduled_agents(cfg, activities, intervals)
     keep = [c for c in ("interval_start", "queue", "required", "offered", "aht_seconds")
             if c in requirements.columns]
     needed = requirements[keep].copy()
-    needed["interval_start"] = needed["interval_start"].dt.tz_convert(zone)
-    table = counted.merge(needed, on=["interval_start", "queue"], how="left", indicator=True)
-    table = table[(table["_merge"] == "both") | (table["scheduled"] > 0)].drop(columns="_merge")
+    needed["interval_start"] = needed["interval_start"].dt.tz_convert(zone).dt.as_unit("ns")
+    counts = scheduled[["interval_start", "queue", "scheduled"]].copy()
+    counts["interval_start"] = counts["interval_start"].dt.tz_convert(zone).dt.as_unit("ns")
+    if start is not None and days is not None:
+        grid = set(interval_grid(cfg.center, start, days)["interval_start"])
+        counts = counts[counts["interval_start"].isin(grid)]
+    table = needed.merge(counts, on=["interval_start", "queue"], how="outer")
     table["required"] = table["required"].fillna(0).astype(np.int64)
-    scheduled = table["scheduled"].to_numpy(dtype=float)
-    if np.allclose(scheduled, np.round(scheduled)):
-        table["scheduled"] = np.round(scheduled).astype(np.int64)
+    table["scheduled"] = table["scheduled"].fillna(0).astype(np.int64)
     table["shortfall"] = np.maximum(table["required"] - table["scheduled"], 0)
     for column in ("offered", "aht_seconds"):
         if column not in table.columns:
             table[column] = np.nan
-    table["shrinkage"] = _shrinkage(table["interval_start"], cfg)
+        table[column] = table[column].astype(float)
+    table = table.sort_values(["interval_start", "queue"], kind="stable").reset_index(drop=True)
+    table["shrinkage"] = shrinkage_rates(table["interval_start"], cfg)
     table["net_agents"] = np.floor(
         table["scheduled"].to_numpy(dtype=float) * (1.0 - table["shrinkage"].to_numpy())
         + 1e-9).astype(np.int64)
-    table = table.reset_index(drop=True)
-    table["projected_service_level"] = _service_levels(cfg, table)
-    columns = [*COVERAGE_COLUMNS, "shrinkage", "net_agents"]
-    return table[columns].sort_values(["interval_start", "queue"], kind="stable") \
-        .reset_index(drop=True)
+    table["projected_service_level"] = _projected_levels(cfg, table)
+    return table[[*COVERAGE_COLUMNS, "shrinkage", "net_agents"]]
 
 
-def _weighted_level(group: pd.DataFrame) -> float:
-    """Offered-weighted mean service level; NaN when nothing is known."""
-    known = group["projected_service_level"].notna() & group["offered"].notna()
-    offered = group.loc[known, "offered"].to_numpy(dtype=float)
-    levels = group.loc[known, "projected_service_level"].to_numpy(dtype=float)
-    if offered.size == 0:
-        return float("nan")
-    if offered.sum() <= 0:
-        return float(levels.mean())
-    return float((levels * offered).sum() / offered.sum())
+# --- figures -------------------------------------------------------------------------------
 
 
-def _hours(group: pd.DataFrame, column: str, interval_hours: float) -> float:
-    return float(group[column].sum() * interval_hours)
-
-
-def daily_figures(cfg: CenterConfig, details: pd.DataFrame) -> pd.DataFrame:
-    """Per queue and local date: agent-hours required, scheduled, short; projected SL."""
-    hours = cfg.center.interval_minutes / 60.0
-    rows = []
-    dated = details.assign(date=details["interval_start"].dt.date)
-    for (queue, day), group in dated.groupby(["queue", "date"], sort=True):
-        rows.append({
-            "queue": queue, "date": day,
-            "required_hours": _hours(group, "required", hours),
-            "scheduled_hours": _hours(group, "scheduled", hours),
-            "shortfall_hours": _hours(group, "shortfall", hours),
-            "offered": float(group["offered"].sum(min_count=1)),
-            "projected_service_level": _weighted_level(group),
-        })
-    return pd.DataFrame(rows, columns=list(DAILY_COLUMNS))
-
-
-def queue_summary(cfg: CenterConfig, details: pd.DataFrame) -> pd.DataFrame:
-    """Per configured queue over the horizon: agent-hours, shortfall, SL vs target."""
-    hours = cfg.center.interval_minutes / 60.0
-    rows = []
-    for queue in cfg.queues:
-        group = details[details["queue"] == queue.id]
-        rows.append({
-            "queue": queue.id,
-            "required_hours": _hours(group, "required", hours),
-            "scheduled_hours": _hours(group, "scheduled", hours),
-            "shortfall_hours": _hours(group, "shortfall", hours),
-            "projected_service_level": _weighted_level(group) if len(group) else float("nan"),
-            "service_level_target": queue.service_level_target,
-        })
-    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-
-
-def _json_number(value: object) -> object:
-    """Floats for JSON: NaN and infinities become null."""
+def _json_number(value: object) -> float | None:
+    """A float for JSON: NaN and infinities become None."""
     if value is None:
         return None
     number = float(value)  # type: ignore[arg-type]
     return None if math.isnan(number) or math.isinf(number) else number
 
 
-def schedule_kpis(
-    result: ScheduleResult,
-    summary: pd.DataFrame,
-    daily: pd.DataFrame,
+def weighted_service_level(coverage: pd.DataFrame) -> float:
+    """Offered-weighted mean of the intervals' projected service level (NaN: none known)."""
+    level = coverage["projected_service_level"].to_numpy(dtype=float)
+    offered = coverage["offered"].to_numpy(dtype=float)
+    known = ~np.isnan(level) & ~np.isnan(offered) & (offered > 0)
+    if not known.any():
+        return float("nan")
+    return float((level[known] * offered[known]).sum() / offered[known].sum())
+
+
+def _coverage_figures(part: pd.DataFrame, interval_hours: float) -> dict[str, float | int]:
+    return {
+        "required_hours": float(part["required"].sum()) * interval_hours,
+        "scheduled_hours": float(part["scheduled"].sum()) * interval_hours,
+        "shortfall_hours": float(part["shortfall"].sum()) * interval_hours,
+        "intervals_short": int((part["shortfall"] > 0).sum()),
+    }
+
+
+def _horizon_dates(coverage: pd.DataFrame, shifts: pd.DataFrame, start: date | None,
+                   days: int | None) -> list[date]:
+    if start is not None and days is not None:
+        return [start + timedelta(days=d) for d in range(days)]
+    found = {pd.Timestamp(d).date() for d in shifts["date"]} if len(shifts) else set()
+    if len(coverage):
+        found |= set(coverage["interval_start"].dt.date)
+    return sorted(found)
+
+
+def schedule_figures(
+    cfg: CenterConfig,
+    coverage: pd.DataFrame,
+    shifts: pd.DataFrame,
     start: date | None = None,
     days: int | None = None,
 ) -> dict:
-    """The kpis.json mapping: solver figures, horizon, totals and per-queue figures.
+    """Every schedule figure wfm reports, JSON-ready (None where not computable).
 
-    Objective figures are in the objective's weighted points; hours are agent-hours;
-    service levels are fractions (null when no volume was given).
+    From a coverage table (`COVERAGE_COLUMNS`) and the shifts (``agent_id, date,
+    paid_minutes``): totals, per queue (hours required / scheduled / short, intervals
+    short, offered, projected service level and its target, per day) and per date of the
+    horizon (agents working, paid hours, hours required / scheduled / short). Hours are
+    agent-hours; service levels fractions. A queue whose service level wfm does not model
+    has ``service_level_modelled`` false and no service level.
     """
-    shifts = result.shifts
+    hours = cfg.center.interval_minutes / 60.0
+    dates = _horizon_dates(coverage, shifts, start, days)
+    coverage_day = coverage["interval_start"].dt.date
+    shift_day = shifts["date"].map(lambda d: pd.Timestamp(d).date()) if len(shifts) \
+        else pd.Series(dtype=object)
+    queues = {}
+    for queue in cfg.queues:
+        part = coverage[coverage["queue"] == queue.id]
+        modelled = service_level_modelled(queue)
+        by_day = {}
+        for day in dates:
+            on_day = part[coverage_day[part.index] == day]
+            by_day[day.isoformat()] = (_json_number(weighted_service_level(on_day))
+                                       if modelled else None)
+        queues[queue.id] = {
+            "channel": queue.channel,
+            **_coverage_figures(part, hours),
+            "offered": _json_number(part["offered"].sum(min_count=1)),
+            "service_level_modelled": modelled,
+            "projected_service_level": (_json_number(weighted_service_level(part))
+                                        if modelled else None),
+            "service_level_target": queue.service_level_target if modelled else None,
+            "service_level_by_day": by_day,
+        }
+    per_day = {}
+    for day in dates:
+        on_day = shifts[shift_day == day] if len(shifts) else shifts
+        per_day[day.isoformat()] = {
+            "agents_working": int(on_day["agent_id"].nunique()) if len(on_day) else 0,
+            "paid_hours": float(on_day["paid_minutes"].sum()) / 60.0 if len(on_day) else 0.0,
+            **_coverage_figures(coverage[coverage_day == day], hours),
+        }
+    live = coverage[coverage["queue"].isin(
+        [q.id for q in cfg.queues if service_level_modelled(q)])]
+    return {
+        "horizon": ({"start": start.isoformat(), "days": int(days)}
+                    if start is not None and days is not None else None),
+        "agents_scheduled": int(shifts["agent_id"].nunique()) if len(shifts) else 0,
+        "shifts": len(shifts),
+        "paid_hours": float(shifts["paid_minutes"].sum()) / 60.0 if len(shifts) else 0.0,
+        **_coverage_figures(coverage, hours),
+        "projected_service_level": _json_number(weighted_service_level(live)),
+        "service_level_weighting": SERVICE_LEVEL_WEIGHTING,
+        "queues": queues,
+        "days": per_day,
+    }
+
+
+def solver_figures(result: ScheduleResult) -> dict:
+    """The solver's figures for kpis.json: status, objective, bounds, gaps, times, notes.
+
+    Objective figures are in the objective's weighted points; the coverage gap compares
+    the coverage part of the objective with its proven lower bound.
+    """
     coverage_gap = None
     if result.coverage_objective:
         coverage_gap = max(0.0, (result.coverage_objective - result.coverage_bound)
                            / abs(result.coverage_objective))
     elif result.coverage_objective == 0:
         coverage_gap = 0.0
-    queues = {}
-    for record in summary.to_dict("records"):
-        by_day = daily[daily["queue"] == record["queue"]]
-        queues[record["queue"]] = {
-            "required_hours": _json_number(record["required_hours"]),
-            "scheduled_hours": _json_number(record["scheduled_hours"]),
-            "shortfall_hours": _json_number(record["shortfall_hours"]),
-            "projected_service_level": _json_number(record["projected_service_level"]),
-            "service_level_target": _json_number(record["service_level_target"]),
-            "service_level_by_day": {
-                d.isoformat(): _json_number(v)
-                for d, v in zip(by_day["date"], by_day["projected_service_level"], strict=True)
-            },
-        }
     return {
         "status": result.status,
         "objective": _json_number(result.objective),
@@ -232,16 +240,8 @@ def schedule_kpis(
         "coverage_gap": _json_number(coverage_gap),
         "wall_seconds": _json_number(result.wall_seconds),
         "first_solution_seconds": _json_number(result.first_solution_seconds),
-        "horizon": ({"start": start.isoformat(), "days": int(days)}
-                    if start is not None and days is not None else None),
-        "agents_scheduled": int(shifts["agent_id"].nunique()) if len(shifts) else 0,
-        "shifts": len(shifts),
-        "paid_hours": float(shifts["paid_minutes"].sum() / 60.0) if len(shifts) else 0.0,
-        "required_hours": _json_number(summary["required_hours"].sum()),
-        "scheduled_hours": _json_number(summary["scheduled_hours"].sum()),
-        "shortfall_hours": _json_number(summary["shortfall_hours"].sum()),
-        "queues": queues,
         "penalties": {k: _json_number(v) for k, v in result.penalties.items()},
+        "milestones": {k: _json_number(v) for k, v in result.milestones.items()},
         "notes": list(result.notes),
     }
 
@@ -253,14 +253,50 @@ def build_report(
     start: date | None = None,
     days: int | None = None,
 ) -> ScheduleReport:
-    """Coverage, daily and per-queue figures and KPIs of a solved schedule.
+    """Coverage and KPIs (the kpis.json mapping) of a solved schedule.
 
     ``requirements`` has ``interval_start`` (tz-aware), ``queue``, ``required`` and
     optionally ``offered`` and ``aht_seconds`` (for the projected service level).
     """
-    details = coverage_details(cfg, result.activities, requirements, start, days)
-    daily = daily_figures(cfg, details)
-    summary = queue_summary(cfg, details)
-    kpis = schedule_kpis(result, summary, daily, start, days)
-    return ScheduleReport(coverage=details[list(COVERAGE_COLUMNS)].copy(), details=details,
-                          daily=daily, summary=summary, kpis=kpis)
+    coverage = coverage_table(cfg, result.scheduled, requirements, start, days)
+    kpis = {**solver_figures(result), **schedule_figures(cfg, coverage, result.shifts, start,
+                                                         days)}
+    return ScheduleReport(coverage=coverage, kpis=kpis)
+
+
+# --- the terminal summary ------------------------------------------------------------------
+
+
+def _fmt(value: object, pattern: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return pattern.format(value)
+
+
+def summary_lines(kpis: dict) -> list[str]:
+    """The per-queue table and the solver figures of a kpis mapping, as printed."""
+    lines = [f"{'queue':<16}{'required h':>12}{'scheduled h':>13}{'short h':>10}"
+             f"{'SL proj':>14}{'target':>8}"]
+    for queue, row in kpis["queues"].items():
+        level = (_fmt(row["projected_service_level"], "{:.1%}")
+                 if row["service_level_modelled"] else NOT_MODELLED)
+        lines.append(
+            f"{queue:<16}{row['required_hours']:>12.1f}{row['scheduled_hours']:>13.1f}"
+            f"{row['shortfall_hours']:>10.1f}{level:>14}"
+            f"{_fmt(row['service_level_target'], '{:.0%}'):>8}")
+    lines.append(
+        f"{'all':<16}{kpis['required_hours']:>12.1f}{kpis['scheduled_hours']:>13.1f}"
+        f"{kpis['shortfall_hours']:>10.1f}"
+        f"{_fmt(kpis['projected_service_level'], '{:.1%}'):>14}")
+    if "status" in kpis:
+        lines.append(
+            f"solver: {kpis['status']}, objective {_fmt(kpis['objective'], '{:.1f}')}, "
+            f"best bound {_fmt(kpis['best_bound'], '{:.1f}')}, "
+            f"gap {_fmt(kpis['gap'], '{:.2%}')}, {_fmt(kpis['wall_seconds'], '{:.1f}')} s "
+            f"(first schedule {_fmt(kpis['first_solution_seconds'], '{:.1f}')} s)")
+        lines.append(
+            f"coverage: objective {_fmt(kpis['coverage_objective'], '{:.1f}')}, bound "
+            f"{_fmt(kpis['coverage_bound'], '{:.1f}')}, "
+            f"gap {_fmt(kpis['coverage_gap'], '{:.2%}')}; "
+            f"shortfall {_fmt(kpis['shortfall_hours'], '{:.1f}')} agent-hours")
+    return lines

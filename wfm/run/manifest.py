@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from wfm.io.files import atomic_open
+from wfm.io.tables import MANIFEST_FILE
 
-MANIFEST_NAME = "manifest.json"
+MANIFEST_NAME = MANIFEST_FILE
 MANIFEST_VERSION = 1
 #: Packages whose versions every manifest records (a run is reproducible with these).
 RECORDED_PACKAGES = ("wfm", "ortools", "pandas", "statsmodels", "numpy", "openpyxl", "pydantic")

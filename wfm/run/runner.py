@@ -3,8 +3,8 @@
 A run is a list of stages, each a function ``(RunContext) -> figures`` called in order
 and timed. Stages put their tables in ``context.data`` for the next stage and write
 their files into the run's folder; the figures (a JSON-able dict) go into the manifest.
-The default stages are validate -> forecast -> staff -> schedule -> export
-(`wfm.stages.default_stages`); tests and other callers may pass their own list.
+The nightly stages are validate -> forecast -> staff -> schedule -> export
+(`wfm.run.stages.run_nightly`); tests and other callers may pass their own list.
 
 The run holds ``RUNS/.lock``, writes into ``RUNS/.<run id>.partial/`` and renames it to
 ``RUNS/<run id>/`` when every stage succeeded, then points ``RUNS/latest`` at it. A failed
@@ -31,6 +31,7 @@ from typing import Any
 
 from wfm.errors import EXIT_INTERNAL, WfmError
 from wfm.events import Events, NullEvents
+from wfm.io.tables import WORKBOOK_FILE
 from wfm.run.folders import (
     final_dir,
     new_run_id,
@@ -49,7 +50,6 @@ from wfm.run.manifest import (
     write_manifest,
 )
 
-WORKBOOK_NAME = "schedule.xlsx"
 #: Exit code of a run stopped by a signal: the shell convention 128 + signal number.
 SIGNAL_EXIT_BASE = 128
 
@@ -167,7 +167,7 @@ class RunOutcome:
     @property
     def workbook(self) -> Path | None:
         """The coordinators' workbook, when the run wrote one."""
-        path = self.run_dir / WORKBOOK_NAME
+        path = self.run_dir / WORKBOOK_FILE
         return path if path.exists() else None
 
 
@@ -227,7 +227,7 @@ def recover_stale_runs(runs_dir: Path, events: Events) -> list[Path]:
 
 def run_pipeline(
     options: RunOptions,
-    stages: Sequence[Stage] | None = None,
+    stages: Sequence[Stage],
     events: Events | None = None,
     stop: StopRequest | None = None,
     now: datetime | None = None,
@@ -241,10 +241,6 @@ def run_pipeline(
     """
     events = events or NullEvents()
     stop = stop or StopRequest()
-    if stages is None:
-        from wfm.run.stages import default_stages
-
-        stages = default_stages()
     stages = list(stages)
     runs_dir = Path(options.runs_dir)
     with runs_lock(runs_dir):
@@ -396,6 +392,8 @@ def _finish_failed(ctx: RunContext, manifest: dict[str, Any], stage: str,
         "error": type(exc).__name__,
         "message": failure_reason(exc),
         "exit_code": exit_code,
+        # a schedule the independent checker rejected: the rules it broke
+        "violations": list(getattr(exc, "violations", [])),
     }
     target = _seal(ctx, manifest, ok=False)
     ctx.events.emit("run_failed", f"run {ctx.run_id} failed in stage {stage}: "

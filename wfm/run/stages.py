@@ -14,8 +14,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wfm.errors import BadInput
-from wfm.run.manifest import describe_input, json_ready
-from wfm.run.runner import WORKBOOK_NAME, RunContext, RunOptions, Stage
+from wfm.io.tables import (
+    FORECAST_FILE,
+    FORECAST_REPORT_FILE,
+    REQUIREMENTS_FILE,
+    WORKBOOK_FILE,
+)
+from wfm.run.manifest import describe_input
+from wfm.run.runner import RunContext, RunOptions, Stage, run_pipeline
+
+#: Where a run keeps a schedule the checker rejected, inside its (failed) run folder.
+REJECTED_FOLDER = "rejected_schedule"
 
 
 def _override(cfg: Any, options: RunOptions) -> Any:
@@ -63,7 +72,7 @@ def validate_stage(ctx: RunContext) -> dict[str, Any]:
     import pandas as pd
 
     from wfm.io.config_file import load_config
-    from wfm.io.inputs import read_agents, read_history
+    from wfm.plan import read_inputs
 
     options = ctx.options
     config_path = Path(options.config_path)
@@ -76,38 +85,23 @@ def validate_stage(ctx: RunContext) -> dict[str, Any]:
     ctx.days = cfg.planning.horizon_days
     ctx.seed = cfg.solver.seed
 
-    history_path = _required_input(cfg, "history", config_path)
-    agents_path = _required_input(cfg, "agents", config_path)
-    ctx.inputs["history"] = describe_input(history_path)
-    ctx.inputs["agents"] = describe_input(agents_path)
-    history = read_history(history_path, cfg)
+    paths = {key: _required_input(cfg, key, config_path)
+             for key in ("history", "agents", "special_days", "previous_schedule")
+             if key in ("history", "agents") or getattr(cfg.inputs, key) is not None}
+    for key, path in paths.items():
+        ctx.inputs[key] = describe_input(path)
+    found = read_inputs(cfg, history=paths["history"], agents=paths["agents"],
+                        special_days=paths.get("special_days"),
+                        previous=paths.get("previous_schedule"))
+    history = found.history
     horizon_start = pd.Timestamp(ctx.start).tz_localize(cfg.center.timezone)
     # Only what was known on the as-of date: re-running a past date gives the same plan.
     used = history[history["interval_start"] < horizon_start].reset_index(drop=True)
     if used.empty:
-        raise BadInput(f"{history_path}: no history before the horizon start {ctx.start} "
+        raise BadInput(f"{paths['history']}: no history before the horizon start {ctx.start} "
                        f"(file starts {history['interval_start'].min():%Y-%m-%d})")
-    ctx.data["history"] = used
-    agents = read_agents(agents_path, cfg)
-    if not agents:
-        raise BadInput(f"{agents_path}: no agents")
-    ctx.data["agents"] = agents
-
-    special = None
-    if cfg.inputs.special_days is not None:
-        special_path = _required_input(cfg, "special_days", config_path)
-        ctx.inputs["special_days"] = describe_input(special_path)
-        from wfm.io.inputs import read_special_days
-
-        special = read_special_days(str(special_path), [q.id for q in cfg.queues])
-    ctx.data["special_days"] = special
-
-    previous = None
-    if cfg.inputs.previous_schedule is not None:
-        previous_path = _required_input(cfg, "previous_schedule", config_path)
-        ctx.inputs["previous_schedule"] = describe_input(previous_path)
-        previous = read_previous_schedule(previous_path, cfg)
-    ctx.data["previous"] = previous
+    agents, special, previous = found.agents, found.special_days, found.previous
+    ctx.data.update(history=used, agents=agents, special_days=special, previous=previous)
 
     stamps = used["interval_start"].dt.tz_localize(None)
     ctx.events.emit("inputs", f"history {len(used)} rows to {stamps.max():%Y-%m-%d %H:%M}, "
@@ -124,21 +118,14 @@ def validate_stage(ctx: RunContext) -> dict[str, Any]:
     }
 
 
-def read_previous_schedule(path: Path, cfg: Any) -> Any:
-    """The shifts of a previous schedule (a schedule folder or its schedule.csv)."""
-    from wfm.io.inputs import read_previous
-
-    return read_previous(path, cfg)
-
-
 def forecast_stage(ctx: RunContext) -> dict[str, Any]:
     """Forecast the horizon from the history; writes forecast.csv and forecast_report.csv.
 
     Figures: the chosen model and its backtest accuracy (interval wMAPE, bias) per queue,
     and the offered volume forecast in total.
     """
-    from wfm.forecast import forecast
     from wfm.io.files import write_table
+    from wfm.plan import forecast_step
 
     cfg = ctx.cfg
 
@@ -154,16 +141,14 @@ def forecast_stage(ctx: RunContext) -> dict[str, Any]:
             raise ctx.stop.error("forecast")
 
     try:
-        forecast_df, report_df = forecast(
-            ctx.data["history"], cfg, ctx.start, ctx.days, method=cfg.planning.forecast_method,
-            special_days=ctx.data.get("special_days"), progress=progress,
-        )
+        forecast_df, report_df = forecast_step(cfg, ctx.data["history"], ctx.start, ctx.days,
+                                               ctx.data.get("special_days"), progress=progress)
     finally:
         ctx.events.end_progress()
     ctx.data["forecast"] = forecast_df
     ctx.data["forecast_report"] = report_df
-    write_table(forecast_df, ctx.path("forecast.csv"))
-    write_table(report_df, ctx.path("forecast_report.csv"))
+    write_table(forecast_df, ctx.path(FORECAST_FILE))
+    write_table(report_df, ctx.path(FORECAST_REPORT_FILE))
     return forecast_figures(forecast_df, report_df)
 
 
@@ -199,11 +184,12 @@ def staff_stage(ctx: RunContext) -> dict[str, Any]:
     level per queue, and the totals.
     """
     from wfm.io.files import write_table
-    from wfm.staffing.requirements import requirements_from_forecast, summarize_requirements
+    from wfm.plan import staff_step
+    from wfm.staffing.requirements import summarize_requirements
 
-    requirements = requirements_from_forecast(ctx.data["forecast"], ctx.cfg)
+    requirements = staff_step(ctx.cfg, ctx.data["forecast"])
     ctx.data["requirements"] = requirements
-    write_table(requirements, ctx.path("requirements.csv"))
+    write_table(requirements, ctx.path(REQUIREMENTS_FILE))
     summaries = summarize_requirements(requirements, ctx.cfg)
     return {
         "agent_hours_total": round(sum(s.agent_hours for s in summaries), 2),
@@ -211,9 +197,82 @@ def staff_stage(ctx: RunContext) -> dict[str, Any]:
         "rows": len(requirements),
         "queues": {s.queue: {"peak_agents": s.peak_agents, "agent_hours": round(s.agent_hours, 2),
                              "fte": round(s.fte, 2), "offered": round(s.offered, 1),
-                             "mean_service_level": round(s.mean_service_level, 4)}
+                             "mean_service_level": (round(s.mean_service_level, 4)
+                                                    if math.isfinite(s.mean_service_level)
+                                                    else None)}
                    for s in summaries},
     }
+
+
+def schedule_stage(ctx: RunContext) -> dict[str, Any]:
+    """Solve, write and check the schedule (`wfm.plan.schedule_step`) into the run folder.
+
+    A schedule the independent checker rejects fails the stage (and the run) with the
+    broken rules. Emits a ``solving`` event as the solver starts. Figures: solver status,
+    objective, bound and gap, the coverage (required, scheduled and shortfall
+    agent-hours), the projected service level per queue and the checker's verdict.
+    """
+    from wfm.events import ticking
+    from wfm.plan import horizon_rows, schedule_step
+
+    cfg = ctx.cfg
+    needed = horizon_rows(ctx.data["requirements"], ctx.start, ctx.days)
+    limit = cfg.solver.time_limit_seconds
+    agents = ctx.data["agents"]
+    ctx.events.emit("solving", f"schedule: solving {len(agents)} agents over {ctx.days} days "
+                    f"(time limit {limit:g}s)", agents=len(agents), days=ctx.days,
+                    time_limit_seconds=limit, seed=cfg.solver.seed, workers=cfg.solver.workers)
+
+    def log(message: str) -> None:
+        ctx.events.emit("solver", f"schedule: {message}")
+
+    with ticking(ctx.events, "solving", limit):
+        outcome = schedule_step(cfg, agents, needed, ctx.start, ctx.days, ctx.run_dir,
+                                previous=ctx.data.get("previous"), time_limit_seconds=limit,
+                                workers=cfg.solver.workers, seed=cfg.solver.seed, log=log,
+                                stop=ctx.stop, rejected_folder=ctx.path(REJECTED_FOLDER))
+    ctx.data["schedule"] = outcome
+    kpis = outcome.report.kpis
+    result = outcome.result
+    ctx.events.emit("checker", f"schedule: checker valid ({outcome.checker['shifts_checked']} "
+                    f"shifts)", **outcome.checker)
+    return {
+        "status": result.status,
+        "objective": result.objective,
+        "best_bound": result.best_bound,
+        "gap": result.gap,
+        "coverage_objective": result.coverage_objective,
+        "coverage_bound": result.coverage_bound,
+        "coverage_gap": kpis["coverage_gap"],
+        "solver_seconds": result.wall_seconds,
+        "first_solution_seconds": result.first_solution_seconds,
+        # one CP-SAT worker that finished before its time limit repeats itself exactly
+        "reproducible": cfg.solver.workers == 1 and result.status == "OPTIMAL",
+        "shifts": kpis["shifts"],
+        "agents_scheduled": kpis["agents_scheduled"],
+        "paid_hours": kpis["paid_hours"],
+        "required_hours": kpis["required_hours"],
+        "scheduled_hours": kpis["scheduled_hours"],
+        "shortfall_hours": kpis["shortfall_hours"],
+        "shortfall_intervals": kpis["intervals_short"],
+        "projected_service_level": {q: v["projected_service_level"]
+                                    for q, v in kpis["queues"].items()},
+        "checker": outcome.checker,
+        "notes": list(result.notes),
+    }
+
+
+def export_stage(ctx: RunContext) -> dict[str, Any]:
+    """Write the coordinators' workbook from the checked schedule (`wfm.plan.export_step`).
+
+    Figures: its name and size in bytes.
+    """
+    from wfm.plan import export_step
+
+    path = ctx.path(WORKBOOK_FILE)
+    export_step(ctx.cfg, ctx.data["agents"], ctx.data["schedule"].folder, path,
+                forecast=ctx.data.get("forecast"))
+    return {"workbook": WORKBOOK_FILE, "bytes": path.stat().st_size}
 
 
 def default_stages() -> list[Stage]:
@@ -227,95 +286,6 @@ def default_stages() -> list[Stage]:
     ]
 
 
-def schedule_stage(ctx: RunContext) -> dict[str, Any]:
-    """Solve the schedule; writes schedule.csv, activities.csv, coverage.csv and kpis.json.
-
-    Emits a ``solving`` event as the solver starts. Figures: solver status, objective,
-    bound and gap, and the coverage (required, scheduled and shortfall agent-hours).
-    """
-    from wfm.events import ticking
-    from wfm.io.files import write_json, write_table
-    from wfm.io.schedule_folder import activities_for_file, coverage_for_file, shifts_for_file
-    from wfm.io.tables import ACTIVITIES_FILE, COVERAGE_FILE, KPIS_FILE, SCHEDULE_FILE
-    from wfm.reports.kpis import build_report
-    from wfm.schedule.solve import solve_schedule
-
-    cfg = ctx.cfg
-    requirements = ctx.data["requirements"]
-    # the scheduler covers agents with shrinkage; offered and AHT stay for the report's SL
-    needed = requirements.assign(required=requirements["agents_with_shrinkage"].astype(int))
-    limit = cfg.solver.time_limit_seconds
-    agents = ctx.data["agents"]
-    ctx.events.emit("solving", f"schedule: solving {len(agents)} agents over {ctx.days} days "
-                    f"(time limit {limit:g}s)", agents=len(agents), days=ctx.days,
-                    time_limit_seconds=limit, seed=cfg.solver.seed, workers=cfg.solver.workers)
-
-    def log(message: str) -> None:
-        ctx.events.emit("solver", f"schedule: {message}")
-
-    with ticking(ctx.events, "solving", limit):
-        result = solve_schedule(cfg, agents, needed, ctx.start, ctx.days,
-                                previous=ctx.data.get("previous"), time_limit_seconds=limit,
-                                workers=cfg.solver.workers, seed=cfg.solver.seed, log=log,
-                                stop=ctx.stop)
-    report = build_report(cfg, result, needed, ctx.start, ctx.days)
-    ctx.data["schedule"] = result
-    ctx.data["report"] = report
-    write_table(shifts_for_file(result.shifts), ctx.path(SCHEDULE_FILE))
-    write_table(activities_for_file(result.activities), ctx.path(ACTIVITIES_FILE))
-    write_table(coverage_for_file(report.coverage), ctx.path(COVERAGE_FILE))
-    write_json(json_ready(report.kpis), ctx.path(KPIS_FILE))
-    kpis = report.kpis
-    coverage = report.coverage
-    return {
-        "status": result.status,
-        "objective": result.objective,
-        "best_bound": result.best_bound,
-        "gap": result.gap,
-        "coverage_objective": result.coverage_objective,
-        "coverage_bound": result.coverage_bound,
-        "coverage_gap": kpis.get("coverage_gap"),
-        "solver_seconds": result.wall_seconds,
-        "first_solution_seconds": result.first_solution_seconds,
-        # one CP-SAT worker that finished before its time limit repeats itself exactly
-        "reproducible": cfg.solver.workers == 1 and result.status == "OPTIMAL",
-        "shifts": len(result.shifts),
-        "agents_scheduled": kpis.get("agents_scheduled"),
-        "paid_hours": kpis.get("paid_hours"),
-        "required_hours": kpis.get("required_hours"),
-        "scheduled_hours": kpis.get("scheduled_hours"),
-        "shortfall_hours": kpis.get("shortfall_hours"),
-        "shortfall_intervals": int((coverage["shortfall"] > 0).sum()),
-        "projected_service_level": {q: v.get("projected_service_level")
-                                    for q, v in kpis.get("queues", {}).items()},
-        "notes": list(result.notes),
-    }
-
-
-def _same_time_unit(table: Any) -> Any:
-    """The table with every timestamp column in nanoseconds.
-
-    Tables from different stages may carry second or microsecond resolution, which pandas
-    refuses to join (merge_asof) across.
-    """
-    import pandas as pd
-
-    out = table.copy()
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.DatetimeTZDtype) or \
-                pd.api.types.is_datetime64_dtype(out[column]):
-            out[column] = out[column].dt.as_unit("ns")
-    return out
-
-
-def export_stage(ctx: RunContext) -> dict[str, Any]:
-    """Write the coordinators' workbook schedule.xlsx. Figures: its size in bytes."""
-    from wfm.reports.workbook.book import write_workbook
-
-    result = ctx.data["schedule"]
-    report = ctx.data["report"]
-    path = ctx.path(WORKBOOK_NAME)
-    write_workbook(path, ctx.cfg, ctx.data["agents"], _same_time_unit(result.shifts),
-                   _same_time_unit(result.activities), _same_time_unit(report.coverage),
-                   report.kpis, forecast=ctx.data.get("forecast"))
-    return {"workbook": WORKBOOK_NAME, "bytes": path.stat().st_size}
+def run_nightly(options: RunOptions, events: Any = None, stop: Any = None) -> Any:
+    """The nightly chain (`default_stages`) into a new run folder; see `run_pipeline`."""
+    return run_pipeline(options, default_stages(), events=events, stop=stop)

@@ -17,6 +17,9 @@ class ScheduleResult:
     ``activities``: rows covering every minute of every shift without overlap, columns
     `ACTIVITY_COLUMNS`; ``activity`` is ``work`` (with the ``queue`` served), ``break`` or
     ``lunch`` (``queue`` empty).
+    ``scheduled``: the solver's own count of agents at work per queue and interval
+    (``interval_start, queue, scheduled``; rows with at least one agent), which the report
+    writes to coverage.csv and the checker recounts from the activities.
     Objective figures are in the objective's own units (weighted penalty points);
     ``coverage_objective`` is the weighted under- and over-coverage part alone and
     ``coverage_bound`` a proven lower bound on it. ``milestones`` records how the search
@@ -27,6 +30,7 @@ class ScheduleResult:
 
     shifts: pd.DataFrame
     activities: pd.DataFrame
+    scheduled: pd.DataFrame
     status: str
     objective: float
     best_bound: float

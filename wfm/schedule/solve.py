@@ -606,6 +606,19 @@ def _solve_exact(ctx: _Context, coverage_bound: float) -> ScheduleResult:
 
 # ---------------------------------------------------------------- the result
 
+def _count_table(inst: Instance, scheduled: dict[tuple[int, int], int]) -> pd.DataFrame:
+    """The solver's agents at work per queue and interval as ``interval_start, queue,
+    scheduled`` (intervals of the horizon with at least one agent)."""
+    keys = sorted(key for key, count in scheduled.items()
+                  if count > 0 and key[1] < inst.n_intervals)
+    return pd.DataFrame({
+        "interval_start": pd.Series([inst.interval_starts[i] for _, i in keys],
+                                    dtype=f"datetime64[ns, {inst.cfg.center.timezone}]"),
+        "queue": [inst.queue_ids[q] for q, _ in keys],
+        "scheduled": np.array([scheduled[key] for key in keys], dtype=np.int64),
+    })
+
+
 def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, work_counts: dict,
             soft: float, coverage_bound: float, total_bound: float, status: str,
             moved: int) -> ScheduleResult:
@@ -633,7 +646,8 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
         notes.append(f"{moved} agent-shifts moved when splitting group counts into agents")
     elapsed = ctx.elapsed()
     return ScheduleResult(
-        shifts=shifts_table, activities=activities, status=status,
+        shifts=shifts_table, activities=activities, scheduled=_count_table(inst, scheduled),
+        status=status,
         objective=objective, best_bound=min(total_bound, objective),
         coverage_objective=coverage, coverage_bound=min(coverage_bound, coverage),
         wall_seconds=elapsed, first_solution_seconds=elapsed,

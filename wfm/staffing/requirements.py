@@ -189,12 +189,14 @@ class QueueStaffingSummary:
     fte: float
     offered: float
     mean_service_level: float
+    service_level_modelled: bool
 
 
 def summarize_requirements(
     requirements: pd.DataFrame, cfg: CenterConfig, fte_weekly_hours: float = 40.0
 ) -> list[QueueStaffingSummary]:
-    """Per queue: peak agents with shrinkage, agent-hours, FTE and volume-weighted SL.
+    """Per queue: peak agents with shrinkage, agent-hours, FTE and volume-weighted SL (NaN
+    when wfm does not model the queue's service level or nothing is offered).
 
     FTE = agent-hours / (weeks in the horizon * ``fte_weekly_hours``).
     """
@@ -219,6 +221,7 @@ def summarize_requirements(
             fte=hours / (weeks * fte_weekly_hours),
             offered=offered,
             mean_service_level=weighted,
+            service_level_modelled=service_level_modelled(queue),
         ))
     return summaries
 

@@ -26,38 +26,7 @@ from wfm.reports.workbook.styles import Styles, cell_text, sheet_title
 from wfm.reports.workbook.summary import queue_names, queue_order, write_summary
 from wfm.roster import Agent
 
-# ----------------------------------------------------------------------------- names, text
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # ----------------------------------------------------------------------------- styles
-
-
-
-
-
-
-
-# ----------------------------------------------------------------------------- figures
-
-
-
-
-
-
-
 
 
 
@@ -90,25 +59,6 @@ def horizon_days(kpis: dict) -> list[date]:
 
 
 
-# ----------------------------------------------------------------------------- sheets
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 # ----------------------------------------------------------------------------- entry point
 
@@ -117,12 +67,12 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
                    kpis: dict, forecast: pd.DataFrame | None = None) -> None:
     """Write the coordinators' workbook to ``path`` atomically.
 
-    ``shifts`` has the columns of `wfm.schedule.result.SHIFT_COLUMNS`, ``activities`` those
-    of ``ACTIVITY_COLUMNS`` and ``coverage`` the coverage contract (``interval_start, queue,
-    required, scheduled, shortfall, projected_service_level``); timestamps are tz-aware in
-    the center's zone. ``kpis`` is shown on the Summary sheet (``status`` and ``gap`` by
-    name, every other figure listed). Sheets: Summary, Schedule, one per day, Coverage,
-    Forecast (when ``forecast`` is given) and Rules.
+    ``shifts`` has the columns of `wfm.io.tables.SHIFT_COLUMNS`, ``activities`` those of
+    ``ACTIVITY_COLUMNS`` and ``coverage`` those of ``COVERAGE_COLUMNS``; timestamps are
+    tz-aware in the center's zone. ``kpis`` is the KPI engine's mapping
+    (`wfm.reports.kpis`: solver figures plus `schedule_figures`), shown on the Summary
+    sheet as it is. Sheets: Summary, Schedule, one per day, Coverage, Forecast (when
+    ``forecast`` is given) and Rules.
     """
     shifts = shifts.copy() if shifts is not None else pd.DataFrame(
         columns=["agent_id", "date", "shift_start", "shift_end", "paid_minutes", "template"])
@@ -170,8 +120,7 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
         else pd.Series(dtype=object)
     activity_day = activity_days(shifts, activities)
 
-    write_summary(wb, styles, summary_title, cfg, agents, shifts, coverage, kpis, forecast,
-                   period_days, day_titles)
+    write_summary(wb, styles, summary_title, cfg, agents, kpis, period_days, day_titles)
     write_schedule_sheet(wb, styles, schedule_title, cfg, agents, shifts, period_days)
     for day in days:
         write_day(wb, styles, day_titles[day], cfg, day, agent_map, shifts[shift_day == day],
