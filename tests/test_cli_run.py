@@ -51,7 +51,7 @@ def _wfm_run_command() -> list[str]:
     script = Path(sys.executable).parent / "wfm"
     if script.exists() and "run" in typer.main.get_command(root).commands:
         return [str(script), "run"]
-    return [sys.executable, "-m", "wfm.cli_run"]
+    return [sys.executable, "-m", "wfm.cli.run"]
 
 
 def test_full_run_writes_every_file_and_a_complete_manifest(tmp_path):
@@ -98,6 +98,41 @@ def test_full_run_writes_every_file_and_a_complete_manifest(tmp_path):
     assert set(manifest["outputs"]) == RUN_FILES - {"manifest.json"}
     assert manifest["outputs"]["schedule.csv"]["sha256"] == \
         _digests(folder)["schedule.csv"]
+
+
+def test_a_schedule_the_checker_rejects_fails_the_run_and_keeps_latest(tmp_path, monkeypatch):
+    config = write_center(tmp_path / "center")
+    runs = tmp_path / "runs"
+    assert _run(config, runs, "--quiet").exit_code == 0
+    good = latest_run(runs)
+    manifest = json.loads((good / "manifest.json").read_text())
+    verdict = {s["name"]: s for s in manifest["stages"]}["schedule"]["figures"]["checker"]
+    assert verdict["valid"] is True and verdict["violations"] == 0
+    assert verdict["shifts_checked"] == len(pd.read_csv(good / "schedule.csv")) > 0
+
+    import wfm.schedule.solve as solve_module
+
+    real = solve_module.solve_schedule
+
+    def broken(*args, **kwargs):
+        result = real(*args, **kwargs)
+        # a shift that pays 15 minutes its template does not
+        result.shifts.loc[0, "paid_minutes"] += 15
+        return result
+
+    monkeypatch.setattr(solve_module, "solve_schedule", broken)
+    result = _run(config, runs, "--log-format", "json")
+    assert result.exit_code == 1, result.stderr
+    assert latest_run(runs) == good
+    failed = next(runs.glob("*.failed"))
+    manifest = json.loads((failed / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["failure"]["stage"] == "schedule"
+    assert "checker rejected" in manifest["failure"]["message"]
+    assert any(v.startswith("shift_templates:") for v in manifest["failure"]["violations"])
+    assert not (failed / "schedule.csv").exists()  # nothing unchecked where a plan belongs
+    kept = failed / "rejected_schedule"
+    assert {p.name for p in kept.iterdir()} == {"schedule.csv", "activities.csv",
+                                                "coverage.csv", "kpis.json"}
 
 
 def test_same_as_of_and_seed_give_identical_schedules(tmp_path):

@@ -54,6 +54,30 @@ def fake_solver(monkeypatch):
     return calls
 
 
+def test_a_schedule_the_checker_rejects_is_not_published(files, monkeypatch):
+    def solve(cfg, agents, requirements, start, days, **kwargs):
+        return result_of(valid_plan())
+
+    monkeypatch.setattr("wfm.schedule.solve.solve_schedule", solve)
+    args = schedule_args(files, "--requirements", str(files["requirements"]), "--quiet")
+    assert runner.invoke(app, args).exit_code == 0
+    before = {p.name: p.read_bytes() for p in files["out"].iterdir()}
+
+    def broken(cfg, agents, requirements, start, days, **kwargs):
+        result = result_of(valid_plan())
+        result.shifts.loc[0, "paid_minutes"] += 15
+        return result
+
+    monkeypatch.setattr("wfm.schedule.solve.solve_schedule", broken)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "checker rejected the schedule" in result.output
+    assert "shift_templates: agent a1" in result.output
+    assert {p.name: p.read_bytes() for p in files["out"].iterdir()} == before
+    rejected = files["out"].with_name("out.rejected")
+    assert (rejected / SCHEDULE_FILE).read_text() != before[SCHEDULE_FILE].decode()
+
+
 def test_both_commands_have_help_with_an_example():
     for name in ("schedule", "check"):
         result = runner.invoke(app, [name, "--help"])
@@ -187,3 +211,35 @@ def test_check_valid_folder_and_bad_input(files):
     missing = runner.invoke(app, check_args(files, files["tmp"] / "nope"))
     assert missing.exit_code == 2
     assert "no such schedule folder" in missing.output
+
+
+def test_summary_kpis_and_workbook_show_the_same_figures(files):
+    import json
+
+    import openpyxl
+
+    xlsx = files["tmp"] / "schedule.xlsx"
+    result = runner.invoke(app, schedule_args(files, "--requirements", str(files["requirements"]),
+                                              "--time-limit", "8", "--workers", "1", "--seed",
+                                              "3", "--quiet", "--xlsx", str(xlsx)))
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((files["out"] / KPIS_FILE).read_text())
+    printed = {line.split()[0]: line.split() for line in result.output.splitlines()
+               if line.split() and line.split()[0] in kpis["queues"]}
+    sheet = [row for row in openpyxl.load_workbook(xlsx)["Summary"].iter_rows(values_only=True)]
+    in_book = {row[0]: row for row in sheet if row and row[0] in kpis["queues"]}
+    assert set(printed) == set(in_book) == set(kpis["queues"])
+    for queue, figures in kpis["queues"].items():
+        hours = [figures[k] for k in ("required_hours", "scheduled_hours", "shortfall_hours")]
+        assert [float(x) for x in printed[queue][1:4]] == [round(h, 1) for h in hours]
+        assert list(in_book[queue][2:5]) == pytest.approx(hours)
+        assert in_book[queue][5] == figures["intervals_short"]
+        level = figures["projected_service_level"]
+        if level is None:
+            assert printed[queue][4] == "-" and in_book[queue][6] is None
+        else:
+            assert printed[queue][4] == f"{level:.1%}"
+            assert in_book[queue][6] == pytest.approx(level)
+    assert any(f["projected_service_level"] is not None for f in kpis["queues"].values())
+    total = next(row for row in sheet if row and row[0] == "Total")
+    assert total[6] == pytest.approx(kpis["projected_service_level"])

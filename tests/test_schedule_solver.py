@@ -376,6 +376,23 @@ def test_aggregate_method_gives_checker_valid_schedule() -> None:
     assert 0 <= result.coverage_bound <= result.coverage_objective
 
 
+def test_aggregate_method_honours_the_relative_gap() -> None:
+    """solver.relative_gap stops the large-roster search once it is that close to the bound."""
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(20, start, 7, seed=5)
+    found = {}
+    for gap in (0.0, 0.999):
+        gapped = cfg.model_copy(update={"solver": cfg.solver.model_copy(
+            update={"relative_gap": gap})})
+        result = solve_and_check(gapped, agents, need, start, 7, method="aggregate",
+                                 time_limit_seconds=20, workers=2)
+        found[gap] = result
+    stopped = [n for n in found[0.999].notes if "solver.relative_gap" in n]
+    assert stopped, found[0.999].notes
+    assert not any("solver.relative_gap" in n for n in found[0.0].notes)
+    assert found[0.999].objective <= found[0.999].coverage_bound / (1 - 0.999)
+
+
 def test_aggregate_method_over_partial_weeks_across_dst() -> None:
     start = date(2026, 10, 21)  # a Wednesday: 10 days over three calendar weeks and 25 Oct
     cfg, agents, need = example_center(30, start, 10, seed=6)

@@ -200,6 +200,17 @@ def _rejection(violations: list) -> ScheduleRejected:
         f"({rules}){more}", listed)
 
 
+def _keep_rejected(written: Path, target: Path) -> None:
+    """Copy the schedule files of a rejected folder to ``target`` (replacing it)."""
+    from wfm.io.tables import ACTIVITIES_FILE, COVERAGE_FILE, KPIS_FILE, SCHEDULE_FILE
+
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for name in (SCHEDULE_FILE, ACTIVITIES_FILE, COVERAGE_FILE, KPIS_FILE):
+        if (written / name).exists():
+            shutil.copy2(written / name, target / name)
+
+
 def schedule_step(
     cfg: CenterConfig,
     agents: list[Agent],
@@ -239,8 +250,7 @@ def schedule_step(
                                             requirements=requirements)
         if violations:
             if rejected_folder is not None:
-                shutil.rmtree(rejected_folder, ignore_errors=True)
-                shutil.copytree(temp, rejected_folder)
+                _keep_rejected(temp, rejected_folder)
             raise _rejection(violations)
         checked["folder"] = written
 

@@ -219,8 +219,9 @@ def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
 def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             components: list[str], deadline: float, log: Callable[[str], None],
             stop: Callable[[], bool] = lambda: False, workers: int = 1,
-            ) -> tuple[np.ndarray, int]:
-    """Re-solve neighbourhoods until a full round finds nothing or time runs out.
+            good_enough: float = -np.inf) -> tuple[np.ndarray, int]:
+    """Re-solve neighbourhoods until a full round finds nothing, time runs out or the
+    objective is at most ``good_enough`` (the relative-gap target).
 
     Up to ``workers`` independent neighbourhoods are solved at once (HiGHS runs outside
     the interpreter lock) and their improvements applied together: they share no
@@ -231,7 +232,7 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
     current = float(cost @ values)
     solved = stale = position = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        while stale < len(hoods) and not stop():
+        while stale < len(hoods) and not stop() and current > good_enough:
             left = deadline - time.monotonic()
             if left < 1.0:
                 break

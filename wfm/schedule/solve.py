@@ -336,10 +336,14 @@ def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
     tags = tag_variables(inst, model, cover, model.group_vars,  # type: ignore[attr-defined]
                          model.agent_vars, model.owner)  # type: ignore[attr-defined]
     hoods = neighbourhoods(inst, tags, ctx.workers)
+    good_enough = _gap_target(coverage_bound, inst.cfg.solver.relative_gap)
     values, solved = improve(solver, values, hoods, components,
                              time.monotonic() + ctx.left() - reserve, ctx.log, ctx.stopped,
-                             ctx.workers)
+                             ctx.workers, good_enough)
     tried.append(f"{solved} day and week neighbourhoods re-solved by HiGHS")
+    if float(solver.cost_vector(components) @ values) <= good_enough:
+        tried.append(f"search stopped within solver.relative_gap "
+                     f"{inst.cfg.solver.relative_gap:.2%} of the coverage bound")
     if not ctx.stopped() and ctx.left() >= 1.0:
         final, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
                                     quick=False, budget_seconds=ctx.left() * 0.8)
@@ -348,6 +352,20 @@ def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
             final.milestones.update(milestones)
             best = final
     return best
+
+
+def _gap_target(coverage_bound: float, relative_gap: float) -> float:
+    """The objective at which the search may stop: within ``relative_gap`` of a lower bound.
+
+    The coverage LP bounds the whole objective from below (its other terms are not
+    negative), so ``objective <= bound / (1 - gap)`` means a relative gap of at most
+    ``gap``. No target (minus infinity) when the gap is 0.
+    """
+    if relative_gap <= 0:
+        return -np.inf
+    if relative_gap >= 1:
+        return np.inf
+    return coverage_bound / (1.0 - relative_gap)
 
 
 def _per_agent_model(ctx: _Context, shifts: dict[str, list[int]], components: list[str],
