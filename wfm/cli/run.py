@@ -8,7 +8,6 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -16,6 +15,14 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from wfm.cli.common import is_terminal
+from wfm.cli.options import (
+    ConfigOption,
+    QuietOption,
+    SeedOption,
+    TimeLimitOption,
+    WorkersOption,
+    parse_date,
+)
 from wfm.errors import EXIT_INTERNAL, WfmError
 
 app = typer.Typer()
@@ -29,17 +36,6 @@ class LogFormat(StrEnum):
 
     human = "human"
     json = "json"
-
-
-def _parse_as_of(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        from wfm.errors import BadInput
-
-        raise BadInput(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def run_interruptible(work: Callable[[], T], stop: Any, events: Any) -> T:
@@ -95,10 +91,7 @@ def run_interruptible(work: Callable[[], T], stop: Any, events: Any) -> T:
 
 @app.command()
 def run(
-    config: Annotated[
-        Path, typer.Option("--config", "-c", help="Center config YAML (inputs: paths).",
-                           dir_okay=False)
-    ],
+    config: ConfigOption,
     out: Annotated[
         Path, typer.Option("--out", help="Runs folder: each run writes RUNS/TIMESTAMP/.",
                            file_okay=False)
@@ -111,20 +104,15 @@ def run(
     horizon_days: Annotated[
         int | None, typer.Option("--horizon-days", help="Days to plan (planning.horizon_days).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Solver seed (solver.seed).")] = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option("--time-limit",
-                     help="Solver time limit, seconds (solver.time_limit_seconds)."),
-    ] = None,
+    seed: SeedOption = None,
+    time_limit: TimeLimitOption = None,
+    workers: WorkersOption = None,
     log_format: Annotated[
         LogFormat | None,
         typer.Option("--log-format", help="Event lines on stderr: human, or one JSON object "
                      "per line. Default: human on a terminal, json otherwise."),
     ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no output on success.")
-    ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run validate, forecast, staff, schedule and export into RUNS/TIMESTAMP/.
 
@@ -149,8 +137,10 @@ def run(
     stop = StopRequest()
     code = 0
     try:
-        options = RunOptions(config_path=config, runs_dir=out, as_of=_parse_as_of(as_of),
-                             horizon_days=horizon_days, seed=seed, time_limit_seconds=time_limit)
+        first = None if as_of is None else parse_date(as_of, "--as-of")
+        options = RunOptions(config_path=config, runs_dir=out, as_of=first,
+                             horizon_days=horizon_days, seed=seed, time_limit_seconds=time_limit,
+                             workers=workers)
         outcome = run_interruptible(lambda: run_nightly(options, events=events, stop=stop),
                                     stop, events)
     except RunFailed as exc:  # the pipeline has already logged the failure
