@@ -530,3 +530,46 @@ def test_minimum_weekly_hours_shrink_with_closed_days():
     # In an open week the same 24 h are short of 32.
     assert "min_weekly_hours" in rules_broken(plan)
 
+
+
+# --- special-day closures --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("closed, agent, count", [
+    ({"billing_es"}, "a1", 3),  # a1's three work blocks on billing_es
+    ({"tech_es"}, "a2", 2),  # a2's two blocks around the break
+    ({"billing_en"}, None, 0),  # nobody works billing_en
+    ({check.ALL_QUEUES}, None, 5),
+])
+def test_work_on_a_closed_queue(closed, agent, count):
+    wednesday = MONDAY + timedelta(days=2)
+    shifts, activities = valid_plan().tables()
+    found = check_schedule(make_cfg(), make_agents(make_cfg()), shifts, activities,
+                           start=MONDAY, days=7, closed_queues={wednesday: closed})
+    assert len(found) == count
+    assert {v.rule for v in found} <= {check.QUEUE_CLOSED}
+    assert all(v.date == wednesday for v in found)
+    if agent is not None:
+        assert {v.agent_id for v in found} == {agent}
+
+
+def test_closure_touches_work_that_crosses_midnight():
+    cfg = make_cfg(center={"opening_hours": {d: "00:00-24:00" for d in
+                                             ("mon", "tue", "wed", "thu", "fri", "sat",
+                                              "sun")}})
+    plan = Plan().shift("a2", MONDAY, "22:00", template="pt4", breaks=((120, "break", 15),),
+                        queue="tech_es")
+    shifts, activities = plan.tables()
+    tuesday = MONDAY + timedelta(days=1)
+    found = check_schedule(cfg, make_agents(cfg), shifts, activities, start=MONDAY, days=7,
+                           closed_queues={tuesday: {"tech_es"}})
+    closed = [v for v in found if v.rule == check.QUEUE_CLOSED]
+    # 22:00-00:00 ends at midnight: untouched; 00:15-02:00 lies on Tuesday.
+    assert [v.message.split(" on queue")[0] for v in closed] == ["work 00:15-02:00"]
+
+
+def test_no_horizon_is_an_error():
+    empty = valid_plan().tables()
+    with pytest.raises(ValueError, match="no horizon"):
+        check_schedule(make_cfg(), make_agents(make_cfg()), empty[0].iloc[:0],
+                       empty[1].iloc[:0])
