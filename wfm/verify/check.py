@@ -3,13 +3,20 @@
 `check_schedule` takes the shifts and activities tables as re-read from the files (tz-aware
 local timestamps) and returns a list of `Violation` (empty = valid). It shares no code with
 the solver in ``wfm/schedule/`` on purpose: a rule misread by the model is caught here.
-`scheduled_agents` recomputes coverage (agents per interval and queue) from activities.
+`wfm.verify.coverage` checks a written coverage table with its own count of the activities
+and its own recomputation of the service level; `wfm.verify.folder` re-reads a schedule
+folder and runs all of it (the rules on the folder as a whole are read below too).
 
 How the rules are read (the solver must produce schedules that pass these):
 
 - ``one_shift_per_day``: at most one shift per agent and local date; ``date`` is the local
   date the shift starts on.
-- ``horizon``: shifts lie on the horizon's dates ``[start, start + days)``.
+- ``horizon``: shifts lie on the horizon's dates ``[start, start + days)``. For a folder
+  the horizon is the one asked for (``--start``/``--days``), else the one ``kpis.json``
+  records; a folder with neither cannot be checked (an error), and one whose
+  ``kpis.json`` records another horizon than the one asked for is flagged. Coverage rows
+  lie on the horizon's interval grid, and every day of the horizon that needs coverage
+  rows (see ``coverage``) has some.
 - ``opening_hours``: not on a closed date (weekday closed, holiday, extra closed date); the
   shift starts at or after opening and ends at or before closing, on the wall clock of its
   date.
@@ -53,8 +60,30 @@ How the rules are read (the solver must produce schedules that pass these):
 - ``queue_closed``: no ``work`` activity touches a local date on which the special-days
   file named by the config's ``inputs.special_days`` (when it exists) closes the queue
   served (``multiplier`` closed for that queue) or the whole center (queue ``all``).
-- ``coverage`` (`check_coverage`): a written coverage table agrees with the activities
-  (``scheduled`` recounted) and with itself (``shortfall = max(0, required - scheduled)``).
+- ``coverage`` (`wfm.verify.coverage`): the coverage file exists; each row lies on the
+  horizon's interval grid, names a configured queue and appears once; ``scheduled``
+  equals the checker's own recount of the ``work`` activities (`scheduled_agents`) and
+  ``shortfall = max(0, required - scheduled)``. A row exists wherever a requirement does
+  and wherever the activities put agents at work: with a requirements file, for each of
+  its rows inside the horizon; without one, for every configured queue at every open
+  interval of the horizon grid (`wfm.calendar.interval_grid`: inside opening hours on a
+  date that is not closed), as `wfm staff` sizes them. Closed intervals may be left out
+  (a hand-made requirements file may skip them); a requirements file that leaves open
+  intervals or queues out needs ``--requirements`` to check against.
+- ``requirements`` (with a requirements file): each coverage row's ``required`` is the
+  file's (``required``, else ``agents_with_shrinkage``, as `read_requirements` reads it),
+  a row the file does not have requires 0, and ``offered`` and ``aht_seconds`` are the
+  file's (empty where it has none).
+- ``service_level``: each row's ``projected_service_level`` is recomputed with
+  `wfm.staffing.requirements.project_metrics` for the queue from ``net = floor(scheduled
+  * (1 - shrinkage))`` agents (the configured shrinkage of the interval's local weekday
+  and hour; 1e-9 added before the floor against rounding), ``offered`` and
+  ``aht_seconds``, and must agree within 1e-6. It must be empty where none can be
+  computed: an email or outbound queue, no ``offered`` value, nothing offered, or
+  contacts offered without a positive ``aht_seconds``.
+- ``kpis``: ``kpis.json`` (when present) has per-queue figures for exactly the configured
+  queues, and its per-queue and total ``required_hours``, ``scheduled_hours`` and
+  ``shortfall_hours`` equal the coverage file's sums times the interval length.
 """
 
 from __future__ import annotations
@@ -93,12 +122,16 @@ ACTIVITIES = "activities"
 SKILLS_LANGUAGES = "skills_languages"
 QUEUE_CLOSED = "queue_closed"
 COVERAGE = "coverage"
+REQUIREMENTS = "requirements"
+SERVICE_LEVEL = "service_level"
+KPIS = "kpis"
 
 RULES = (
     ONE_SHIFT_PER_DAY, HORIZON, UNKNOWN_AGENT, OPENING_HOURS, SHIFT_TEMPLATES, MIN_REST,
     MAX_CONSECUTIVE_DAYS, MIN_DAYS_OFF_PER_WEEK, MIN_CONSECUTIVE_DAYS_OFF, MIN_WEEKLY_HOURS,
     MAX_WEEKLY_HOURS, MAX_WORKING_DAYS_PER_WEEK, UNAVAILABLE_DATES, AVAILABLE_WINDOW, BREAKS,
-    MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, QUEUE_CLOSED, COVERAGE,
+    MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, QUEUE_CLOSED, COVERAGE, REQUIREMENTS,
+    SERVICE_LEVEL, KPIS,
 )
 
 #: The ``queue`` of a special day that closes the whole center.
