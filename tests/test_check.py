@@ -609,6 +609,16 @@ def coverage_of(plan: Plan, cfg: CenterConfig | None = None, days: int = 1) -> p
     return table
 
 
+def test_the_checker_counts_with_its_own_code():
+    """Nothing in wfm.verify imports the report that writes coverage.csv, or the solver."""
+    from test_layout import _imports
+
+    for name, targets in _imports().items():
+        if name.startswith("wfm.verify"):
+            assert not {t for t in targets if t.startswith(("wfm.reports", "wfm.schedule"))}, name
+    assert scheduled_agents.__module__ == "wfm.verify.coverage"
+
+
 def test_hand_counted_coverage_passes_and_counts_are_the_checkers_own():
     cfg = make_cfg()
     plan = valid_plan()

@@ -50,7 +50,8 @@ def folder_horizon(schedule: ScheduleFolder, folder: str | Path, start: date | N
     when only one of ``start`` and ``days`` is given, or when there is no horizon at all.
     """
     if (start is None) != (days is None):
-        raise BadInput("give both the horizon's start and its days, or neither")
+        raise BadInput("give both the horizon's start and days (--start and --days), or "
+                       "neither")
     recorded = schedule.start, schedule.days
     if start is None or days is None:
         if recorded[0] is None or recorded[1] is None:
