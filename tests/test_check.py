@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,7 +18,12 @@ from wfm.io.inputs import parse_roster
 from wfm.roster import Agent
 from wfm.verify import check
 from wfm.verify.check import check_schedule
-from wfm.verify.coverage import scheduled_agents
+from wfm.verify.coverage import (
+    check_coverage,
+    check_coverage_file,
+    expected_service_levels,
+    scheduled_agents,
+)
 
 ZONE = "Europe/Madrid"
 MONDAY = date(2026, 3, 16)  # an ordinary week; the next one ends on the DST Sunday
@@ -530,3 +536,171 @@ def test_minimum_weekly_hours_shrink_with_closed_days():
     # In an open week the same 24 h are short of 32.
     assert "min_weekly_hours" in rules_broken(plan)
 
+
+
+# --- special-day closures --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("closed, agent, count", [
+    ({"billing_es"}, "a1", 3),  # a1's three work blocks on billing_es
+    ({"tech_es"}, "a2", 2),  # a2's two blocks around the break
+    ({"billing_en"}, None, 0),  # nobody works billing_en
+    ({check.ALL_QUEUES}, None, 5),
+])
+def test_work_on_a_closed_queue(closed, agent, count):
+    wednesday = MONDAY + timedelta(days=2)
+    shifts, activities = valid_plan().tables()
+    found = check_schedule(make_cfg(), make_agents(make_cfg()), shifts, activities,
+                           start=MONDAY, days=7, closed_queues={wednesday: closed})
+    assert len(found) == count
+    assert {v.rule for v in found} <= {check.QUEUE_CLOSED}
+    assert all(v.date == wednesday for v in found)
+    if agent is not None:
+        assert {v.agent_id for v in found} == {agent}
+
+
+def test_closure_touches_work_that_crosses_midnight():
+    cfg = make_cfg(center={"opening_hours": {d: "00:00-24:00" for d in
+                                             ("mon", "tue", "wed", "thu", "fri", "sat",
+                                              "sun")}})
+    plan = Plan().shift("a2", MONDAY, "22:00", template="pt4", breaks=((120, "break", 15),),
+                        queue="tech_es")
+    shifts, activities = plan.tables()
+    tuesday = MONDAY + timedelta(days=1)
+    found = check_schedule(cfg, make_agents(cfg), shifts, activities, start=MONDAY, days=7,
+                           closed_queues={tuesday: {"tech_es"}})
+    closed = [v for v in found if v.rule == check.QUEUE_CLOSED]
+    # 22:00-00:00 ends at midnight: untouched; 00:15-02:00 lies on Tuesday.
+    assert [v.message.split(" on queue")[0] for v in closed] == ["work 00:15-02:00"]
+
+
+def test_no_horizon_is_an_error():
+    empty = valid_plan().tables()
+    with pytest.raises(ValueError, match="no horizon"):
+        check_schedule(make_cfg(), make_agents(make_cfg()), empty[0].iloc[:0],
+                       empty[1].iloc[:0])
+
+
+# --- a coverage table against the checker's own figures ------------------------------------
+
+
+def coverage_of(plan: Plan, cfg: CenterConfig | None = None, days: int = 1) -> pd.DataFrame:
+    """A coverage table counted by hand for ``days`` from MONDAY: one row per open interval
+    and configured queue, required 1 on billing_es, 4 calls of 300 s everywhere."""
+    from wfm.calendar import interval_grid
+
+    cfg = cfg or make_cfg()
+    _, activities = plan.tables()
+    grid = interval_grid(cfg.center, MONDAY, days)
+    grid = grid[grid["is_open"]]
+    rows = []
+    for stamp in grid["interval_start"]:
+        for queue in cfg.queues:
+            working = activities[(activities["activity"] == "work")
+                                 & (activities["queue"] == queue.id)
+                                 & (activities["start"] <= stamp) & (activities["end"] > stamp)]
+            required = 1 if queue.id == "billing_es" else 0
+            rows.append({"interval_start": stamp, "queue": queue.id, "required": required,
+                         "scheduled": len(working),
+                         "shortfall": max(0, required - len(working)), "offered": 4.0,
+                         "aht_seconds": 300.0})
+    table = pd.DataFrame(rows)
+    table["projected_service_level"] = expected_service_levels(cfg, table)
+    return table
+
+
+def test_the_checker_counts_with_its_own_code():
+    """Nothing in wfm.verify imports the report that writes coverage.csv, or the solver."""
+    from test_layout import _imports
+
+    for name, targets in _imports().items():
+        if name.startswith("wfm.verify"):
+            assert not {t for t in targets if t.startswith(("wfm.reports", "wfm.schedule"))}, name
+    assert scheduled_agents.__module__ == "wfm.verify.coverage"
+
+
+def test_hand_counted_coverage_passes_and_counts_are_the_checkers_own():
+    cfg = make_cfg()
+    plan = valid_plan()
+    _, activities = plan.tables()
+    table = coverage_of(plan)
+    assert table["scheduled"].sum() > 0
+    assert check_coverage_file(cfg, activities, table, MONDAY, 1) == []
+    # A counter that is a quarter-hour late: the checker's count disagrees twice.
+    late = table.copy()
+    at = late["queue"] == "billing_es"
+    late.loc[at, "scheduled"] = late.loc[at, "scheduled"].shift(1, fill_value=0).to_numpy()
+    found = check_coverage(cfg, activities, late)
+    assert {v.rule for v in found} == {check.COVERAGE}
+    assert len(found) == 2 * 3  # each of a1's three work blocks starts and ends a row off
+
+
+def test_expected_service_levels_by_hand():
+    from wfm.staffing.requirements import project_metrics
+
+    queues = [*BASE_CONFIG["queues"], {"id": "mail_es", "channel": "email",
+                                       "skill": "billing", "language": "es",
+                                       "response_hours": 8}]
+    cfg = make_cfg(queues=queues, shrinkage={"default": 0.2, "by_weekday": {"mon": 0.3}})
+    monday_nine = stamp(MONDAY, "09:00")
+    table = pd.DataFrame({
+        "interval_start": [monday_nine] * 5 + [stamp(MONDAY + timedelta(days=1), "09:00")],
+        "queue": ["billing_es", "billing_es", "billing_es", "billing_es", "mail_es",
+                  "billing_es"],
+        "scheduled": [3, 3, 3, 3, 3, 3],
+        "offered": [4.0, 0.0, float("nan"), 4.0, 4.0, 4.0],
+        "aht_seconds": [300.0, 300.0, 300.0, float("nan"), 300.0, 300.0],
+    })
+    levels = expected_service_levels(cfg, table)
+    queue = cfg.queues[0]
+
+    def level(net: int) -> float:
+        return float(project_metrics(queue, [net], [4.0], [300.0], 15)["service_level"][0])
+
+    assert levels[0] == pytest.approx(level(2))  # floor(3 * 0.7) on a Monday
+    assert levels[5] == pytest.approx(level(2))  # floor(3 * 0.8 = 2.4) on a Tuesday
+    assert level(2) != level(3)
+    # nothing offered, no volume, no handle time, an email queue: no service level
+    assert np.isnan(levels[1:5]).all()
+
+
+@pytest.mark.parametrize("damage, rule, words", [
+    ("duplicate", check.COVERAGE, "appears more than once"),
+    ("off_grid", check.COVERAGE, "is not on the 15-minute grid"),
+    ("unknown_queue", check.COVERAGE, "names a queue that is not configured"),
+    ("outside", check.HORIZON, "outside the horizon"),
+])
+def test_misplaced_coverage_rows(damage, rule, words):
+    plan = valid_plan()
+    _, activities = plan.tables()
+    table = coverage_of(plan)
+    extra = table.iloc[[0]].copy()
+    if damage == "off_grid":
+        extra["interval_start"] += pd.Timedelta(minutes=5)
+    elif damage == "unknown_queue":
+        extra["queue"] = "nope"
+    elif damage == "outside":
+        extra["interval_start"] += pd.Timedelta(days=1)
+    found = check_coverage_file(make_cfg(), activities, pd.concat([table, extra]), MONDAY, 1)
+    assert [v.rule for v in found] == [rule]
+    assert words in found[0].message
+
+
+def test_requirements_give_required_offered_and_handle_time():
+    cfg = make_cfg()
+    plan = valid_plan()
+    _, activities = plan.tables()
+    table = coverage_of(plan)
+    needed = table[["interval_start", "queue", "required", "offered", "aht_seconds"]].copy()
+    assert check_coverage_file(cfg, activities, table, MONDAY, 1, requirements=needed) == []
+    needed.loc[0, "offered"] = 5.0
+    needed.loc[1, "required"] = 2
+    found = check_coverage_file(cfg, activities, table, MONDAY, 1, requirements=needed)
+    assert {v.rule for v in found} == {check.REQUIREMENTS}
+    messages = sorted(v.message for v in found)
+    assert any("offered 4 but the requirements give 5" in m for m in messages)
+    assert any("required 0 but the requirements give 2" in m for m in messages)
+    # Without offered volume in the requirements, the coverage must have none either.
+    found = check_coverage_file(cfg, activities, table, MONDAY, 1,
+                                requirements=needed.drop(columns=["offered", "aht_seconds"]))
+    assert any("offered 4 but the requirements give empty" in v.message for v in found)

@@ -247,7 +247,7 @@ def schedule_step(
 
     def check(temp: Path) -> None:
         written, violations = verify_folder(cfg, agents, temp, previous=previous,
-                                            requirements=requirements)
+                                            requirements=requirements, start=start, days=days)
         if violations:
             if rejected_folder is not None:
                 _keep_rejected(temp, rejected_folder)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from wfm import __version__
+from wfm.cli import check as cli_check
 from wfm.cli import export as cli_export
 from wfm.cli import forecast as cli_forecast
 from wfm.cli import run as cli_run
@@ -49,6 +50,7 @@ app.add_typer(cli_validate.app)
 app.add_typer(cli_forecast.app)
 app.add_typer(cli_staff.app)
 app.add_typer(cli_schedule.app)
+app.add_typer(cli_check.app)
 app.add_typer(cli_export.app)
 app.add_typer(cli_run.app)
 app.add_typer(cli_sample.app)

@@ -99,39 +99,3 @@ def schedule(
                f"{outcome.checker['activities_checked']} activities, "
                f"{outcome.checker['coverage_rows_checked']} coverage rows)")
 
-
-@app.command()
-def check(
-    config: ConfigOption,
-    agents: AgentsOption,
-    schedule: Annotated[Path, typer.Option(
-        "--schedule", help="Schedule folder (schedule.csv, activities.csv, ...).",
-        file_okay=False)],
-    previous: Annotated[Path | None, typer.Option(
-        help="Previous schedule folder or schedule.csv (rest and consecutive days).")] = None,
-) -> None:
-    """Re-read a schedule folder and confirm every hard rule; recount its coverage.
-
-    Prints one line per violation (rule, agent, date, why) and exits 2 when there is any,
-    0 when the schedule is valid.
-
-    Example: wfm check --config configs/example.yaml --agents sample_data/agents.csv
-    --schedule out/schedule
-    """
-    from wfm.io.config_file import load_config
-    from wfm.io.inputs import read_agents, read_previous
-    from wfm.verify.folder import verify_folder
-
-    with exit_on_error():
-        cfg = load_config(config)
-        roster = read_agents(agents, cfg)
-        before = read_previous(previous, cfg) if previous is not None else None
-        written, violations = verify_folder(cfg, roster, schedule, previous=before)
-    for violation in violations:
-        typer.echo(str(violation))
-    shifts = len(written.shifts)
-    if violations:
-        raise fail(f"{schedule}: {len(violations)} hard-rule violations in {shifts} shifts",
-                   EXIT_BAD_INPUT)
-    typer.echo(f"{schedule}: valid ({shifts} shifts, {written.shifts['agent_id'].nunique()} "
-               f"agents, {len(written.activities)} activities)")

@@ -63,11 +63,12 @@ def _projected_levels(cfg: CenterConfig, table: pd.DataFrame) -> np.ndarray:
         part = table.iloc[rows]
         calls = part["offered"].to_numpy(dtype=float)
         aht = part["aht_seconds"].to_numpy(dtype=float)
+        known = np.isfinite(aht) & (aht > 0)
         # Handle time is irrelevant where nothing is offered; keep the math finite there.
-        aht = np.where((calls > 0) & np.isfinite(aht) & (aht > 0), aht, 1.0)
         metrics = project_metrics(queue, part["net_agents"].to_numpy(dtype=float), calls,
-                                  aht, minutes)
-        levels[rows] = metrics["service_level"]
+                                  np.where(known, aht, 1.0), minutes)
+        # contacts offered without a handle time: the service level cannot be computed
+        levels[rows] = np.where(known | (calls <= 0), metrics["service_level"], np.nan)
     return levels
 
 

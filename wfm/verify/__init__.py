@@ -1,3 +1,4 @@
 """Independent verification of what wfm publishes: the schedule checker (`check`), its
-own coverage count (`coverage`) and the re-read of a written folder (`folder`).
+coverage rules with their own count of the activities (`coverage`) and the re-read of a
+written folder (`folder`).
 """

@@ -3,13 +3,20 @@
 `check_schedule` takes the shifts and activities tables as re-read from the files (tz-aware
 local timestamps) and returns a list of `Violation` (empty = valid). It shares no code with
 the solver in ``wfm/schedule/`` on purpose: a rule misread by the model is caught here.
-`scheduled_agents` recomputes coverage (agents per interval and queue) from activities.
+`wfm.verify.coverage` checks a written coverage table with its own count of the activities
+and its own recomputation of the service level; `wfm.verify.folder` re-reads a schedule
+folder and runs all of it (the rules on the folder as a whole are read below too).
 
 How the rules are read (the solver must produce schedules that pass these):
 
 - ``one_shift_per_day``: at most one shift per agent and local date; ``date`` is the local
   date the shift starts on.
-- ``horizon``: shifts lie on the horizon's dates ``[start, start + days)``.
+- ``horizon``: shifts lie on the horizon's dates ``[start, start + days)``. For a folder
+  the horizon is the one asked for (``--start``/``--days``), else the one ``kpis.json``
+  records; a folder with neither cannot be checked (an error), and one whose
+  ``kpis.json`` records another horizon than the one asked for is flagged. Coverage rows
+  lie on the horizon's interval grid, and every day of the horizon that needs coverage
+  rows (see ``coverage``) has some.
 - ``opening_hours``: not on a closed date (weekday closed, holiday, extra closed date); the
   shift starts at or after opening and ends at or before closing, on the wall clock of its
   date.
@@ -50,14 +57,39 @@ How the rules are read (the solver must produce schedules that pass these):
   nothing outside a shift); activity names are known.
 - ``skills_languages``: every ``work`` activity names a queue whose skill the agent has and
   whose language the agent speaks.
-- ``coverage`` (`check_coverage`): a written coverage table agrees with the activities
-  (``scheduled`` recounted) and with itself (``shortfall = max(0, required - scheduled)``).
+- ``queue_closed``: no ``work`` activity touches a local date on which the special-days
+  file named by the config's ``inputs.special_days`` (when it exists) closes the queue
+  served (``multiplier`` closed for that queue) or the whole center (queue ``all``).
+- ``coverage`` (`wfm.verify.coverage`): the coverage file exists; each row lies on the
+  horizon's interval grid, names a configured queue and appears once; ``scheduled``
+  equals the checker's own recount of the ``work`` activities (`scheduled_agents`) and
+  ``shortfall = max(0, required - scheduled)``. A row exists wherever a requirement does
+  and wherever the activities put agents at work: with a requirements file, for each of
+  its rows inside the horizon; without one, for every configured queue at every open
+  interval of the horizon grid (`wfm.calendar.interval_grid`: inside opening hours on a
+  date that is not closed), as `wfm staff` sizes them. Closed intervals may be left out
+  (a hand-made requirements file may skip them); a requirements file that leaves open
+  intervals or queues out needs ``--requirements`` to check against.
+- ``requirements`` (with a requirements file): each coverage row's ``required`` is the
+  file's (``required``, else ``agents_with_shrinkage``, as `read_requirements` reads it),
+  a row the file does not have requires 0, and ``offered`` and ``aht_seconds`` are the
+  file's (empty where it has none).
+- ``service_level``: each row's ``projected_service_level`` is recomputed with
+  `wfm.staffing.requirements.project_metrics` for the queue from ``net = floor(scheduled
+  * (1 - shrinkage))`` agents (the configured shrinkage of the interval's local weekday
+  and hour; 1e-9 added before the floor against rounding), ``offered`` and
+  ``aht_seconds``, and must agree within 1e-6. It must be empty where none can be
+  computed: an email or outbound queue, no ``offered`` value, nothing offered, or
+  contacts offered without a positive ``aht_seconds``.
+- ``kpis``: ``kpis.json`` (when present) has per-queue figures for exactly the configured
+  queues, and its per-queue and total ``required_hours``, ``scheduled_hours`` and
+  ``shortfall_hours`` equal the coverage file's sums times the interval length.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import permutations
@@ -88,14 +120,22 @@ BREAKS = "breaks"
 MIN_BREAK_SPACING = "min_break_spacing"
 ACTIVITIES = "activities"
 SKILLS_LANGUAGES = "skills_languages"
+QUEUE_CLOSED = "queue_closed"
 COVERAGE = "coverage"
+REQUIREMENTS = "requirements"
+SERVICE_LEVEL = "service_level"
+KPIS = "kpis"
 
 RULES = (
     ONE_SHIFT_PER_DAY, HORIZON, UNKNOWN_AGENT, OPENING_HOURS, SHIFT_TEMPLATES, MIN_REST,
     MAX_CONSECUTIVE_DAYS, MIN_DAYS_OFF_PER_WEEK, MIN_CONSECUTIVE_DAYS_OFF, MIN_WEEKLY_HOURS,
     MAX_WEEKLY_HOURS, MAX_WORKING_DAYS_PER_WEEK, UNAVAILABLE_DATES, AVAILABLE_WINDOW, BREAKS,
-    MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, COVERAGE,
+    MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, QUEUE_CLOSED, COVERAGE, REQUIREMENTS,
+    SERVICE_LEVEL, KPIS,
 )
+
+#: The ``queue`` of a special day that closes the whole center.
+ALL_QUEUES = "all"
 
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 
@@ -155,6 +195,8 @@ class _Activity:
     activity: str
     queue: str
     label: str
+    first_day: date  # local date of the start
+    last_day: date  # local date of the last second
 
 
 def _utc_seconds(values: pd.Series) -> np.ndarray:
@@ -217,11 +259,14 @@ def _activities(table: pd.DataFrame, zone: str) -> list[_Activity]:
     ends = _utc_seconds(table["end"])
     wall_start = _wall(table["start"], zone)
     wall_end = _wall(table["end"], zone)
+    last_second = _wall(pd.to_datetime(table["end"]) - pd.Timedelta(seconds=1), zone)
     queues = table["queue"] if "queue" in table.columns else [""] * len(table)
     return [
         _Activity(agent_id=str(agent), start=int(starts[i]), end=int(ends[i]),
                   activity=_text(kind), queue=_text(queue),
-                  label=f"{_text(kind)} {wall_start.iloc[i]:%H:%M}-{wall_end.iloc[i]:%H:%M}")
+                  label=f"{_text(kind)} {wall_start.iloc[i]:%H:%M}-{wall_end.iloc[i]:%H:%M}",
+                  first_day=wall_start.iloc[i].date(),
+                  last_day=max(wall_start.iloc[i].date(), last_second.iloc[i].date()))
         for i, (agent, kind, queue) in enumerate(zip(table["agent_id"], table["activity"],
                                                      queues, strict=True))
     ]
@@ -229,7 +274,10 @@ def _activities(table: pd.DataFrame, zone: str) -> list[_Activity]:
 
 def _horizon(shifts: list[_Shift], requirements: pd.DataFrame | None, zone: str,
              start: date | None, days: int | None) -> tuple[date, int]:
-    """The horizon's first date and length: given, else from requirements, else shifts."""
+    """The horizon's first date and length: given, else from requirements, else shifts.
+
+    Raises ValueError when none of them gives one.
+    """
     if start is not None and days is not None:
         return start, days
     if requirements is not None and not requirements.empty:
@@ -237,9 +285,10 @@ def _horizon(shifts: list[_Shift], requirements: pd.DataFrame | None, zone: str,
         first, last = local.min().date(), local.max().date()
     elif shifts:
         first, last = min(s.date for s in shifts), max(s.date for s in shifts)
+    elif start is not None:
+        return start, 1
     else:
-        today = start or date.today()
-        return today, days or 1
+        raise ValueError("no horizon: give start and days, requirements or shifts")
     first = start or first
     return first, days or (last - first).days + 1
 
@@ -271,12 +320,14 @@ def _match_breaks(acts: list[_Activity], template: ShiftTemplate, shift_start: i
 class _Checker:
     """Collects violations; one method per rule family."""
 
-    def __init__(self, cfg: CenterConfig, agents: Iterable[Agent]) -> None:
+    def __init__(self, cfg: CenterConfig, agents: Iterable[Agent],
+                 closed_queues: Mapping[date, Collection[str]] | None = None) -> None:
         self.cfg = cfg
         self.zone = cfg.center.timezone
         self.agents = {a.agent_id: a for a in agents}
         self.templates = {t.id: t for t in cfg.shift_templates}
         self.queues = {q.id: q for q in cfg.queues}
+        self.closed_queues = closed_queues or {}
         self.found: list[Violation] = []
 
     def flag(self, rule: str, agent_id: str | None, day: date | None, message: str) -> None:
@@ -410,6 +461,21 @@ class _Checker:
                               f"{self.cfg.labor_rules.min_break_spacing_minutes})")
                     break
 
+    def closure_rules(self, acts: list[_Activity]) -> None:
+        """Work on a queue on a date the special days close it (or the whole center)."""
+        for act in acts:
+            if act.activity != WORK:
+                continue
+            day = act.first_day
+            while day <= act.last_day:
+                closed = self.closed_queues.get(day, ())
+                if act.queue in closed or ALL_QUEUES in closed:
+                    what = "the center" if ALL_QUEUES in closed else f"queue {act.queue!r}"
+                    self.flag(QUEUE_CLOSED, act.agent_id, day,
+                              f"{act.label} on queue {act.queue!r}, but the special days "
+                              f"close {what} on {day}")
+                day += timedelta(days=1)
+
     # --- across days ---------------------------------------------------------------------
 
     def rest_rules(self, agent_id: str, shifts: list[_Shift], first: date) -> None:
@@ -493,17 +559,20 @@ def check_schedule(
     previous: pd.DataFrame | None = None,
     start: date | None = None,
     days: int | None = None,
+    closed_queues: Mapping[date, Collection[str]] | None = None,
 ) -> list[Violation]:
     """Every broken hard rule of a schedule, in a stable order (empty list = valid).
 
     ``shifts`` and ``activities`` have the columns of the schedule files with tz-aware
-    timestamps (as `wfm.schedule_files.read_schedule` returns them). ``previous`` is the
+    timestamps (as `wfm.io.schedule_folder.read_schedule` returns them). ``previous`` is the
     shifts table of the schedule before this one: its shifts dated before ``start`` count
     for rest, consecutive days and the weekly rules of a week the horizon starts inside.
     The horizon is ``start`` and ``days`` when given, else the dates of ``requirements``,
-    else those of the shifts. See the module docstring for how each rule is read.
+    else those of the shifts (ValueError when there is none). ``closed_queues`` maps a
+    local date to the queue ids the special days close on it (``all``: the center). See
+    the module docstring for how each rule is read.
     """
-    checker = _Checker(cfg, agents)
+    checker = _Checker(cfg, agents, closed_queues)
     zone = cfg.center.timezone
     all_shifts = _shifts(shifts, zone)
     first, days = _horizon(all_shifts, requirements, zone, start, days)
@@ -534,6 +603,8 @@ def check_schedule(
     for agent_id in sorted(set(acts_by_agent) - set(checker.agents)):
         checker.flag(UNKNOWN_AGENT, agent_id, None,
                      f"activities for agent {agent_id!r}, who is not in the roster")
+    for agent_id in sorted(acts_by_agent):
+        checker.closure_rules(acts_by_agent[agent_id])
 
     for agent_id, agent in checker.agents.items():
         mine = sorted(by_agent.get(agent_id, []), key=lambda s: s.start)
