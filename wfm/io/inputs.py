@@ -16,10 +16,18 @@ import pandas as pd
 from wfm.calendar import interval_grid
 from wfm.config import WEEKDAYS, CenterConfig, parse_clock_minutes
 from wfm.errors import BadInput
-from wfm.io.cells import _integers, _missing, _numbers, _numeric, _strings, parse_interval_keys
+from wfm.io.cells import (
+    _integers,
+    _missing,
+    _numbers,
+    _strings,
+    parse_interval_keys,
+    text_cells,
+)
 from wfm.io.files import TIMESTAMP_FORMAT, read_table
 from wfm.io.schedule_folder import parse_shifts
 from wfm.io.tables import (
+    FORECAST_COLUMNS,
     FORECAST_KEY_COLUMNS,
     HISTORY_COLUMNS,
     HISTORY_OPTIONAL,
@@ -35,25 +43,22 @@ def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history
     """Validate a history table against the config and the contract.
 
     Returns columns ``interval_start`` (tz-aware, center zone), ``queue``, ``offered``,
-    ``aht_seconds`` (NaN where nothing was handled) and ``handled``/``abandoned`` when
-    given, sorted by queue and time. Raises BadInput naming file, row and column for a
-    missing column, a bad timestamp, a duplicate interval, a negative count, an unknown
-    queue or a timestamp off the interval grid.
+    ``aht_seconds`` (NaN where nothing was handled) and the optional counts when given
+    (floats), sorted by queue and time. Raises BadInput naming file, row and column for a
+    missing column, a bad timestamp, a duplicate interval, a negative or non-finite
+    count, an unknown queue or a timestamp off the interval grid.
     """
-    missing = [c for c in HISTORY_COLUMNS if c not in table.columns]
-    if missing:
-        needed = ", ".join(HISTORY_COLUMNS)
-        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
+    _missing(table, HISTORY_COLUMNS, source)
     if table.empty:
         raise BadInput(f"{source}: no rows")
     table = table.reset_index(drop=True)
     stamps, queues = parse_interval_keys(table, cfg, source)
     result = pd.DataFrame({"interval_start": stamps, "queue": queues})
-    result["offered"] = _numeric(table, "offered", source, allow_missing=False)
-    result["aht_seconds"] = _numeric(table, "aht_seconds", source, allow_missing=True)
+    result["offered"] = _numbers(table, "offered", source, allow_missing=False)
+    result["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
     for column in HISTORY_OPTIONAL:
         if column in table.columns:
-            result[column] = _numeric(table, column, source, allow_missing=True)
+            result[column] = _numbers(table, column, source, allow_missing=True)
     return result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
 
 
@@ -96,24 +101,30 @@ def read_agents(path: str | Path, cfg: CenterConfig) -> list[Agent]:
 
 
 
+#: The forecast's numeric columns besides ``offered`` and ``aht_seconds``.
+_FORECAST_BANDS = tuple(c for c in FORECAST_COLUMNS
+                        if c not in (*FORECAST_KEY_COLUMNS, "model"))
+
+
 def read_forecast(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
     """Read a forecast file (the forecast contract) with tz-aware ``interval_start``.
 
-    Needs ``interval_start, queue, offered, aht_seconds``; other columns are kept.
+    Needs ``interval_start, queue, offered, aht_seconds``; ``offered_low`` and
+    ``offered_high`` are numbers when present, and other columns are kept as text.
     Raises BadInput naming file, row and column.
     """
     source = str(path)
     table = read_table(path).reset_index(drop=True)
-    missing = [c for c in FORECAST_KEY_COLUMNS if c not in table.columns]
-    if missing:
-        needed = ", ".join(FORECAST_KEY_COLUMNS)
-        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
+    _missing(table, FORECAST_KEY_COLUMNS, source)
     stamps, queues = parse_interval_keys(table, cfg, source)
     result = table.copy()
     result["queue"] = queues
     result["interval_start"] = stamps
-    result["offered"] = _numeric(table, "offered", source, allow_missing=False)
-    result["aht_seconds"] = _numeric(table, "aht_seconds", source, allow_missing=True)
+    result["offered"] = _numbers(table, "offered", source, allow_missing=False)
+    result["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
+    for column in _FORECAST_BANDS:
+        if column in table.columns:
+            result[column] = _numbers(table, column, source, allow_missing=True)
     return result
 
 
@@ -272,55 +283,62 @@ _PARSERS = {
 def parse_roster(table: pd.DataFrame, cfg: CenterConfig, source: str = "agents") -> list[Agent]:
     """Validate a roster table against the config and return its agents in file order.
 
-    Raises BadInput naming the file, the row (1-based, header is row 1) and the column.
+    Ids and other text are kept as written (surrounding spaces removed). Raises BadInput
+    naming the file, the row (1-based, header is row 1) and the column.
     """
-    missing = [c for c in ROSTER_COLUMNS if c not in table.columns]
-    if missing:
-        needed = ", ".join(ROSTER_COLUMNS)
-        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
-    contracts = {c.id for c in cfg.contracts}
-    skills_known = {q.skill for q in cfg.queues}
-    languages_known = {q.language for q in cfg.queues}
+    _missing(table, ROSTER_COLUMNS, source)
+    texts = {column: text_cells(table[column]).tolist()
+             for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS)
+             if column in table.columns}
     agents: list[Agent] = []
     seen: set[str] = set()
-    for position, record in enumerate(table.to_dict("records")):
+    for position in range(len(table)):
         row = position + 2
-        fields: dict[str, object] = {}
-        for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS):
-            value = record.get(column)
-            if value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == "":
-                if column in ROSTER_COLUMNS:
-                    raise BadInput(f"{source}: row {row}, column {column}: empty")
-                continue
-            try:
-                fields[column] = _PARSERS[column](value) if column in _PARSERS else str(value)
-            except ValueError as exc:
-                raise BadInput(f"{source}: row {row}, column {column}: {exc}") from None
-        agent = Agent(**fields)
+        agent = _agent({column: values[position] for column, values in texts.items()},
+                       f"{source}: row {row}")
         if agent.agent_id in seen:
             raise BadInput(f"{source}: row {row}, column agent_id: duplicate {agent.agent_id!r}")
         seen.add(agent.agent_id)
-        if agent.contract not in contracts:
-            raise BadInput(
-                f"{source}: row {row}, column contract: unknown {agent.contract!r}; "
-                f"allowed: {', '.join(sorted(contracts))}"
-            )
-        unknown_skill = sorted(set(agent.skills) - skills_known)
-        if unknown_skill:
-            raise BadInput(
-                f"{source}: row {row}, column skills: {unknown_skill[0]!r} is no queue's skill; "
-                f"allowed: {', '.join(sorted(skills_known))}"
-            )
-        unknown_language = sorted(set(agent.languages) - languages_known)
-        if unknown_language:
-            raise BadInput(
-                f"{source}: row {row}, column languages: {unknown_language[0]!r} is no "
-                f"queue's language; allowed: {', '.join(sorted(languages_known))}"
-            )
+        _check_agent(agent, cfg, f"{source}: row {row}")
         agents.append(agent)
     if not agents:
         raise BadInput(f"{source}: no agents")
     return agents
+
+
+def _agent(cells: dict[str, str], where: str) -> Agent:
+    """One roster row (stripped text by column) as an Agent; raises BadInput for an
+    empty required cell or a bad value."""
+    fields: dict[str, object] = {}
+    for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS):
+        value = cells.get(column, "")
+        if value == "":
+            if column in ROSTER_COLUMNS:
+                raise BadInput(f"{where}, column {column}: empty")
+            continue
+        try:
+            fields[column] = _PARSERS[column](value) if column in _PARSERS else value
+        except ValueError as exc:
+            raise BadInput(f"{where}, column {column}: {exc}") from None
+    return Agent(**fields)
+
+
+def _check_agent(agent: Agent, cfg: CenterConfig, where: str) -> None:
+    """Raise BadInput when the agent's contract, a skill or a language is unknown."""
+    contracts = {c.id for c in cfg.contracts}
+    if agent.contract not in contracts:
+        raise BadInput(f"{where}, column contract: unknown {agent.contract!r}; "
+                       f"allowed: {', '.join(sorted(contracts))}")
+    skills_known = {q.skill for q in cfg.queues}
+    unknown_skill = sorted(set(agent.skills) - skills_known)
+    if unknown_skill:
+        raise BadInput(f"{where}, column skills: {unknown_skill[0]!r} is no queue's skill; "
+                       f"allowed: {', '.join(sorted(skills_known))}")
+    languages_known = {q.language for q in cfg.queues}
+    unknown_language = sorted(set(agent.languages) - languages_known)
+    if unknown_language:
+        raise BadInput(f"{where}, column languages: {unknown_language[0]!r} is no "
+                       f"queue's language; allowed: {', '.join(sorted(languages_known))}")
 
 
 def roster_table(agents: list[Agent]) -> pd.DataFrame:
