@@ -26,6 +26,7 @@ from wfm.io.inputs import (
     read_forecast,
     read_previous,
     read_requirements,
+    read_special_days,
 )
 from wfm.io.schedule_folder import read_schedule
 from wfm.io.tables import ACTIVITIES_FILE, COVERAGE_FILE, SCHEDULE_FILE
@@ -202,6 +203,25 @@ def test_non_finite_numbers_in_the_other_readers(tmp_path: Path):
         with pytest.raises(BadInput, match=rf"{name}: row 3, column {column}: not a finite"):
             read_schedule(tmp_path / "out", cfg)
         file.write_text(original, encoding="utf-8")
+
+
+def test_special_days_are_read_like_every_table(tmp_path: Path):
+    path = tmp_path / "special_days.csv"
+    path.write_text("date,queue,multiplier,note\n2026-03-17,billing_es,1.2,\n"
+                    "2026-03-18,,closed,\n", encoding="utf-8")
+    table = read_special_days(path, ["billing_es"])
+    assert table["queue"].tolist() == ["billing_es", "all"]
+    assert table["multiplier"].iloc[0] == 1.2 and pd.isna(table["multiplier"].iloc[1])
+    path.write_text("date,queue,multiplier\n2026-03-17,billing_es,1e400\n", encoding="utf-8")
+    with pytest.raises(BadInput, match=r"row 2, column multiplier: not a finite number"):
+        read_special_days(path, ["billing_es"])
+    path.write_text("date;queue;multiplier\n2026-03-17;billing_es;2\n", encoding="utf-8")
+    with pytest.raises(BadInput, match="columns are separated by ';'"):
+        read_special_days(path, ["billing_es"])
+    # through the config's inputs, as `wfm validate` loads it
+    path.write_text("date,queue,multiplier\n2026-03-17,all,inf\n", encoding="utf-8")
+    result = validate(tmp_path, special_days=str(path))
+    assert_refused(result, f"{path}: row 2, column multiplier: not a finite number ('inf')")
 
 
 # --- 4. delimiters, 5. encodings -----------------------------------------------------------

@@ -8,6 +8,7 @@ center's zone.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from wfm.io.tables import (
     REQUIREMENTS_KEY_COLUMNS,
     ROSTER_COLUMNS,
     SCHEDULE_FILE,
+    SPECIAL_DAYS_COLUMNS,
 )
 from wfm.roster import Agent
 
@@ -176,59 +178,59 @@ def read_requirements(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
     return parse_requirements(read_table(path), cfg, str(path))
 
 
-def read_special_days(path: str, queues: list[str]) -> pd.DataFrame:
-    """Read a special-days CSV: ``date, queue, multiplier`` (queue may be ``all``).
-
-    ``multiplier`` is a positive number or ``closed``. Returns columns ``date`` (date),
-    ``queue`` and ``multiplier`` (float, NaN = closed). Raises BadInput naming row and column.
-    """
-    from wfm.errors import BadInput
-
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise BadInput(f"{path}: cannot read special days ({exc})") from None
-    return parse_special_days(table, queues, str(path), BadInput)
+def read_special_days(path: str | Path, queues: list[str]) -> pd.DataFrame:
+    """Read a special-days file: ``date, queue, multiplier`` (see `parse_special_days`)."""
+    return parse_special_days(read_table(path), queues, str(path))
 
 
 def parse_special_days(
-    table: pd.DataFrame, queues: list[str], source: str = "special days", error=ValueError
+    table: pd.DataFrame, queues: list[str], source: str = "special days"
 ) -> pd.DataFrame:
-    """Validate a special-days table (see `read_special_days`)."""
-    missing = {"date", "queue", "multiplier"} - set(table.columns)
-    if missing:
-        raise error(f"{source}: missing column {sorted(missing)[0]!r}")
+    """Validate a special-days table: ``date, queue, multiplier`` (queue may be ``all``).
+
+    ``multiplier`` is a finite number >= 0 or ``closed``; other columns (a note) are
+    ignored. Returns columns ``date`` (date), ``queue`` (``all`` where empty) and
+    ``multiplier`` (float, NaN = closed). Raises BadInput naming file, row and column.
+    """
+    _missing(table, SPECIAL_DAYS_COLUMNS, source)
     rows = []
     known = set(queues) | {"all"}
-    for number, (raw_date, queue, raw_mult) in enumerate(
-        zip(table["date"], table["queue"], table["multiplier"], strict=True), start=2
-    ):
-        try:
-            day = pd.Timestamp(str(raw_date)).date()
-        except ValueError:
-            raise error(f"{source}: row {number}, column date: bad date {raw_date!r}") from None
-        queue = str(queue).strip() or "all"
+    cells = zip(*(text_cells(table[c]) for c in SPECIAL_DAYS_COLUMNS), strict=True)
+    for number, (raw_date, queue, raw_mult) in enumerate(cells, start=2):
+        where = f"{source}: row {number}"
+        day = _special_date(raw_date, where)
+        queue = queue or "all"
         if queue not in known:
-            raise error(f"{source}: row {number}, column queue: unknown queue {queue!r}")
-        text = str(raw_mult).strip().lower()
-        if text == "closed":
-            multiplier = float("nan")
-        else:
-            try:
-                multiplier = float(text)
-            except ValueError:
-                raise error(
-                    f"{source}: row {number}, column multiplier: expected a number or "
-                    f"'closed', got {raw_mult!r}"
-                ) from None
-            if not multiplier >= 0:
-                raise error(f"{source}: row {number}, column multiplier: must be >= 0")
-        rows.append((day, queue, multiplier))
+            raise BadInput(f"{where}, column queue: unknown queue {queue!r}")
+        rows.append((day, queue, _multiplier(raw_mult, where)))
     return pd.DataFrame(rows, columns=["date", "queue", "multiplier"])
 
 
+def _special_date(text: str, where: str) -> date:
+    """A special day's date; raises BadInput for an empty or unreadable one."""
+    try:
+        stamp = pd.Timestamp(text) if text else pd.NaT
+    except ValueError:
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise BadInput(f"{where}, column date: bad date {text!r}")
+    return stamp.date()
 
 
+def _multiplier(text: str, where: str) -> float:
+    """A special day's multiplier: NaN for ``closed``, else a finite number >= 0."""
+    if text.lower() == "closed":
+        return float("nan")
+    try:
+        multiplier = float(text)
+    except ValueError:
+        raise BadInput(f"{where}, column multiplier: expected a number or 'closed', "
+                       f"got {text!r}") from None
+    if not math.isfinite(multiplier):
+        raise BadInput(f"{where}, column multiplier: not a finite number ({text!r})")
+    if multiplier < 0:
+        raise BadInput(f"{where}, column multiplier: must be >= 0")
+    return multiplier
 
 
 def _split(text: str) -> list[str]:
