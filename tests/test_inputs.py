@@ -24,9 +24,11 @@ from wfm.io.files import read_table, write_table
 from wfm.io.inputs import (
     read_agents,
     read_forecast,
+    read_history,
     read_previous,
     read_requirements,
     read_special_days,
+    roster_table,
 )
 from wfm.io.schedule_folder import read_schedule
 from wfm.io.tables import ACTIVITIES_FILE, COVERAGE_FILE, SCHEDULE_FILE
@@ -160,6 +162,67 @@ def test_schedule_cli_writes_and_reads_back_the_exact_ids(tmp_path: Path, ids: l
     back = read_schedule(out, make_cfg())
     assert set(back.shifts["agent_id"]) == set(ids)
     assert set(back.activities["agent_id"]) == set(ids)
+
+
+# --- 2. unknown and carried columns --------------------------------------------------------
+
+
+def test_misspelled_roster_column_is_refused_with_the_nearest_name(tmp_path: Path):
+    roster = ROSTER.replace(ROSTER_HEADER, ROSTER_HEADER + ",prefered_start")
+    roster = roster.replace("full_time\n", "full_time,08:00-10:00\n")
+    result = validate(tmp_path, agents=roster)
+    assert_refused(result, f"{tmp_path / 'agents.csv'}: column 'prefered_start' is not a "
+                           "roster column (did you mean 'preferred_start'?); name it under "
+                           "inputs.extra_columns.agents to carry it through")
+
+
+def test_unknown_history_column_is_refused(tmp_path: Path):
+    history = HISTORY.replace("aht_seconds\n", "aht_seconds,abandonned\n")
+    result = validate(tmp_path, history=history.replace("300\n", "300,1\n"))
+    assert_refused(result, "history.csv: column 'abandonned' is not a history column "
+                           "(did you mean 'abandoned'?)", "inputs.extra_columns.history")
+
+
+def test_carried_roster_columns_are_kept_and_written_back(tmp_path: Path):
+    cfg = make_cfg(inputs={"extra_columns": {"agents": ["site", "badge"]}})
+    path = tmp_path / "agents.csv"
+    roster = ROSTER.replace(ROSTER_HEADER, ROSTER_HEADER + ",badge,site")
+    roster = roster.replace("full_time\n", "full_time,0042,Madrid\n")
+    path.write_text(roster.replace("_time\n", "_time,,Sevilla\n"), encoding="utf-8")
+    first, second, _ = read_agents(path, cfg)
+    assert first.extra == {"badge": "0042", "site": "Madrid"}
+    assert list(first.extra) == ["badge", "site"]  # file order, not config order
+    assert second.extra == {"badge": "", "site": "Sevilla"}
+    table = roster_table([first, second])
+    assert list(table.columns[-2:]) == ["badge", "site"]
+    assert table["badge"].tolist() == ["0042", ""]
+
+
+def test_carried_history_column_is_kept_as_text(tmp_path: Path):
+    cfg = make_cfg(inputs={"extra_columns": {"history": ["site"]}})
+    path = tmp_path / "history.csv"
+    path.write_text(HISTORY.replace("aht_seconds\n", "aht_seconds,site\n")
+                    .replace("300\n", "300,007\n").replace("280\n", "280, Madrid \n"),
+                    encoding="utf-8")
+    history = read_history(path, cfg, complete=False)
+    assert history["site"].tolist() == ["007", "Madrid"]
+    assert history["offered"].tolist() == [10, 12]
+
+
+def test_carried_columns_must_exist_and_be_unknown(tmp_path: Path):
+    result = validate(tmp_path, agents=ROSTER, extra_columns={"agents": ["team"]})
+    assert_refused(result, "agents.csv: inputs.extra_columns.agents names 'team', which is "
+                           "already a roster column")
+    result = validate(tmp_path, agents=ROSTER, extra_columns={"agents": ["badge"]})
+    assert_refused(result, "agents.csv: inputs.extra_columns.agents names 'badge', but the "
+                           "file has no such column")
+
+
+def test_extra_columns_config_keys_are_strict(tmp_path: Path):
+    result = validate(tmp_path, extra_columns={"roster": ["badge"]})
+    assert_refused(result, "inputs.extra_columns.roster")
+    result = validate(tmp_path, extra_columns={"agents": ["badge", "badge"]})
+    assert_refused(result, "inputs.extra_columns.agents", "'badge' is named twice")
 
 
 # --- 3. non-finite numbers -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Cell validators shared by every reader: numbers, whole numbers, text, timestamps.
+"""Cell validators shared by every reader: numbers, whole numbers, text, timestamps, columns.
 
 Each raises `BadInput` naming the file (``source``), the row (1-based; the header is
 row 1) and the column of the first bad cell. Tables come in as text (`read_table` reads
@@ -7,6 +7,7 @@ every cell as a string) or as in-memory values; numbers are converted here, expl
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 import numpy as np
@@ -208,6 +209,31 @@ def _missing(table: pd.DataFrame, columns: tuple[str, ...], source: str) -> None
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise BadInput(f"{source}: missing column {missing[0]!r} (needs {', '.join(columns)})")
+
+
+def carried_columns(table: pd.DataFrame, known: Sequence[str], carried: Sequence[str],
+                    what: str, key: str, source: str) -> list[str]:
+    """The table's columns named in ``carried`` (the config's ``key``), in file order.
+
+    Raises BadInput for a column that is neither ``known`` nor carried (suggesting the
+    nearest known name: a misspelled optional column would otherwise be lost), and for a
+    carried name that is a known column or is not in the file.
+    """
+    columns = [str(c) for c in table.columns]
+    for name in carried:
+        if name in known:
+            raise BadInput(f"{source}: {key} names {name!r}, which is already a {what} "
+                           "column")
+        if name not in columns:
+            raise BadInput(f"{source}: {key} names {name!r}, but the file has no such "
+                           "column")
+    for column in columns:
+        if column not in known and column not in carried:
+            close = difflib.get_close_matches(column.lower(), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise BadInput(f"{source}: column {column!r} is not a {what} column{hint}; "
+                           f"name it under {key} to carry it through")
+    return [c for c in columns if c in carried]
 
 
 def _end_after_start(starts: pd.Series, ends: pd.Series, source: str, column: str) -> None:

@@ -22,6 +22,7 @@ from wfm.io.cells import (
     _missing,
     _numbers,
     _strings,
+    carried_columns,
     parse_interval_keys,
     text_cells,
 )
@@ -45,12 +46,16 @@ def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history
     """Validate a history table against the config and the contract.
 
     Returns columns ``interval_start`` (tz-aware, center zone), ``queue``, ``offered``,
-    ``aht_seconds`` (NaN where nothing was handled) and the optional counts when given
-    (floats), sorted by queue and time. Raises BadInput naming file, row and column for a
-    missing column, a bad timestamp, a duplicate interval, a negative or non-finite
-    count, an unknown queue or a timestamp off the interval grid.
+    ``aht_seconds`` (NaN where nothing was handled), the optional counts when given
+    (floats) and the columns named in ``inputs.extra_columns.history`` (text, in file
+    order), sorted by queue and time. Raises BadInput naming file, row and column for a
+    missing or unknown column, a bad timestamp, a duplicate interval, a negative or
+    non-finite count, an unknown queue or a timestamp off the interval grid.
     """
     _missing(table, HISTORY_COLUMNS, source)
+    carried = carried_columns(table, (*HISTORY_COLUMNS, *HISTORY_OPTIONAL),
+                              cfg.inputs.extra_columns.history, "history",
+                              "inputs.extra_columns.history", source)
     if table.empty:
         raise BadInput(f"{source}: no rows")
     table = table.reset_index(drop=True)
@@ -61,6 +66,8 @@ def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history
     for column in HISTORY_OPTIONAL:
         if column in table.columns:
             result[column] = _numbers(table, column, source, allow_missing=True)
+    for column in carried:
+        result[column] = _strings(table, column, source, required=False)
     return result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
 
 
@@ -285,19 +292,24 @@ _PARSERS = {
 def parse_roster(table: pd.DataFrame, cfg: CenterConfig, source: str = "agents") -> list[Agent]:
     """Validate a roster table against the config and return its agents in file order.
 
-    Ids and other text are kept as written (surrounding spaces removed). Raises BadInput
-    naming the file, the row (1-based, header is row 1) and the column.
+    Ids and other text are kept as written (surrounding spaces removed); the columns named
+    in ``inputs.extra_columns.agents`` are kept on each agent's ``extra``. Raises BadInput
+    naming the file, the row (1-based, header is row 1) and the column, for a missing or
+    unknown column too.
     """
     _missing(table, ROSTER_COLUMNS, source)
+    carried = carried_columns(table, (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS),
+                              cfg.inputs.extra_columns.agents, "roster",
+                              "inputs.extra_columns.agents", source)
     texts = {column: text_cells(table[column]).tolist()
-             for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS)
+             for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS, *carried)
              if column in table.columns}
     agents: list[Agent] = []
     seen: set[str] = set()
     for position in range(len(table)):
         row = position + 2
         agent = _agent({column: values[position] for column, values in texts.items()},
-                       f"{source}: row {row}")
+                       carried, f"{source}: row {row}")
         if agent.agent_id in seen:
             raise BadInput(f"{source}: row {row}, column agent_id: duplicate {agent.agent_id!r}")
         seen.add(agent.agent_id)
@@ -308,7 +320,7 @@ def parse_roster(table: pd.DataFrame, cfg: CenterConfig, source: str = "agents")
     return agents
 
 
-def _agent(cells: dict[str, str], where: str) -> Agent:
+def _agent(cells: dict[str, str], carried: list[str], where: str) -> Agent:
     """One roster row (stripped text by column) as an Agent; raises BadInput for an
     empty required cell or a bad value."""
     fields: dict[str, object] = {}
@@ -322,7 +334,7 @@ def _agent(cells: dict[str, str], where: str) -> Agent:
             fields[column] = _PARSERS[column](value) if column in _PARSERS else value
         except ValueError as exc:
             raise BadInput(f"{where}, column {column}: {exc}") from None
-    return Agent(**fields)
+    return Agent(**fields, extra={column: cells[column] for column in carried})
 
 
 def _check_agent(agent: Agent, cfg: CenterConfig, where: str) -> None:
@@ -344,7 +356,12 @@ def _check_agent(agent: Agent, cfg: CenterConfig, where: str) -> None:
 
 
 def roster_table(agents: list[Agent]) -> pd.DataFrame:
-    """The roster back as a table in the file format (for writing and the workbook)."""
+    """The roster back as a table in the file format (for writing and the workbook).
+
+    Carried columns (``Agent.extra``) follow the roster columns in first-seen order,
+    empty for an agent without them.
+    """
+    extra = list(dict.fromkeys(column for a in agents for column in a.extra))
     def window(value: tuple[int, int] | None) -> str:
         if value is None:
             return ""
@@ -362,6 +379,7 @@ def roster_table(agents: list[Agent]) -> pd.DataFrame:
             "available_window": window(a.available_window),
             "preferred_days_off": ";".join(WEEKDAYS[d] for d in sorted(a.preferred_days_off)),
             "preferred_start": window(a.preferred_start),
+            **{column: a.extra.get(column, "") for column in extra},
         }
         for a in agents
     ])
