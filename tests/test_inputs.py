@@ -332,3 +332,12 @@ def test_duplicate_and_unnamed_columns(tmp_path: Path):
         read_table(path)
 
 
+# --- 6. an agent no queue can use ----------------------------------------------------------
+
+
+def test_agent_matching_no_queue_is_refused_before_scheduling(tmp_path: Path):
+    # technical is tech_es's skill and en is billing_en's language, but no queue has both
+    roster = ROSTER + "A-7,Dan,t,technical,en,full_time\n"
+    result = validate(tmp_path, agents=roster)
+    assert_refused(result, f"{tmp_path / 'agents.csv'}: row 5, agent 'A-7': skills technical "
+                           "and languages en match no queue")

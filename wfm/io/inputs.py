@@ -295,7 +295,7 @@ def parse_roster(table: pd.DataFrame, cfg: CenterConfig, source: str = "agents")
     Ids and other text are kept as written (surrounding spaces removed); the columns named
     in ``inputs.extra_columns.agents`` are kept on each agent's ``extra``. Raises BadInput
     naming the file, the row (1-based, header is row 1) and the column, for a missing or
-    unknown column too.
+    unknown column too, and for an agent whose skills and languages match no queue.
     """
     _missing(table, ROSTER_COLUMNS, source)
     carried = carried_columns(table, (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS),
@@ -338,7 +338,8 @@ def _agent(cells: dict[str, str], carried: list[str], where: str) -> Agent:
 
 
 def _check_agent(agent: Agent, cfg: CenterConfig, where: str) -> None:
-    """Raise BadInput when the agent's contract, a skill or a language is unknown."""
+    """Raise BadInput when the agent's contract, a skill or a language is unknown, or
+    when no queue has both a skill and a language of the agent (no queue could use them)."""
     contracts = {c.id for c in cfg.contracts}
     if agent.contract not in contracts:
         raise BadInput(f"{where}, column contract: unknown {agent.contract!r}; "
@@ -353,6 +354,9 @@ def _check_agent(agent: Agent, cfg: CenterConfig, where: str) -> None:
     if unknown_language:
         raise BadInput(f"{where}, column languages: {unknown_language[0]!r} is no "
                        f"queue's language; allowed: {', '.join(sorted(languages_known))}")
+    if not any(agent.serves(queue) for queue in cfg.queues):
+        raise BadInput(f"{where}, agent {agent.agent_id!r}: skills {';'.join(agent.skills)} "
+                       f"and languages {';'.join(agent.languages)} match no queue")
 
 
 def roster_table(agents: list[Agent]) -> pd.DataFrame:
