@@ -30,7 +30,7 @@ def _first_bad(mask: pd.Series) -> int:
 
 def text_cells(values: pd.Series) -> pd.Series:
     """The cells as strings with surrounding spaces removed; "" where empty or missing."""
-    return values.astype("string").fillna("").str.strip().astype(object)
+    return values.astype("string").fillna("").str.strip().astype(str)
 
 
 def _iso_times(values: pd.Series, source: str, column: str) -> tuple[pd.Series, pd.Series]:
@@ -81,7 +81,7 @@ def parse_interval_keys(
     on ``table``'s (reset) index. Raises BadInput naming the row for an unknown queue, a
     bad or nonexistent local time, a time off the interval grid or a duplicate interval.
     """
-    queues = text_cells(table["queue"]).astype(str)
+    queues = text_cells(table["queue"])
     known = {q.id for q in cfg.queues}
     unknown = ~queues.isin(known)
     if unknown.any():
@@ -198,7 +198,7 @@ def _integers(table: pd.DataFrame, column: str, source: str) -> pd.Series:
 def _strings(table: pd.DataFrame, column: str, source: str, required: bool) -> pd.Series:
     """The column as stripped strings ("" where empty); raises BadInput for an empty
     required cell."""
-    values = text_cells(table[column]).astype(str)
+    values = text_cells(table[column])
     if required:
         _raise_first(source, column, [(values == "", "empty")], values)
     return values
