@@ -357,6 +357,32 @@ class Planning(_Strict):
     backtest_step_days: int = Field(7, ge=1)
 
 
+class ExtraColumns(_Strict):
+    """Columns of an input file that are not part of its contract but carried through.
+
+    Any other unknown column is refused (a misspelled optional column would otherwise be
+    dropped without a word).
+    """
+
+    agents: list[str] = Field(default_factory=list)
+    history: list[str] = Field(default_factory=list)
+
+    @field_validator("agents", "history")
+    @classmethod
+    def _distinct_names(cls, names: list[str]) -> list[str]:
+        names = [name.strip() for name in names]
+        if "" in names:
+            raise ValueError("column names must not be empty")
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"column {twice[0]!r} is named twice")
+        return names
+
+
+#: The `Inputs` keys that are file paths.
+_INPUT_FILES = ("history", "agents", "special_days", "previous_schedule")
+
+
 class Inputs(_Strict):
     """Input files for `wfm run`; relative paths are relative to the config file."""
 
@@ -364,6 +390,13 @@ class Inputs(_Strict):
     agents: Path | None = None
     special_days: Path | None = None
     previous_schedule: Path | None = None
+    extra_columns: ExtraColumns = Field(default_factory=ExtraColumns)
+
+    def under(self, folder: Path) -> Inputs:
+        """These inputs with each relative file path resolved against ``folder``."""
+        paths = {name: (folder / value).resolve() for name in _INPUT_FILES
+                 if (value := getattr(self, name)) is not None}
+        return self.model_copy(update=paths)
 
 
 class CenterConfig(_Strict):

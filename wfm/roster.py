@@ -6,6 +6,8 @@ the optional ``unavailable_dates`` (``;``-separated ISO dates), ``available_wind
 weekdays ``mon``..``sun``) and ``preferred_start`` (``HH:MM-HH:MM``). ``skills`` is a
 ``;``-separated list where each skill may carry a proficiency in (0, 1]
 (``billing:1;technical:0.7``); a higher proficiency means the agent serves that queue first.
+Other columns are refused unless the config names them under ``inputs.extra_columns.agents``;
+those are kept as text on ``Agent.extra`` and written back.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ class Agent(BaseModel):
     preferred_start: tuple[int, int] | None = Field(
         None, description="minutes after midnight: preferred window for shift starts"
     )
+    extra: dict[str, str] = Field(
+        default_factory=dict,
+        description="columns carried through from the file (inputs.extra_columns.agents), "
+                    "in file order",
+    )
 
     def serves(self, queue: Queue) -> bool:
         """True when the agent has the queue's skill and speaks its language."""
@@ -44,19 +51,3 @@ class Agent(BaseModel):
     def proficiency(self, queue: Queue) -> float:
         """Proficiency on a queue's skill; 0 when the agent cannot serve it."""
         return self.skills.get(queue.skill, 0.0) if self.serves(queue) else 0.0
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -1,10 +1,14 @@
-"""Cell validators shared by every reader: numbers, whole numbers, text, timestamps.
+"""Cell validators shared by every reader: numbers, whole numbers, text, timestamps, columns.
 
 Each raises `BadInput` naming the file (``source``), the row (1-based; the header is
-row 1) and the column of the first bad cell.
+row 1) and the column of the first bad cell. Tables come in as text (`read_table` reads
+every cell as a string) or as in-memory values; numbers are converted here, explicitly.
 """
 
 from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,10 +17,32 @@ from wfm.calendar import localize
 from wfm.config import CenterConfig
 from wfm.errors import BadInput
 
+#: Whole numbers above this lose precision as floats (and soon overflow int64).
+LARGEST_WHOLE = 2**53
+#: How a not-a-number cell may be written; it is refused, unlike an empty cell.
+NAN_SPELLINGS = ("nan", "+nan", "-nan")
+
 
 def _first_bad(mask: pd.Series) -> int:
     """1-based file row (header = row 1) of the first True in a boolean mask."""
-    return int(np.flatnonzero(mask.to_numpy())[0]) + 2
+    return int(np.flatnonzero(np.asarray(mask))[0]) + 2
+
+
+def text_cells(values: pd.Series) -> pd.Series:
+    """The cells as strings with surrounding spaces removed; "" where empty or missing."""
+    return values.astype("string").fillna("").str.strip().astype(str)
+
+
+def _iso_times(values: pd.Series, source: str, column: str) -> tuple[pd.Series, pd.Series]:
+    """``(text, parsed)``: the stripped cells and their ISO 8601 timestamps (naive or with
+    an offset). Raises BadInput naming the first cell that is not one."""
+    text = text_cells(values)
+    parsed = pd.to_datetime(text.mask(text == ""), errors="coerce", format="ISO8601")
+    if parsed.isna().any():
+        row = _first_bad(parsed.isna())
+        raise BadInput(f"{source}: row {row}, column {column}: bad timestamp "
+                       f"{text.iloc[row - 2]!r}")
+    return text, parsed
 
 
 def parse_timestamps(
@@ -27,13 +53,7 @@ def parse_timestamps(
     Naive values are wall-clock times in ``zone``; within each group (a queue, an agent)
     the repeated hour of a fall-back night is resolved by order.
     """
-    text = values.astype(str).str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=False)
-    if parsed.isna().any():
-        row = _first_bad(parsed.isna())
-        raise BadInput(
-            f"{source}: row {row}, column {column}: bad timestamp {text.iloc[row - 2]!r}"
-        )
+    _, parsed = _iso_times(values, source, column)
     if parsed.dt.tz is not None:
         return parsed.dt.tz_convert(zone)
     if groups is None:
@@ -52,25 +72,6 @@ def parse_timestamps(
     return result
 
 
-def _numeric(table: pd.DataFrame, column: str, source: str, allow_missing: bool) -> pd.Series:
-    raw = table[column].replace(r"^\s*$", np.nan, regex=True)
-    values = pd.to_numeric(raw, errors="coerce")
-    bad = values.isna() & (raw.notna() if allow_missing else True)
-    if bad.any():
-        row = _first_bad(bad)
-        raise BadInput(
-            f"{source}: row {row}, column {column}: not a number "
-            f"({table[column].iloc[row - 2]!r})"
-        )
-    negative = values < 0
-    if negative.any():
-        row = _first_bad(negative)
-        raise BadInput(
-            f"{source}: row {row}, column {column}: negative value {values.iloc[row - 2]}"
-        )
-    return values
-
-
 def parse_interval_keys(
     table: pd.DataFrame, cfg: CenterConfig, source: str
 ) -> tuple[pd.Series, pd.Series]:
@@ -80,7 +81,7 @@ def parse_interval_keys(
     on ``table``'s (reset) index. Raises BadInput naming the row for an unknown queue, a
     bad or nonexistent local time, a time off the interval grid or a duplicate interval.
     """
-    queues = table["queue"].astype(str).str.strip()
+    queues = text_cells(table["queue"])
     known = {q.id for q in cfg.queues}
     unknown = ~queues.isin(known)
     if unknown.any():
@@ -122,18 +123,13 @@ def local_times(values: pd.Series, zone: str, source: str, column: str, groups: 
     converted. Raises BadInput naming file, row and column for a bad timestamp or a time
     that does not exist (clocks going forward).
     """
-    text = values.astype(str).str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    if parsed.isna().any():
-        row = int(np.flatnonzero(parsed.isna().to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column {column}: bad timestamp "
-                       f"{text.iloc[row - 2]!r}")
+    text, parsed = _iso_times(values, source, column)
     if parsed.dt.tz is not None:
         return parsed.dt.tz_convert(zone)
     early = parsed.dt.tz_localize(zone, ambiguous=True, nonexistent="NaT")
     late = parsed.dt.tz_localize(zone, ambiguous=False, nonexistent="NaT")
     if early.isna().any():
-        row = int(np.flatnonzero(early.isna().to_numpy())[0]) + 2
+        row = _first_bad(early.isna())
         raise BadInput(f"{source}: row {row}, column {column}: local time "
                        f"{text.iloc[row - 2]} does not exist in {zone} (clocks go forward)")
     ambiguous = np.flatnonzero((early != late).to_numpy())
@@ -152,46 +148,96 @@ def local_times(values: pd.Series, zone: str, source: str, column: str, groups: 
     return result
 
 
+def _raise_first(source: str, column: str, checks: Sequence[tuple[pd.Series, str]],
+                 cells: pd.Series) -> None:
+    """Raise BadInput for the earliest row any check flags (the first check wins on a tie).
+
+    Each check is a boolean mask and a message template; ``{cell}`` becomes the cell's
+    text as written.
+    """
+    flagged = [(np.flatnonzero(np.asarray(mask)), message) for mask, message in checks]
+    flagged = [(rows[0], message) for rows, message in flagged if rows.size]
+    if not flagged:
+        return
+    position, message = min(flagged, key=lambda found: found[0])
+    raise BadInput(f"{source}: row {position + 2}, column {column}: "
+                   + message.format(cell=cells.iloc[position]))
+
+
+def _numbers(table: pd.DataFrame, column: str, source: str, allow_missing: bool) -> pd.Series:
+    """The column as floats: finite numbers >= 0, NaN where empty (if ``allow_missing``).
+
+    Text cells are parsed explicitly; ``inf``, ``nan`` and values too large for a float
+    (``1e400``) are refused, so no non-finite number reaches the models.
+    """
+    raw = table[column]
+    cells = text_cells(raw)
+    written = cells != ""
+    parsed = raw if pd.api.types.is_numeric_dtype(raw) else cells.mask(~written)
+    values = pd.to_numeric(parsed, errors="coerce").astype(float)
+    spelled_nan = cells.str.lower().isin(NAN_SPELLINGS)
+    _raise_first(source, column, [
+        (~written & (not allow_missing), "empty"),
+        (written & values.isna() & ~spelled_nan, "not a number ({cell!r})"),
+        (written & (np.isinf(values) | spelled_nan), "not a finite number ({cell!r})"),
+        (values < 0, "negative value {cell}"),
+    ], cells)
+    return values
+
+
+def _integers(table: pd.DataFrame, column: str, source: str) -> pd.Series:
+    """The column as int64 whole numbers >= 0 (see `_numbers` for what is refused)."""
+    values = _numbers(table, column, source, allow_missing=False)
+    _raise_first(source, column, [
+        (values != values.round(), "not a whole number ({cell!r})"),
+        (values > LARGEST_WHOLE, "too large ({cell})"),
+    ], text_cells(table[column]))
+    return values.astype(np.int64)
+
+
+def _strings(table: pd.DataFrame, column: str, source: str, required: bool) -> pd.Series:
+    """The column as stripped strings ("" where empty); raises BadInput for an empty
+    required cell."""
+    values = text_cells(table[column])
+    if required:
+        _raise_first(source, column, [(values == "", "empty")], values)
+    return values
+
+
 def _missing(table: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
+    """Raise BadInput naming the first of ``columns`` the table does not have."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise BadInput(f"{source}: missing column {missing[0]!r} (needs {', '.join(columns)})")
 
 
-def _strings(table: pd.DataFrame, column: str, source: str, required: bool) -> pd.Series:
-    values = table[column].astype("string").fillna("").str.strip()
-    if required:
-        empty = values == ""
-        if empty.any():
-            row = int(np.flatnonzero(empty.to_numpy())[0]) + 2
-            raise BadInput(f"{source}: row {row}, column {column}: empty")
-    return values.astype(str)
+def carried_columns(table: pd.DataFrame, known: Sequence[str], carried: Sequence[str],
+                    what: str, key: str, source: str) -> list[str]:
+    """The table's columns named in ``carried`` (the config's ``key``), in file order.
 
-
-def _integers(table: pd.DataFrame, column: str, source: str) -> pd.Series:
-    values = pd.to_numeric(table[column], errors="coerce")
-    bad = values.isna() | (values < 0) | (values != values.round())
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column {column}: not a whole number >= 0 "
-                       f"({table[column].iloc[row - 2]!r})")
-    return values.astype(np.int64)
-
-
-def _numbers(table: pd.DataFrame, column: str, source: str, allow_missing: bool) -> pd.Series:
-    values = pd.to_numeric(table[column], errors="coerce")
-    bad = (values.isna() & (~table[column].isna() if allow_missing else True)) | (values < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column {column}: not a number >= 0 "
-                       f"({table[column].iloc[row - 2]!r})")
-    return values.astype(float)
+    Raises BadInput for a column that is neither ``known`` nor carried (suggesting the
+    nearest known name: a misspelled optional column would otherwise be lost), and for a
+    carried name that is a known column or is not in the file.
+    """
+    columns = [str(c) for c in table.columns]
+    for name in carried:
+        if name in known:
+            raise BadInput(f"{source}: {key} names {name!r}, which is already a {what} "
+                           "column")
+        if name not in columns:
+            raise BadInput(f"{source}: {key} names {name!r}, but the file has no such "
+                           "column")
+    for column in columns:
+        if column not in known and column not in carried:
+            close = difflib.get_close_matches(column.lower(), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise BadInput(f"{source}: column {column!r} is not a {what} column{hint}; "
+                           f"name it under {key} to carry it through")
+    return [c for c in columns if c in carried]
 
 
 def _end_after_start(starts: pd.Series, ends: pd.Series, source: str, column: str) -> None:
+    """Raise BadInput naming the first row whose end is not after its start."""
     bad = ends <= starts
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise BadInput(f"{source}: row {row}, column {column}: not after the start")
-
-
+        raise BadInput(f"{source}: row {_first_bad(bad)}, column {column}: not after the start")

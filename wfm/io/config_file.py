@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from wfm.config import CenterConfig, Inputs, parse_config
+from wfm.config import CenterConfig, parse_config
 from wfm.errors import BadInput
 
 
@@ -28,11 +28,7 @@ def load_config(path: str | Path) -> CenterConfig:
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise BadInput(f"{path}:{where}: not valid YAML") from None
     config = parse_config(data, str(path))
-    inputs = {
-        key: (path.parent / value).resolve() if value is not None else None
-        for key, value in config.inputs.model_dump().items()
-    }
-    config = config.model_copy(update={"inputs": Inputs(**inputs)})
+    config = config.model_copy(update={"inputs": config.inputs.under(path.parent)})
     special = config.inputs.special_days
     if special is not None and special.exists():
         config = with_special_closures(config, special)

@@ -8,11 +8,16 @@ previous file intact.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import csv
+import gzip
+import io
 import json
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -24,29 +29,93 @@ from wfm.errors import BadInput
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
+#: Separators people export by mistake, and how a message names them.
+OTHER_DELIMITERS = {";": "';'", "\t": "tabs", "|": "'|'"}
+CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".gz")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV, CSV.GZ or XLSX file as strings-and-numbers; raises BadInput if unreadable."""
+    """Read a CSV, CSV.GZ or XLSX file with every cell as text.
+
+    Returns a table of strings (NaN where a cell is empty) with stripped column names:
+    ids like ``007`` or ``1e3`` stay as written, and readers convert numbers explicitly.
+    Raises BadInput naming the file for a missing, unreadable or non-UTF-8 file (with the
+    line of the first bad byte), a header separated by ``;``, tabs or ``|``, a duplicate
+    column name or an unnamed column holding values.
+    """
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path}: no such file")
     name = path.name.lower()
+    if not name.endswith(CSV_SUFFIXES + XLSX_SUFFIXES):
+        raise BadInput(f"{path}: unknown file type (expected .csv, .csv.gz or .xlsx)")
+    text = None if name.endswith(XLSX_SUFFIXES) else _csv_text(path)
+    if text is not None:
+        _check_header(text.partition("\n")[0], path)
     try:
-        if name.endswith((".xlsx", ".xlsm")):
-            table = pd.read_excel(path, sheet_name=0, engine="openpyxl")
-        elif name.endswith((".csv", ".csv.gz", ".txt", ".gz")):
-            table = pd.read_csv(path, keep_default_na=False, na_values=[""], skipinitialspace=True)
+        if text is None:
+            table = pd.read_excel(path, sheet_name=0, engine="openpyxl", dtype=str,
+                                  keep_default_na=False, na_values=[""])
         else:
-            raise BadInput(f"{path}: unknown file type (expected .csv, .csv.gz or .xlsx)")
-    except BadInput:
-        raise
+            table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                                na_values=[""], skipinitialspace=True)
     except Exception as exc:  # pandas raises many kinds for a broken file
         raise BadInput(f"{path}: cannot read table ({type(exc).__name__}: {exc})") from None
+    return _named_columns(table, path)
+
+
+def _csv_text(path: Path) -> str:
+    """The file's text (gunzipped for .gz), decoded as UTF-8 with any BOM dropped.
+
+    Raises BadInput naming the line of the first byte that is not UTF-8.
+    """
+    try:
+        data = gzip.decompress(path.read_bytes()) if path.name.lower().endswith(".gz") \
+            else path.read_bytes()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BadInput(f"{path}: cannot read table ({type(exc).__name__}: {exc})") from None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BadInput(f"{path}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                       "save the file as UTF-8 (in Excel: CSV UTF-8)") from None
+
+
+def _check_header(header: str, path: Path) -> None:
+    """Raise BadInput when the header splits into more columns on another separator
+    than on commas, or names a column twice."""
+    commas = _fields(header, ",")
+    for delimiter, label in OTHER_DELIMITERS.items():
+        if len(_fields(header, delimiter)) > len(commas):
+            raise BadInput(f"{path}: columns are separated by {label}; wfm reads "
+                           "comma-separated files (row 1)")
+    names = [n.strip() for n in commas if n.strip()]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise BadInput(f"{path}: row 1: column {twice[0]!r} appears twice")
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    """The fields of one CSV line split on ``delimiter`` (quotes respected)."""
+    return next(csv.reader([line.rstrip("\r")], delimiter=delimiter), [])
+
+
+def _named_columns(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The table with stripped column names and without empty unnamed columns.
+
+    pandas names a column with an empty header cell ``Unnamed: N``; such a column is a
+    trailing separator when it holds nothing (dropped), a mistake when it holds values.
+    """
     table.columns = [str(c).strip() for c in table.columns]
+    for position, column in enumerate(list(table.columns)):
+        if column.startswith("Unnamed: "):
+            if table[column].notna().any():
+                raise BadInput(f"{path}: row 1: column {position + 1} has values but no name")
+            table = table.drop(columns=column)
     return table
-
-
-
-
 
 
 def format_timestamps(values: pd.Series) -> pd.Series:

@@ -8,6 +8,7 @@ center's zone.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
@@ -16,10 +17,19 @@ import pandas as pd
 from wfm.calendar import interval_grid
 from wfm.config import WEEKDAYS, CenterConfig, parse_clock_minutes
 from wfm.errors import BadInput
-from wfm.io.cells import _integers, _missing, _numbers, _numeric, _strings, parse_interval_keys
+from wfm.io.cells import (
+    _integers,
+    _missing,
+    _numbers,
+    _strings,
+    carried_columns,
+    parse_interval_keys,
+    text_cells,
+)
 from wfm.io.files import TIMESTAMP_FORMAT, read_table
 from wfm.io.schedule_folder import parse_shifts
 from wfm.io.tables import (
+    FORECAST_COLUMNS,
     FORECAST_KEY_COLUMNS,
     HISTORY_COLUMNS,
     HISTORY_OPTIONAL,
@@ -27,6 +37,7 @@ from wfm.io.tables import (
     REQUIREMENTS_KEY_COLUMNS,
     ROSTER_COLUMNS,
     SCHEDULE_FILE,
+    SPECIAL_DAYS_COLUMNS,
 )
 from wfm.roster import Agent
 
@@ -35,25 +46,28 @@ def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history
     """Validate a history table against the config and the contract.
 
     Returns columns ``interval_start`` (tz-aware, center zone), ``queue``, ``offered``,
-    ``aht_seconds`` (NaN where nothing was handled) and ``handled``/``abandoned`` when
-    given, sorted by queue and time. Raises BadInput naming file, row and column for a
-    missing column, a bad timestamp, a duplicate interval, a negative count, an unknown
-    queue or a timestamp off the interval grid.
+    ``aht_seconds`` (NaN where nothing was handled), the optional counts when given
+    (floats) and the columns named in ``inputs.extra_columns.history`` (text, in file
+    order), sorted by queue and time. Raises BadInput naming file, row and column for a
+    missing or unknown column, a bad timestamp, a duplicate interval, a negative or
+    non-finite count, an unknown queue or a timestamp off the interval grid.
     """
-    missing = [c for c in HISTORY_COLUMNS if c not in table.columns]
-    if missing:
-        needed = ", ".join(HISTORY_COLUMNS)
-        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
+    _missing(table, HISTORY_COLUMNS, source)
+    carried = carried_columns(table, (*HISTORY_COLUMNS, *HISTORY_OPTIONAL),
+                              cfg.inputs.extra_columns.history, "history",
+                              "inputs.extra_columns.history", source)
     if table.empty:
         raise BadInput(f"{source}: no rows")
     table = table.reset_index(drop=True)
     stamps, queues = parse_interval_keys(table, cfg, source)
     result = pd.DataFrame({"interval_start": stamps, "queue": queues})
-    result["offered"] = _numeric(table, "offered", source, allow_missing=False)
-    result["aht_seconds"] = _numeric(table, "aht_seconds", source, allow_missing=True)
+    result["offered"] = _numbers(table, "offered", source, allow_missing=False)
+    result["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
     for column in HISTORY_OPTIONAL:
         if column in table.columns:
-            result[column] = _numeric(table, column, source, allow_missing=True)
+            result[column] = _numbers(table, column, source, allow_missing=True)
+    for column in carried:
+        result[column] = _strings(table, column, source, required=False)
     return result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
 
 
@@ -96,24 +110,30 @@ def read_agents(path: str | Path, cfg: CenterConfig) -> list[Agent]:
 
 
 
+#: The forecast's numeric columns besides ``offered`` and ``aht_seconds``.
+_FORECAST_BANDS = tuple(c for c in FORECAST_COLUMNS
+                        if c not in (*FORECAST_KEY_COLUMNS, "model"))
+
+
 def read_forecast(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
     """Read a forecast file (the forecast contract) with tz-aware ``interval_start``.
 
-    Needs ``interval_start, queue, offered, aht_seconds``; other columns are kept.
+    Needs ``interval_start, queue, offered, aht_seconds``; ``offered_low`` and
+    ``offered_high`` are numbers when present, and other columns are kept as text.
     Raises BadInput naming file, row and column.
     """
     source = str(path)
     table = read_table(path).reset_index(drop=True)
-    missing = [c for c in FORECAST_KEY_COLUMNS if c not in table.columns]
-    if missing:
-        needed = ", ".join(FORECAST_KEY_COLUMNS)
-        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
+    _missing(table, FORECAST_KEY_COLUMNS, source)
     stamps, queues = parse_interval_keys(table, cfg, source)
     result = table.copy()
     result["queue"] = queues
     result["interval_start"] = stamps
-    result["offered"] = _numeric(table, "offered", source, allow_missing=False)
-    result["aht_seconds"] = _numeric(table, "aht_seconds", source, allow_missing=True)
+    result["offered"] = _numbers(table, "offered", source, allow_missing=False)
+    result["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
+    for column in _FORECAST_BANDS:
+        if column in table.columns:
+            result[column] = _numbers(table, column, source, allow_missing=True)
     return result
 
 
@@ -165,59 +185,59 @@ def read_requirements(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
     return parse_requirements(read_table(path), cfg, str(path))
 
 
-def read_special_days(path: str, queues: list[str]) -> pd.DataFrame:
-    """Read a special-days CSV: ``date, queue, multiplier`` (queue may be ``all``).
-
-    ``multiplier`` is a positive number or ``closed``. Returns columns ``date`` (date),
-    ``queue`` and ``multiplier`` (float, NaN = closed). Raises BadInput naming row and column.
-    """
-    from wfm.errors import BadInput
-
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise BadInput(f"{path}: cannot read special days ({exc})") from None
-    return parse_special_days(table, queues, str(path), BadInput)
+def read_special_days(path: str | Path, queues: list[str]) -> pd.DataFrame:
+    """Read a special-days file: ``date, queue, multiplier`` (see `parse_special_days`)."""
+    return parse_special_days(read_table(path), queues, str(path))
 
 
 def parse_special_days(
-    table: pd.DataFrame, queues: list[str], source: str = "special days", error=ValueError
+    table: pd.DataFrame, queues: list[str], source: str = "special days"
 ) -> pd.DataFrame:
-    """Validate a special-days table (see `read_special_days`)."""
-    missing = {"date", "queue", "multiplier"} - set(table.columns)
-    if missing:
-        raise error(f"{source}: missing column {sorted(missing)[0]!r}")
+    """Validate a special-days table: ``date, queue, multiplier`` (queue may be ``all``).
+
+    ``multiplier`` is a finite number >= 0 or ``closed``; other columns (a note) are
+    ignored. Returns columns ``date`` (date), ``queue`` (``all`` where empty) and
+    ``multiplier`` (float, NaN = closed). Raises BadInput naming file, row and column.
+    """
+    _missing(table, SPECIAL_DAYS_COLUMNS, source)
     rows = []
     known = set(queues) | {"all"}
-    for number, (raw_date, queue, raw_mult) in enumerate(
-        zip(table["date"], table["queue"], table["multiplier"], strict=True), start=2
-    ):
-        try:
-            day = pd.Timestamp(str(raw_date)).date()
-        except ValueError:
-            raise error(f"{source}: row {number}, column date: bad date {raw_date!r}") from None
-        queue = str(queue).strip() or "all"
+    cells = zip(*(text_cells(table[c]) for c in SPECIAL_DAYS_COLUMNS), strict=True)
+    for number, (raw_date, queue, raw_mult) in enumerate(cells, start=2):
+        where = f"{source}: row {number}"
+        day = _special_date(raw_date, where)
+        queue = queue or "all"
         if queue not in known:
-            raise error(f"{source}: row {number}, column queue: unknown queue {queue!r}")
-        text = str(raw_mult).strip().lower()
-        if text == "closed":
-            multiplier = float("nan")
-        else:
-            try:
-                multiplier = float(text)
-            except ValueError:
-                raise error(
-                    f"{source}: row {number}, column multiplier: expected a number or "
-                    f"'closed', got {raw_mult!r}"
-                ) from None
-            if not multiplier >= 0:
-                raise error(f"{source}: row {number}, column multiplier: must be >= 0")
-        rows.append((day, queue, multiplier))
+            raise BadInput(f"{where}, column queue: unknown queue {queue!r}")
+        rows.append((day, queue, _multiplier(raw_mult, where)))
     return pd.DataFrame(rows, columns=["date", "queue", "multiplier"])
 
 
+def _special_date(text: str, where: str) -> date:
+    """A special day's date; raises BadInput for an empty or unreadable one."""
+    try:
+        stamp = pd.Timestamp(text) if text else pd.NaT
+    except ValueError:
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise BadInput(f"{where}, column date: bad date {text!r}")
+    return stamp.date()
 
 
+def _multiplier(text: str, where: str) -> float:
+    """A special day's multiplier: NaN for ``closed``, else a finite number >= 0."""
+    if text.lower() == "closed":
+        return float("nan")
+    try:
+        multiplier = float(text)
+    except ValueError:
+        raise BadInput(f"{where}, column multiplier: expected a number or 'closed', "
+                       f"got {text!r}") from None
+    if not math.isfinite(multiplier):
+        raise BadInput(f"{where}, column multiplier: not a finite number ({text!r})")
+    if multiplier < 0:
+        raise BadInput(f"{where}, column multiplier: must be >= 0")
+    return multiplier
 
 
 def _split(text: str) -> list[str]:
@@ -272,59 +292,80 @@ _PARSERS = {
 def parse_roster(table: pd.DataFrame, cfg: CenterConfig, source: str = "agents") -> list[Agent]:
     """Validate a roster table against the config and return its agents in file order.
 
-    Raises BadInput naming the file, the row (1-based, header is row 1) and the column.
+    Ids and other text are kept as written (surrounding spaces removed); the columns named
+    in ``inputs.extra_columns.agents`` are kept on each agent's ``extra``. Raises BadInput
+    naming the file, the row (1-based, header is row 1) and the column, for a missing or
+    unknown column too, and for an agent whose skills and languages match no queue.
     """
-    missing = [c for c in ROSTER_COLUMNS if c not in table.columns]
-    if missing:
-        needed = ", ".join(ROSTER_COLUMNS)
-        raise BadInput(f"{source}: missing column {missing[0]!r} (needs {needed})")
-    contracts = {c.id for c in cfg.contracts}
-    skills_known = {q.skill for q in cfg.queues}
-    languages_known = {q.language for q in cfg.queues}
+    _missing(table, ROSTER_COLUMNS, source)
+    carried = carried_columns(table, (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS),
+                              cfg.inputs.extra_columns.agents, "roster",
+                              "inputs.extra_columns.agents", source)
+    texts = {column: text_cells(table[column]).tolist()
+             for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS, *carried)
+             if column in table.columns}
     agents: list[Agent] = []
     seen: set[str] = set()
-    for position, record in enumerate(table.to_dict("records")):
+    for position in range(len(table)):
         row = position + 2
-        fields: dict[str, object] = {}
-        for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS):
-            value = record.get(column)
-            if value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == "":
-                if column in ROSTER_COLUMNS:
-                    raise BadInput(f"{source}: row {row}, column {column}: empty")
-                continue
-            try:
-                fields[column] = _PARSERS[column](value) if column in _PARSERS else str(value)
-            except ValueError as exc:
-                raise BadInput(f"{source}: row {row}, column {column}: {exc}") from None
-        agent = Agent(**fields)
+        agent = _agent({column: values[position] for column, values in texts.items()},
+                       carried, f"{source}: row {row}")
         if agent.agent_id in seen:
             raise BadInput(f"{source}: row {row}, column agent_id: duplicate {agent.agent_id!r}")
         seen.add(agent.agent_id)
-        if agent.contract not in contracts:
-            raise BadInput(
-                f"{source}: row {row}, column contract: unknown {agent.contract!r}; "
-                f"allowed: {', '.join(sorted(contracts))}"
-            )
-        unknown_skill = sorted(set(agent.skills) - skills_known)
-        if unknown_skill:
-            raise BadInput(
-                f"{source}: row {row}, column skills: {unknown_skill[0]!r} is no queue's skill; "
-                f"allowed: {', '.join(sorted(skills_known))}"
-            )
-        unknown_language = sorted(set(agent.languages) - languages_known)
-        if unknown_language:
-            raise BadInput(
-                f"{source}: row {row}, column languages: {unknown_language[0]!r} is no "
-                f"queue's language; allowed: {', '.join(sorted(languages_known))}"
-            )
+        _check_agent(agent, cfg, f"{source}: row {row}")
         agents.append(agent)
     if not agents:
         raise BadInput(f"{source}: no agents")
     return agents
 
 
+def _agent(cells: dict[str, str], carried: list[str], where: str) -> Agent:
+    """One roster row (stripped text by column) as an Agent; raises BadInput for an
+    empty required cell or a bad value."""
+    fields: dict[str, object] = {}
+    for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS):
+        value = cells.get(column, "")
+        if value == "":
+            if column in ROSTER_COLUMNS:
+                raise BadInput(f"{where}, column {column}: empty")
+            continue
+        try:
+            fields[column] = _PARSERS[column](value) if column in _PARSERS else value
+        except ValueError as exc:
+            raise BadInput(f"{where}, column {column}: {exc}") from None
+    return Agent(**fields, extra={column: cells[column] for column in carried})
+
+
+def _check_agent(agent: Agent, cfg: CenterConfig, where: str) -> None:
+    """Raise BadInput when the agent's contract, a skill or a language is unknown, or
+    when no queue has both a skill and a language of the agent (no queue could use them)."""
+    contracts = {c.id for c in cfg.contracts}
+    if agent.contract not in contracts:
+        raise BadInput(f"{where}, column contract: unknown {agent.contract!r}; "
+                       f"allowed: {', '.join(sorted(contracts))}")
+    skills_known = {q.skill for q in cfg.queues}
+    unknown_skill = sorted(set(agent.skills) - skills_known)
+    if unknown_skill:
+        raise BadInput(f"{where}, column skills: {unknown_skill[0]!r} is no queue's skill; "
+                       f"allowed: {', '.join(sorted(skills_known))}")
+    languages_known = {q.language for q in cfg.queues}
+    unknown_language = sorted(set(agent.languages) - languages_known)
+    if unknown_language:
+        raise BadInput(f"{where}, column languages: {unknown_language[0]!r} is no "
+                       f"queue's language; allowed: {', '.join(sorted(languages_known))}")
+    if not any(agent.serves(queue) for queue in cfg.queues):
+        raise BadInput(f"{where}, agent {agent.agent_id!r}: skills {';'.join(agent.skills)} "
+                       f"and languages {';'.join(agent.languages)} match no queue")
+
+
 def roster_table(agents: list[Agent]) -> pd.DataFrame:
-    """The roster back as a table in the file format (for writing and the workbook)."""
+    """The roster back as a table in the file format (for writing and the workbook).
+
+    Carried columns (``Agent.extra``) follow the roster columns in first-seen order,
+    empty for an agent without them.
+    """
+    extra = list(dict.fromkeys(column for a in agents for column in a.extra))
     def window(value: tuple[int, int] | None) -> str:
         if value is None:
             return ""
@@ -342,6 +383,7 @@ def roster_table(agents: list[Agent]) -> pd.DataFrame:
             "available_window": window(a.available_window),
             "preferred_days_off": ";".join(WEEKDAYS[d] for d in sorted(a.preferred_days_off)),
             "preferred_start": window(a.preferred_start),
+            **{column: a.extra.get(column, "") for column in extra},
         }
         for a in agents
     ])

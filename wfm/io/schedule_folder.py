@@ -33,12 +33,14 @@ from wfm.config import CenterConfig
 from wfm.errors import BadInput
 from wfm.io.cells import (
     _end_after_start,
+    _first_bad,
     _integers,
     _missing,
     _numbers,
     _strings,
     local_times,
     parse_timestamps,
+    text_cells,
 )
 from wfm.io.files import read_table, replace_folder, write_json, write_table
 from wfm.io.tables import (
@@ -165,10 +167,10 @@ def parse_shifts(table: pd.DataFrame, cfg: CenterConfig, source: str = SCHEDULE_
     table = table.reset_index(drop=True)
     zone = cfg.center.timezone
     agents = _strings(table, "agent_id", source, required=True)
-    dates = pd.to_datetime(table["date"].astype(str).str.strip(), errors="coerce",
+    dates = pd.to_datetime(text_cells(table["date"]).replace("", None), errors="coerce",
                            format="ISO8601")
     if dates.isna().any():
-        row = int(np.flatnonzero(dates.isna().to_numpy())[0]) + 2
+        row = _first_bad(dates.isna())
         raise BadInput(f"{source}: row {row}, column date: bad date "
                        f"{table['date'].iloc[row - 2]!r}")
     out = pd.DataFrame({"agent_id": agents, "date": dates.dt.date})
@@ -203,7 +205,7 @@ def parse_activities(table: pd.DataFrame, cfg: CenterConfig, source: str = ACTIV
     known = {q.id for q in cfg.queues}
     bad = (out["activity"] == "work") & ~queues.isin(known)
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        row = _first_bad(bad)
         raise BadInput(f"{source}: row {row}, column queue: work on unknown queue "
                        f"{queues.iloc[row - 2]!r}; allowed: {', '.join(sorted(known))}")
     out["queue"] = queues
