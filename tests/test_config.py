@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import copy
+import math
+import re
+import types
+import typing
 from pathlib import Path
 
 import pytest
@@ -109,3 +113,208 @@ def test_special_day_closure_closes_the_center_everywhere(tmp_path: Path):
     grid = interval_grid(cfg.center, date(2026, 12, 3), 3)
     open_days = set(grid.loc[grid["is_open"], "date"])
     assert open_days == {date(2026, 12, 3), date(2026, 12, 4)}
+
+
+# ---------------------------------------------------------------- values as YAML typed them
+
+def _sections() -> dict[type, list]:
+    """Where each config model sits in the example data (its first instance)."""
+    from wfm import config as c
+
+    return {
+        c.Center: ["center"], c.HolidayCalendar: ["center", "holidays"],
+        c.DayHours: ["center", "opening_hours", "mon"], c.Queue: ["queues", 0],
+        c.Shrinkage: ["shrinkage"], c.BreakRule: ["shift_templates", 0, "breaks", 0],
+        c.ShiftTemplate: ["shift_templates", 0], c.Contract: ["contracts", 0],
+        c.LaborRules: ["labor_rules"], c.ObjectiveWeights: ["objective"],
+        c.SolverLimits: ["solver"], c.Planning: ["planning"], c.Inputs: ["inputs"],
+        c.CenterConfig: [],
+    }
+
+
+def _models_below(model: type) -> set[type]:
+    """Every pydantic model reachable from ``model``'s field types, ``model`` included."""
+    from pydantic import BaseModel
+
+    found, todo = set(), [model]
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        found.add(current)
+        for field in current.model_fields.values():
+            stack = [field.annotation]
+            while stack:
+                kind = stack.pop()
+                stack.extend(typing.get_args(kind))
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    todo.append(kind)
+    return found
+
+
+def _plain_types(annotation: object) -> set:
+    """The types a field accepts, with Annotated and Optional taken off."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _plain_types(typing.get_args(annotation)[0])
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return set().union(*(_plain_types(a) for a in typing.get_args(annotation))) - {
+            type(None)}
+    return {annotation}
+
+
+def _field_kinds(model: type, kind: type) -> list[str]:
+    """Names of ``model``'s fields whose type is ``kind`` (or ``kind | None``)."""
+    return [name for name, field in model.model_fields.items()
+            if _plain_types(field.annotation) == {kind}]
+
+
+def _fields_of(kind: type) -> list[tuple[list, str]]:
+    """(section path, field name) of every ``kind`` field of every model."""
+    return [(path, name) for model, path in _sections().items()
+            for name in _field_kinds(model, kind)]
+
+
+def _example_with_hours_mapping() -> dict:
+    """The example data with Monday's hours as a mapping, so DayHours fields are reachable."""
+    data = example_data()
+    data["center"]["opening_hours"]["mon"] = {"open_minute": 480, "close_minute": 1260}
+    return data
+
+
+def _refused(path: list, value: object) -> str:
+    """The BadInput message for the example with ``value`` at ``path``."""
+    data = _example_with_hours_mapping()
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(BadInput) as caught:
+        parse_config(data, "c.yaml")
+    return str(caught.value)
+
+
+def _dotted(path: list) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def test_every_model_is_covered_by_the_type_tests():
+    from wfm.config import CenterConfig
+
+    assert _models_below(CenterConfig) == set(_sections())
+    # The example hours mapping and each section path must exist and load.
+    cfg = parse_config(_example_with_hours_mapping())
+    assert cfg.center.hours_on(0).open_minute == 480
+
+
+def test_numeric_field_lists_are_complete():
+    numbers, wholes = _fields_of(float), _fields_of(int)
+    assert len(numbers) == 24 and len(wholes) == 20
+    assert (["queues", 0], "answer_seconds") in numbers
+    assert (["queues", 0], "patience_seconds") in numbers
+    assert (["solver"], "seed") in wholes
+    assert (["center", "opening_hours", "mon"], "open_minute") in wholes
+
+
+@pytest.mark.parametrize(("section", "name"), _fields_of(float) + _fields_of(int))
+@pytest.mark.parametrize("value", ["20", "1", True, False])
+def test_numbers_given_as_text_or_booleans_are_refused(section, name, value):
+    message = _refused([*section, name], value)
+    assert message.startswith(f"c.yaml: {_dotted([*section, name])}: expected a ")
+    assert ("the text" if isinstance(value, str) else "(a boolean)") in message
+
+
+@pytest.mark.parametrize(("section", "name"), _fields_of(float))
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan])
+def test_non_finite_numbers_are_refused(section, name, value):
+    message = _refused([*section, name], value)
+    assert message.startswith(f"c.yaml: {_dotted([*section, name])}: expected a finite number")
+
+
+@pytest.mark.parametrize(("section", "name"), _fields_of(int))
+def test_whole_numbers_refuse_decimals(section, name):
+    assert f"{_dotted([*section, name])}: expected a whole number, got 1.5" in \
+        _refused([*section, name], 1.5)
+
+
+def test_an_int_is_fine_where_a_decimal_is_expected(example_cfg):
+    assert example_cfg.queue("billing_es").answer_seconds == 20.0
+    assert isinstance(example_cfg.labor_rules.min_rest_hours, float)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (["center", "holidays", "closed"], "yes"),
+        (["center", "holidays", "closed"], 1),
+        (["center", "holidays", "closed"], "true"),
+        (["center", "holidays", "closed"], 0),
+        (["shift_templates", 0, "breaks", 0, "paid"], "no"),
+        (["shift_templates", 0, "breaks", 1, "paid"], 0),
+        (["shift_templates", 0, "breaks", 1, "paid"], None),
+    ],
+)
+def test_booleans_must_be_yaml_booleans(path, value):
+    message = _refused(path, value)
+    assert message.startswith(f"c.yaml: {_dotted(path)}: expected true or false")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (["center", "interval_minutes"], "15", "center.interval_minutes: got '15'; allowed:"),
+        (["center", "interval_minutes"], True, "center.interval_minutes: got True; allowed:"),
+        (["shrinkage", "by_hour"], {"9": 0.3}, "shrinkage.by_hour.9 (key): expected a whole"),
+        (["shrinkage", "by_hour"], {True: 0.3}, "(key): expected a whole number, got true"),
+        (["shrinkage", "by_weekday", "mon"], "0.3", "shrinkage.by_weekday.mon: expected a"),
+        (["shrinkage"], True, "shrinkage: expected a mapping, got true (a boolean)"),
+        (["shrinkage"], "0.3", "shrinkage: expected a mapping"),
+        (["center", "holidays", "extra_closed_dates"], [20261201],
+         "center.holidays.extra_closed_dates[0]: expected a date YYYY-MM-DD, got 20261201"),
+        (["center", "holidays", "open_dates"], [0], "open_dates[0]: expected a date"),
+        (["center", "holidays", "country"], False, "YAML reads unquoted yes/no/on/off"),
+        (["center", "opening_hours", "mon"], {"open_minute": "480", "close_minute": 1260},
+         "center.opening_hours.mon.open_minute: expected a whole number"),
+        (["center", "holidays", "subdivision"], "MD", None),
+    ],
+)
+def test_other_coercions_are_refused(path, value, expected):
+    data = with_change(path, value)
+    if expected is None:  # a subdivision without a country
+        del data["center"]["holidays"]["country"]
+        expected = "center.holidays.subdivision: has no effect without country"
+    with pytest.raises(BadInput) as caught:
+        parse_config(data, "c.yaml")
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith("c.yaml: ")
+
+
+def test_dates_and_paths_still_load(example_cfg):
+    from datetime import date
+
+    bank = load_config(EXAMPLE_CONFIG.parent / "us_bank.yaml")
+    assert bank.center.holidays.open_dates == [date(2003, 10, 13)]
+    cfg = parse_config(with_change(["center", "holidays", "extra_closed_dates"],
+                                   [date(2026, 12, 1), "2026-12-02"]))
+    assert cfg.center.holidays.extra_closed_dates == [date(2026, 12, 1), date(2026, 12, 2)]
+    assert example_cfg.inputs.agents.name == "agents.csv"
+
+
+def test_a_number_text_gets_a_yaml_hint(tmp_path: Path):
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    for written, hint in (("1e3", "YAML reads 1e3 as text: write 1.0e+3"),
+                          ('"60"', "write the number without quotes")):
+        path = tmp_path / "c.yaml"
+        path.write_text(text.replace("time_limit_seconds: 60", f"time_limit_seconds: {written}"),
+                        encoding="utf-8")
+        with pytest.raises(BadInput, match=re.escape(hint)):
+            load_config(path)
+
+
+@pytest.mark.parametrize("written", [".inf", "-.inf", ".nan", ".NaN", "1.0e+400"])
+def test_non_finite_yaml_numbers_are_refused(tmp_path: Path, written):
+    path = tmp_path / "c.yaml"
+    path.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        "under_coverage: 1000", f"under_coverage: {written}"), encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: objective.under_coverage: expected a finite")
