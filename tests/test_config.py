@@ -318,3 +318,119 @@ def test_non_finite_yaml_numbers_are_refused(tmp_path: Path, written):
     with pytest.raises(BadInput) as caught:
         load_config(path)
     assert str(caught.value).startswith(f"{path}: objective.under_coverage: expected a finite")
+
+
+# ---------------------------------------------------------------- keys that change nothing
+
+SERVICE_KEYS = {"answer_seconds": 30, "service_level_target": 0.9, "patience_seconds": 120,
+                "max_abandon_rate": 0.05, "erlang_model": "erlang_a", "max_asa_seconds": 40}
+
+
+def _outbound(data: dict) -> dict:
+    """The example data with the email queue (queues[5]) turned into an outbound one."""
+    data["queues"][5]["channel"] = "outbound"
+    del data["queues"][5]["response_hours"]
+    return data
+
+
+INERT_CASES = [
+    *[(None, 5, key, value, "has no effect on an email queue (wfm projects no service level "
+       "for deferred work)") for key, value in SERVICE_KEYS.items()],
+    *[(_outbound, 5, key, value, "has no effect on an outbound queue (wfm projects no "
+       "service level") for key, value in SERVICE_KEYS.items()],
+    (None, 5, "concurrency", 1, "has no effect on an email queue"),
+    (_outbound, 5, "concurrency", 2, "has no effect on an outbound queue"),
+    (_outbound, 5, "response_hours", 8, "has no effect on an outbound queue"),
+    (None, 0, "concurrency", 1,
+     "has no effect on a voice queue (only a chat agent handles several contacts at once)"),
+    (None, 1, "response_hours", 8, "has no effect on a voice queue"),
+    (None, 4, "response_hours", 4, "has no effect on a chat queue"),
+    (None, 1, "max_abandon_rate", 0.05, "has no effect without patience_seconds"),
+    (None, 4, "max_abandon_rate", 0.05, "has no effect without patience_seconds"),
+    (None, 0, "erlang_model", "erlang_c", None),
+]
+
+
+@pytest.mark.parametrize(("prepare", "index", "key", "value", "expected"), INERT_CASES)
+def test_keys_without_effect_on_the_queue_are_refused(prepare, index, key, value, expected):
+    data = example_data()
+    if prepare is not None:
+        data = prepare(data)
+    data["queues"][index][key] = value
+    path = f"queues[{index}].{key}"
+    if expected is None:  # erlang_c leaves the queue's patience_seconds unused
+        path = f"queues[{index}].patience_seconds"
+        expected = "has no effect with erlang_model erlang_c (patience is used by Erlang A only)"
+    with pytest.raises(BadInput) as caught:
+        parse_config(data, "c.yaml")
+    assert str(caught.value).startswith(f"c.yaml: {path}: {expected}")
+
+
+def test_keys_with_effect_and_nulls_are_accepted():
+    data = _outbound(example_data())
+    data["queues"][5].update(max_occupancy=0.9, min_agents=2, patience_seconds=None)
+    data["queues"][0].update(max_abandon_rate=0.05, erlang_model="erlang_a")
+    data["queues"][1].update(response_hours=None, erlang_model="erlang_c")
+    data["queues"][4].update(concurrency=3, patience_seconds=300)
+    cfg = parse_config(data)
+    assert cfg.queue("email_es").min_agents == 2
+    assert cfg.queue("billing_es").max_abandon_rate == 0.05
+    assert cfg.queue("chat_es").model == "erlang_a"
+
+
+def test_a_dump_leaves_out_unused_keys_and_loads_again():
+    data = _outbound(example_data())
+    data["queues"][4]["patience_seconds"] = 300
+    cfg = parse_config(data)
+    dumped = cfg.model_dump(mode="json")
+    assert "answer_seconds" not in dumped["queues"][5]
+    assert "concurrency" not in dumped["queues"][0]
+    assert "response_hours" not in dumped["queues"][4]
+    assert dumped["queues"][4]["concurrency"] == 2
+    assert dumped["queues"][0]["patience_seconds"] == 180
+    assert parse_config(dumped) == cfg
+
+
+def _agents_needed(cfg, queue_id: str, **changes) -> list[int]:
+    """Agents per interval of one queue over a Tuesday, with ``changes`` set on the queue
+    without validation (so even refused keys can be tried)."""
+    from datetime import date
+
+    import pandas as pd
+
+    from wfm.calendar import interval_grid
+    from wfm.staffing.requirements import requirements_from_forecast
+
+    queues = [q.model_copy(update=changes) if q.id == queue_id else q for q in cfg.queues]
+    cfg = cfg.model_copy(update={"queues": queues})
+    grid = interval_grid(cfg.center, date(2026, 11, 3), 1)
+    forecast = pd.DataFrame({"interval_start": grid["interval_start"], "queue": queue_id,
+                             "offered": [float(20 + 5 * (i % 7)) for i in range(len(grid))],
+                             "aht_seconds": 300.0})
+    requirements = requirements_from_forecast(forecast, cfg)
+    return requirements["agents_needed"].tolist()
+
+
+REFUSED_CHANGES = {"answer_seconds": 5.0, "service_level_target": 0.99,
+                   "patience_seconds": 30.0, "max_abandon_rate": 0.01,
+                   "max_asa_seconds": 1.0, "concurrency": 3, "response_hours": 1.0}
+
+
+@pytest.mark.parametrize("channel", ["email", "outbound", "voice"])
+def test_refused_keys_indeed_change_no_requirement(example_cfg, channel):
+    queue = example_cfg.queue("email_es").model_copy(update={"channel": channel})
+    cfg = example_cfg.model_copy(update={"queues": [queue]})
+    inert = set(queue._inert_keys())
+    if channel == "voice":  # live sizing would divide by it: values above 1 stay refused
+        inert.remove("concurrency")
+    assert inert, channel
+    base = _agents_needed(cfg, "email_es")
+    for key in inert & set(REFUSED_CHANGES):
+        assert _agents_needed(cfg, "email_es", **{key: REFUSED_CHANGES[key]}) == base, key
+    # ... while each key the channel keeps does change them.
+    kept = {"email": {"response_hours": 1.0, "max_occupancy": 0.5, "min_agents": 40},
+            "outbound": {"max_occupancy": 0.5, "min_agents": 40},
+            "voice": {"answer_seconds": 2.0, "service_level_target": 0.99,
+                      "max_occupancy": 0.5, "min_agents": 40}}[channel]
+    for key, value in kept.items():
+        assert _agents_needed(cfg, "email_es", **{key: value}) != base, key

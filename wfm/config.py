@@ -5,7 +5,8 @@
 
 Values are taken as YAML typed them: a number must be a YAML number (text such as ``"20"``
 or a boolean is refused; an integer is fine where a decimal is expected), a flag must be
-``true`` or ``false``, and no number may be infinite or NaN.
+``true`` or ``false``, and no number may be infinite or NaN. A key that changes nothing for
+its queue (``answer_seconds`` on an email queue) is refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -21,14 +22,17 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic import Strict as _NoCoercion
 
 from wfm.errors import BadInput
+from wfm.io.tables import LIVE_CHANNELS
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -190,6 +194,14 @@ class Center(_Strict):
         return self.opening_hours[WEEKDAYS[weekday]]
 
 
+_SERVICE_KEYS = ("answer_seconds", "service_level_target", "patience_seconds",
+                 "max_abandon_rate", "erlang_model", "max_asa_seconds")
+_NO_SERVICE_LEVEL = {
+    "email": "wfm projects no service level for deferred work",
+    "outbound": "wfm projects no service level for calls the center places",
+}
+
+
 class Queue(_Strict):
     """One queue: a channel for one skill in one language, with its service target."""
 
@@ -211,13 +223,53 @@ class Queue(_Strict):
 
     @model_validator(mode="after")
     def _channel_rules(self) -> Queue:
+        inert = self._inert_keys()
+        # Only keys the file sets: the defaults of unused keys are harmless, and null is unset.
+        written = [key for key in inert
+                   if key in self.model_fields_set and getattr(self, key) is not None]
+        if written:
+            raise KeyProblem((written[0],), inert[written[0]])
         if self.erlang_model == "erlang_a" and self.patience_seconds is None:
             raise ValueError("erlang_model erlang_a needs patience_seconds")
-        if self.concurrency > 1 and self.channel != "chat":
-            raise ValueError("concurrency above 1 is only for channel chat")
         if self.channel == "email" and self.response_hours is None:
             raise ValueError("channel email needs response_hours (time to answer)")
         return self
+
+    def _inert_keys(self) -> dict[str, str]:
+        """Keys the sizing of this queue never reads, each with why (from wfm.staffing).
+
+        Email reads response_hours, max_occupancy and min_agents; outbound max_occupancy and
+        min_agents; voice and chat everything else, patience only under Erlang A.
+        """
+        article = "an" if self.channel[0] in "aeiou" else "a"
+        on_channel = f"has no effect on {article} {self.channel} queue"
+        inert: dict[str, str] = {}
+        if self.channel not in LIVE_CHANNELS:
+            reason = _NO_SERVICE_LEVEL[self.channel]
+            inert |= dict.fromkeys(_SERVICE_KEYS, f"{on_channel} ({reason})")
+        if self.channel != "chat":
+            inert["concurrency"] = (f"{on_channel} "
+                                    "(only a chat agent handles several contacts at once)")
+        if self.channel != "email":
+            inert["response_hours"] = f"{on_channel} (it is the answer window of email work)"
+        if self.channel in LIVE_CHANNELS:
+            if self.erlang_model == "erlang_c":
+                inert["patience_seconds"] = ("has no effect with erlang_model erlang_c "
+                                             "(patience is used by Erlang A only)")
+            if self.model == "erlang_c":
+                unless = ("without patience_seconds" if self.patience_seconds is None
+                          else "with erlang_model erlang_c")
+                inert["max_abandon_rate"] = (f"has no effect {unless} "
+                                             "(only Erlang A models abandonment)")
+        return inert
+
+    @model_serializer(mode="wrap")
+    def _dump_without_inert_keys(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The queue's fields less the keys that change nothing for it, so a dump loads again."""
+        data = handler(self)
+        for key in self._inert_keys():
+            data.pop(key, None)
+        return data
 
     @property
     def model(self) -> Literal["erlang_c", "erlang_a"]:
