@@ -434,3 +434,50 @@ def test_refused_keys_indeed_change_no_requirement(example_cfg, channel):
                       "max_occupancy": 0.5, "min_agents": 40}}[channel]
     for key, value in kept.items():
         assert _agents_needed(cfg, "email_es", **{key: value}) != base, key
+
+
+# ---------------------------------------------------------------- response windows
+
+def _center_with_interval(minutes: int, response_hours: float) -> dict:
+    """The example data on ``minutes`` intervals (one template that fits any of them)."""
+    data = example_data()
+    data["center"]["interval_minutes"] = minutes
+    data["shift_templates"] = [{"id": "t8", "contracts": ["full_time"], "length_minutes": 480,
+                                "earliest_start": "08:00", "latest_start": "12:00",
+                                "start_step_minutes": 60}]
+    data["queues"][5]["response_hours"] = response_hours
+    return data
+
+
+@pytest.mark.parametrize(
+    ("minutes", "hours", "expected"),
+    [
+        (30, 0.1, "0.1 h is shorter than one 30-minute interval; use 0.5 or more"),
+        (15, 0.1, "shorter than one 15-minute interval; use 0.25 or more"),
+        (60, 0.5, "shorter than one 60-minute interval; use 1 or more"),
+        (30, 1.25, "1.25 h is not a whole number of 30-minute intervals (it would act as 1); "
+                   "use 1 or 1.5"),
+        (15, 8.1, "use 8 or 8.25"),
+        (60, 2.5, "use 2 or 3"),
+    ],
+)
+def test_response_hours_must_be_whole_intervals(minutes, hours, expected):
+    with pytest.raises(BadInput) as caught:
+        parse_config(_center_with_interval(minutes, hours), "c.yaml")
+    message = str(caught.value)
+    assert message.startswith("c.yaml: queues[5].response_hours: ") and message.endswith(expected)
+    assert f"{hours:g} h" in message
+
+
+@pytest.mark.parametrize(("minutes", "hours"), [(15, 0.25), (15, 8), (30, 0.5), (30, 1.5),
+                                                 (60, 1), (60, 24)])
+def test_whole_response_windows_load(minutes, hours):
+    cfg = parse_config(_center_with_interval(minutes, hours))
+    assert cfg.queue("email_es").response_hours == hours
+
+
+def test_a_refused_window_would_have_acted_as_a_shorter_one(example_cfg):
+    """Why the rule exists: sizing floors the window to whole intervals."""
+    cfg = parse_config(_center_with_interval(30, 0.5))
+    assert _agents_needed(cfg, "email_es", response_hours=0.1) == \
+        _agents_needed(cfg, "email_es", response_hours=0.5)

@@ -11,6 +11,7 @@ its queue (``answer_seconds`` on an email queue) is refused rather than ignored.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -470,6 +471,18 @@ class CenterConfig(_Strict):
     inputs: Inputs = Field(default_factory=Inputs)
 
     @model_validator(mode="after")
+    def _whole_response_windows(self) -> CenterConfig:
+        # Deferred sizing counts the window in whole intervals and floors it: a value in
+        # between would silently act as the shorter window.
+        step = self.center.interval_minutes
+        for index, queue in enumerate(self.queues):
+            if queue.response_hours is not None:
+                problem = response_window_problem(queue.response_hours, step)
+                if problem:
+                    raise KeyProblem(("queues", index, "response_hours"), problem)
+        return self
+
+    @model_validator(mode="after")
     def _cross_references(self) -> CenterConfig:
         queue_ids = [q.id for q in self.queues]
         duplicates = {q for q in queue_ids if queue_ids.count(q) > 1}
@@ -518,6 +531,21 @@ class CenterConfig(_Strict):
     def templates_for(self, contract_id: str) -> list[ShiftTemplate]:
         """Shift templates a contract may work."""
         return [t for t in self.shift_templates if contract_id in t.contracts]
+
+
+def response_window_problem(response_hours: float, interval_minutes: int) -> str | None:
+    """Why ``response_hours`` is not a whole number (at least one) of intervals, or None."""
+    intervals = response_hours * 60.0 / interval_minutes
+    nearest = round(intervals)
+    if nearest >= 1 and math.isclose(intervals, nearest, rel_tol=0.0, abs_tol=1e-9):
+        return None
+    hours = interval_minutes / 60.0
+    if intervals < 1:
+        return (f"{response_hours:g} h is shorter than one {interval_minutes}-minute interval; "
+                f"use {hours:g} or more")
+    below, above = math.floor(intervals) * hours, math.ceil(intervals) * hours
+    return (f"{response_hours:g} h is not a whole number of {interval_minutes}-minute "
+            f"intervals (it would act as {below:g}); use {below:g} or {above:g}")
 
 
 def key_path(location: tuple[str | int, ...]) -> str:
