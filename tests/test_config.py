@@ -481,3 +481,103 @@ def test_a_refused_window_would_have_acted_as_a_shorter_one(example_cfg):
     cfg = parse_config(_center_with_interval(30, 0.5))
     assert _agents_needed(cfg, "email_es", response_hours=0.1) == \
         _agents_needed(cfg, "email_es", response_hours=0.5)
+
+
+# ---------------------------------------------------------------- the file itself
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _example_text(old: str, new: str) -> str:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, old
+    return text.replace(old, new, 1)
+
+
+def _line_of(text: str, fragment: str, occurrence: int = 1) -> int:
+    """1-based line of the ``occurrence``-th line containing ``fragment``."""
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if fragment in line]
+    return lines[occurrence - 1]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "path"),
+    [
+        ("    answer_seconds: 30\n    max_asa_seconds: 30\n",
+         "    answer_seconds: 30\n    max_asa_seconds: 30\n    answer_seconds: 45\n",
+         "answer_seconds: 45", "queues[2].answer_seconds"),
+        ("solver:\n", "solver:\n  seed: 1\n", "seed: 0", "solver.seed"),
+        ("planning:\n", "solver:\n  seed: 1\nplanning:\n", "solver:", "solver"),
+        ("    sat: 0.25", "    sat: 0.25\n    'sat': 0.2", "'sat': 0.2",
+         "shrinkage.by_weekday.sat"),
+        ("      - {activity: break, duration_minutes: 15, paid: true, earliest_start_minutes: 90",
+         "      - {activity: break, paid: false, duration_minutes: 15, paid: true, "
+         "earliest_start_minutes: 90", "paid: false, duration",
+         "shift_templates[0].breaks[0].paid"),
+    ],
+)
+def test_duplicate_keys_are_refused_with_line_and_path(tmp_path: Path, old, new, key, path):
+    text = _example_text(old, new)
+    config = _write(tmp_path, text)
+    occurrence = 2 if key == "solver:" else 1
+    line = _line_of(text, key, occurrence)
+    with pytest.raises(BadInput) as caught:
+        load_config(config)
+    assert str(caught.value).startswith(f"{config}: line {line}: {path}: duplicate key")
+
+
+def test_merge_keys_may_override(tmp_path: Path):
+    text = _example_text("  - id: billing_en\n", "  - &billing_en\n    id: billing_en\n")
+    text = text.replace("  - id: technical_es\n",
+                        "  - <<: *billing_en\n    id: billing_fr\n    language: fr\n"
+                        "  - id: technical_es\n", 1)
+    cfg = load_config(_write(tmp_path, text))
+    assert cfg.queue("billing_fr").answer_seconds == cfg.queue("billing_en").answer_seconds
+    assert cfg.queue("billing_fr").language == "fr"
+
+
+def test_a_config_that_is_not_utf8_is_refused_with_line_and_column(tmp_path: Path):
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(text.encode("latin-1"))
+    line = _line_of(text, "Facturación")
+    column = text.splitlines()[line - 1].index("ó") + 1
+    with pytest.raises(BadInput) as caught:
+        load_config(path)
+    assert str(caught.value) == (f"{path}: line {line}, column {column}: not UTF-8 text "
+                                 "(byte 0xf3); save the file as UTF-8")
+
+
+def test_a_utf8_byte_order_mark_is_fine(tmp_path: Path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + EXAMPLE_CONFIG.read_bytes())
+    assert load_config(path).queue("billing_es").label == "Facturación (ES)"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (_example_text("solver:\n", "solver:\n  workers: 4\n"), "solver.workers: duplicate key"),
+        (EXAMPLE_CONFIG.read_text(encoding="utf-8").encode("cp1252"), "not UTF-8 text"),
+        (_example_text("under_coverage: 1000", "under_coverage: .inf"),
+         "objective.under_coverage: expected a finite number"),
+    ],
+    ids=["duplicate key", "not utf-8", "infinite"],
+)
+def test_cli_validate_refuses_bad_config_files_with_exit_2(tmp_path: Path, content, expected):
+    from typer.testing import CliRunner
+
+    from wfm.cli.main import app
+
+    path = tmp_path / "bad.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", "--config", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}: " in result.output and expected in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
