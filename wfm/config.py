@@ -2,31 +2,57 @@
 
 `load_config(path)` returns a validated `CenterConfig`; any unknown key or bad value raises
 `BadInput` naming the key path (``queues[2].channel``) and, for choices, the allowed values.
+
+Values are taken as YAML typed them: a number must be a YAML number (text such as ``"20"``
+or a boolean is refused; an integer is fine where a decimal is expected), a flag must be
+``true`` or ``false``, and no number may be infinite or NaN. A key that changes nothing for
+its queue (``answer_seconds`` on an email queue) is refused rather than ignored.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
+from pydantic import Strict as _NoCoercion
 
 from wfm.errors import BadInput
+from wfm.io.tables import LIVE_CHANNELS
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Channel = Literal["voice", "chat", "email", "outbound"]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _calendar_date(value: object) -> object:
+    """The value unchanged unless it is a number, which pydantic would read as Unix time."""
+    if isinstance(value, int | float):
+        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+    return value
+
+
+# Strict numbers: pydantic would otherwise read "20" as 20 and true as 1; an int stays
+# acceptable where a float is expected. Infinities and NaN are refused by `_Strict`.
+Number = Annotated[float, _NoCoercion()]
+Whole = Annotated[int, _NoCoercion()]
+Fraction = Annotated[float, _NoCoercion(), Field(ge=0.0, le=1.0)]
+Day = Annotated[date, BeforeValidator(_calendar_date)]
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -46,15 +72,28 @@ def format_clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+class KeyProblem(ValueError):
+    """A validation error about a key below the model that raises it.
+
+    ``path`` is relative to that model (``("response_hours",)`` from a queue,
+    ``("queues", 5, "response_hours")`` from the whole config); `parse_config` appends it to
+    pydantic's location so the message names the key itself.
+    """
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DayHours(_Strict):
     """Opening hours of one weekday as minutes after local midnight."""
 
-    open_minute: int
-    close_minute: int
+    open_minute: Whole
+    close_minute: Whole
 
     @property
     def open_minutes(self) -> int:
@@ -83,13 +122,15 @@ class HolidayCalendar(_Strict):
 
     country: str | None = None
     subdivision: str | None = None
-    closed: bool = True
-    extra_closed_dates: list[date] = Field(default_factory=list)
-    open_dates: list[date] = Field(default_factory=list)
+    closed: StrictBool = True
+    extra_closed_dates: list[Day] = Field(default_factory=list)
+    open_dates: list[Day] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _known_country(self) -> HolidayCalendar:
         if self.country is None:
+            if self.subdivision is not None:
+                raise KeyProblem(("subdivision",), "has no effect without country")
             return self
         import holidays
 
@@ -132,7 +173,8 @@ class Center(_Strict):
         for day, hours in value.items():
             if day not in WEEKDAYS:
                 raise ValueError(f"unknown weekday {day!r}; allowed: {', '.join(WEEKDAYS)}")
-            parsed[day] = _parse_day_hours(hours)
+            # A mapping is left to pydantic, so its errors name the weekday.
+            parsed[day] = hours if isinstance(hours, dict) else _parse_day_hours(hours)
         return {day: parsed.get(day) for day in WEEKDAYS}
 
     @model_validator(mode="after")
@@ -153,6 +195,14 @@ class Center(_Strict):
         return self.opening_hours[WEEKDAYS[weekday]]
 
 
+_SERVICE_KEYS = ("answer_seconds", "service_level_target", "patience_seconds",
+                 "max_abandon_rate", "erlang_model", "max_asa_seconds")
+_NO_SERVICE_LEVEL = {
+    "email": "wfm projects no service level for deferred work",
+    "outbound": "wfm projects no service level for calls the center places",
+}
+
+
 class Queue(_Strict):
     """One queue: a channel for one skill in one language, with its service target."""
 
@@ -162,25 +212,65 @@ class Queue(_Strict):
     skill: str
     language: str
     service_level_target: Fraction = 0.8
-    answer_seconds: float = Field(20.0, gt=0)
-    max_asa_seconds: float | None = Field(None, gt=0)
-    max_occupancy: float = Field(0.85, gt=0, le=1.0)
-    patience_seconds: float | None = Field(None, gt=0)
+    answer_seconds: Number = Field(20.0, gt=0)
+    max_asa_seconds: Number | None = Field(None, gt=0)
+    max_occupancy: Number = Field(0.85, gt=0, le=1.0)
+    patience_seconds: Number | None = Field(None, gt=0)
     max_abandon_rate: Fraction | None = None
     erlang_model: Literal["erlang_c", "erlang_a"] | None = None
-    concurrency: int = Field(1, ge=1, le=10)
-    response_hours: float | None = Field(None, gt=0)
-    min_agents: int = Field(1, ge=0)
+    concurrency: Whole = Field(1, ge=1, le=10)
+    response_hours: Number | None = Field(None, gt=0)
+    min_agents: Whole = Field(1, ge=0)
 
     @model_validator(mode="after")
     def _channel_rules(self) -> Queue:
+        inert = self._inert_keys()
+        # Only keys the file sets: the defaults of unused keys are harmless, and null is unset.
+        written = [key for key in inert
+                   if key in self.model_fields_set and getattr(self, key) is not None]
+        if written:
+            raise KeyProblem((written[0],), inert[written[0]])
         if self.erlang_model == "erlang_a" and self.patience_seconds is None:
             raise ValueError("erlang_model erlang_a needs patience_seconds")
-        if self.concurrency > 1 and self.channel != "chat":
-            raise ValueError("concurrency above 1 is only for channel chat")
         if self.channel == "email" and self.response_hours is None:
             raise ValueError("channel email needs response_hours (time to answer)")
         return self
+
+    def _inert_keys(self) -> dict[str, str]:
+        """Keys the sizing of this queue never reads, each with why (from wfm.staffing).
+
+        Email reads response_hours, max_occupancy and min_agents; outbound max_occupancy and
+        min_agents; voice and chat everything else, patience only under Erlang A.
+        """
+        article = "an" if self.channel[0] in "aeiou" else "a"
+        on_channel = f"has no effect on {article} {self.channel} queue"
+        inert: dict[str, str] = {}
+        if self.channel not in LIVE_CHANNELS:
+            reason = _NO_SERVICE_LEVEL[self.channel]
+            inert |= dict.fromkeys(_SERVICE_KEYS, f"{on_channel} ({reason})")
+        if self.channel != "chat":
+            inert["concurrency"] = (f"{on_channel} "
+                                    "(only a chat agent handles several contacts at once)")
+        if self.channel != "email":
+            inert["response_hours"] = f"{on_channel} (it is the answer window of email work)"
+        if self.channel in LIVE_CHANNELS:
+            if self.erlang_model == "erlang_c":
+                inert["patience_seconds"] = ("has no effect with erlang_model erlang_c "
+                                             "(patience is used by Erlang A only)")
+            if self.model == "erlang_c":
+                unless = ("without patience_seconds" if self.patience_seconds is None
+                          else "with erlang_model erlang_c")
+                inert["max_abandon_rate"] = (f"has no effect {unless} "
+                                             "(only Erlang A models abandonment)")
+        return inert
+
+    @model_serializer(mode="wrap")
+    def _dump_without_inert_keys(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The queue's fields less the keys that change nothing for it, so a dump loads again."""
+        data = handler(self)
+        for key in self._inert_keys():
+            data.pop(key, None)
+        return data
 
     @property
     def model(self) -> Literal["erlang_c", "erlang_a"]:
@@ -200,12 +290,12 @@ class Shrinkage(_Strict):
 
     default: Fraction
     by_weekday: dict[Weekday, Fraction] = Field(default_factory=dict)
-    by_hour: dict[Annotated[int, Field(ge=0, le=23)], Fraction] = Field(default_factory=dict)
+    by_hour: dict[Annotated[Whole, Field(ge=0, le=23)], Fraction] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _from_number(cls, value: object) -> object:
-        if isinstance(value, int | float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
             return {"default": value}
         return value
 
@@ -227,10 +317,10 @@ class BreakRule(_Strict):
     """A break or lunch inside a shift, placed by the scheduler within its window."""
 
     activity: Literal["break", "lunch"]
-    duration_minutes: int = Field(gt=0)
-    paid: bool
-    earliest_start_minutes: int = Field(ge=0, description="after the shift start")
-    latest_start_minutes: int = Field(ge=0, description="after the shift start")
+    duration_minutes: Whole = Field(gt=0)
+    paid: StrictBool
+    earliest_start_minutes: Whole = Field(ge=0, description="after the shift start")
+    latest_start_minutes: Whole = Field(ge=0, description="after the shift start")
 
     @model_validator(mode="after")
     def _window(self) -> BreakRule:
@@ -244,10 +334,10 @@ class ShiftTemplate(_Strict):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     contracts: list[str] = Field(min_length=1)
-    length_minutes: int = Field(gt=0, description="from start to end, unpaid lunch included")
+    length_minutes: Whole = Field(gt=0, description="from start to end, unpaid lunch included")
     earliest_start: str
     latest_start: str
-    start_step_minutes: int = Field(15, gt=0)
+    start_step_minutes: Whole = Field(15, gt=0)
     breaks: list[BreakRule] = Field(default_factory=list)
 
     @field_validator("earliest_start", "latest_start")
@@ -292,10 +382,10 @@ class Contract(_Strict):
     """An employment contract: weekly hours and days."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    min_weekly_hours: float = Field(ge=0)
-    max_weekly_hours: float = Field(gt=0)
-    max_working_days_per_week: int = Field(5, ge=1, le=7)
-    cost_per_hour: float = Field(1.0, ge=0)
+    min_weekly_hours: Number = Field(ge=0)
+    max_weekly_hours: Number = Field(gt=0)
+    max_working_days_per_week: Whole = Field(5, ge=1, le=7)
+    cost_per_hour: Number = Field(1.0, ge=0)
 
     @model_validator(mode="after")
     def _hours(self) -> Contract:
@@ -307,12 +397,12 @@ class Contract(_Strict):
 class LaborRules(_Strict):
     """Hard rules every schedule must satisfy."""
 
-    min_rest_hours: float = Field(11.0, ge=0, le=48)
-    max_consecutive_working_days: int = Field(6, ge=1, le=14)
-    min_days_off_per_week: int = Field(2, ge=0, le=7)
-    min_consecutive_days_off: int = Field(2, ge=1, le=7)
-    max_shift_hours: float = Field(10.0, gt=0, le=24)
-    min_break_spacing_minutes: int = Field(60, ge=0)
+    min_rest_hours: Number = Field(11.0, ge=0, le=48)
+    max_consecutive_working_days: Whole = Field(6, ge=1, le=14)
+    min_days_off_per_week: Whole = Field(2, ge=0, le=7)
+    min_consecutive_days_off: Whole = Field(2, ge=1, le=7)
+    max_shift_hours: Number = Field(10.0, gt=0, le=24)
+    min_break_spacing_minutes: Whole = Field(60, ge=0)
 
     @model_validator(mode="after")
     def _days_off(self) -> LaborRules:
@@ -325,36 +415,36 @@ class LaborRules(_Strict):
 class ObjectiveWeights(_Strict):
     """Weights of the soft goals; coverage dominates by default."""
 
-    under_coverage: float = Field(1000.0, ge=0, description="per agent-interval short")
-    under_coverage_growth: float = Field(
+    under_coverage: Number = Field(1000.0, ge=0, description="per agent-interval short")
+    under_coverage_growth: Number = Field(
         0.5, ge=0, description="extra weight per further agent short in the same interval"
     )
-    over_coverage: float = Field(50.0, ge=0, description="per agent-interval over")
-    paid_hours: float = Field(1.0, ge=0, description="per paid hour times contract cost")
-    preferences: float = Field(20.0, ge=0, description="per unmet day-off or start preference")
-    start_time_variation: float = Field(5.0, ge=0, description="per hour of start-time spread")
-    fairness: float = Field(10.0, ge=0, description="per weekend or late shift above the mean")
-    changes: float = Field(100.0, ge=0, description="per agent-day changed from --previous")
+    over_coverage: Number = Field(50.0, ge=0, description="per agent-interval over")
+    paid_hours: Number = Field(1.0, ge=0, description="per paid hour times contract cost")
+    preferences: Number = Field(20.0, ge=0, description="per unmet day-off or start preference")
+    start_time_variation: Number = Field(5.0, ge=0, description="per hour of start-time spread")
+    fairness: Number = Field(10.0, ge=0, description="per weekend or late shift above the mean")
+    changes: Number = Field(100.0, ge=0, description="per agent-day changed from --previous")
 
 
 class SolverLimits(_Strict):
     """How long and how hard CP-SAT may work."""
 
-    time_limit_seconds: float = Field(60.0, gt=0)
-    workers: int = Field(2, ge=1, le=64)
-    seed: int = 0
-    relative_gap: float = Field(0.0, ge=0, le=1)
+    time_limit_seconds: Number = Field(60.0, gt=0)
+    workers: Whole = Field(2, ge=1, le=64)
+    seed: Whole = 0
+    relative_gap: Number = Field(0.0, ge=0, le=1)
 
 
 class Planning(_Strict):
     """What the nightly run plans and how the forecast is chosen."""
 
-    horizon_days: int = Field(7, ge=1, le=42)
+    horizon_days: Whole = Field(7, ge=1, le=42)
     forecast_method: str = "auto"
-    prediction_level: float = Field(0.8, gt=0, lt=1)
-    backtest_windows: int = Field(8, ge=1)
-    backtest_days: int = Field(14, ge=1)
-    backtest_step_days: int = Field(7, ge=1)
+    prediction_level: Number = Field(0.8, gt=0, lt=1)
+    backtest_windows: Whole = Field(8, ge=1)
+    backtest_days: Whole = Field(14, ge=1)
+    backtest_step_days: Whole = Field(7, ge=1)
 
 
 class ExtraColumns(_Strict):
@@ -414,6 +504,18 @@ class CenterConfig(_Strict):
     inputs: Inputs = Field(default_factory=Inputs)
 
     @model_validator(mode="after")
+    def _whole_response_windows(self) -> CenterConfig:
+        # Deferred sizing counts the window in whole intervals and floors it: a value in
+        # between would silently act as the shorter window.
+        step = self.center.interval_minutes
+        for index, queue in enumerate(self.queues):
+            if queue.response_hours is not None:
+                problem = response_window_problem(queue.response_hours, step)
+                if problem:
+                    raise KeyProblem(("queues", index, "response_hours"), problem)
+        return self
+
+    @model_validator(mode="after")
     def _cross_references(self) -> CenterConfig:
         queue_ids = [q.id for q in self.queues]
         duplicates = {q for q in queue_ids if queue_ids.count(q) > 1}
@@ -464,17 +566,81 @@ class CenterConfig(_Strict):
         return [t for t in self.shift_templates if contract_id in t.contracts]
 
 
-def _error_location(error: dict, data: object) -> str:
-    """Render a pydantic error location as a key path with list indices: queues[2].channel."""
+def response_window_problem(response_hours: float, interval_minutes: int) -> str | None:
+    """Why ``response_hours`` is not a whole number (at least one) of intervals, or None."""
+    intervals = response_hours * 60.0 / interval_minutes
+    nearest = round(intervals)
+    if nearest >= 1 and math.isclose(intervals, nearest, rel_tol=0.0, abs_tol=1e-9):
+        return None
+    hours = interval_minutes / 60.0
+    if intervals < 1:
+        return (f"{response_hours:g} h is shorter than one {interval_minutes}-minute interval; "
+                f"use {hours:g} or more")
+    below, above = math.floor(intervals) * hours, math.ceil(intervals) * hours
+    return (f"{response_hours:g} h is not a whole number of {interval_minutes}-minute "
+            f"intervals (it would act as {below:g}); use {below:g} or {above:g}")
+
+
+def key_path(location: tuple[str | int, ...]) -> str:
+    """A location as a key path with list indices: ``queues[2].channel``."""
     parts: list[str] = []
-    for item in error["loc"]:
+    for item in location:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif isinstance(item, str) and item.startswith(("function-", "tagged-union")):
-            continue
         else:
             parts.append(("." if parts else "") + str(item))
-    return "".join(parts) or "(top level)"
+    return "".join(parts)
+
+
+def _error_location(error: dict) -> str:
+    """Render a pydantic error location as a key path: ``queues[2].channel``."""
+    location: list[str | int] = []
+    for item in error["loc"]:
+        if isinstance(item, str) and item.startswith(("function-", "tagged-union")):
+            continue
+        location.append(item)
+    problem = error.get("ctx", {}).get("error")
+    if isinstance(problem, KeyProblem):
+        location.extend(problem.path)
+    suffix = ""
+    if location and location[-1] == "[key]":  # the key of a mapping, not its value
+        location, suffix = location[:-1], " (key)"
+    return (key_path(tuple(location)) or "(top level)") + suffix
+
+
+def _given(value: object) -> str:
+    """How a refused value reads in a message: text and booleans are named as such."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return repr(value)
+
+
+# What each strict type expects, for the errors pydantic words as "valid number" etc.
+_EXPECTED = {"float_type": "a number", "int_type": "a whole number",
+             "bool_type": "true or false", "string_type": "text",
+             "finite_number": "a finite number", "model_type": "a mapping",
+             "dict_type": "a mapping", "list_type": "a list"}
+
+
+def _type_message(kind: str, value: object) -> str:
+    """The message for a value of the wrong type, with a hint for YAML's usual traps."""
+    message = f"expected {_EXPECTED[kind]}, got {_given(value)}"
+    if kind == "string_type" and isinstance(value, bool):
+        message += " (YAML reads unquoted yes/no/on/off as booleans: quote the text)"
+    elif isinstance(value, str) and kind in ("float_type", "int_type"):
+        message += f" ({_number_text_hint(value)})"
+    return message
+
+
+def _number_text_hint(text: str) -> str:
+    """How to write ``text`` so YAML reads a number (PyYAML needs ``1.0e+3``, not ``1e3``)."""
+    if re.fullmatch(r"[-+]?\d+[eE][-+]?\d+", text.strip()):
+        mantissa, exponent = re.split("[eE]", text.strip())
+        sign = "" if exponent.startswith(("-", "+")) else "+"
+        return f"YAML reads {text} as text: write {mantissa}.0e{sign}{exponent}"
+    return "write the number without quotes"
 
 
 def _error_message(error: dict) -> str:
@@ -484,6 +650,8 @@ def _error_message(error: dict) -> str:
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return f"got {error.get('input')!r}; allowed: {expected}"
+    if kind in _EXPECTED:
+        return _type_message(kind, error.get("input"))
     message = str(error.get("msg", "invalid value"))
     return message.removeprefix("Value error, ")
 
@@ -496,7 +664,7 @@ def parse_config(data: object, source: str = "config") -> CenterConfig:
         return CenterConfig.model_validate(data)
     except ValidationError as exc:
         lines = [
-            f"{source}: {_error_location(err, data)}: {_error_message(err)}"
+            f"{source}: {_error_location(err)}: {_error_message(err)}"
             for err in exc.errors()
         ]
         raise BadInput("\n".join(lines)) from None
