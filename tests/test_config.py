@@ -113,6 +113,9 @@ def test_special_day_closure_closes_the_center_everywhere(tmp_path: Path):
     grid = interval_grid(cfg.center, date(2026, 12, 3), 3)
     open_days = set(grid.loc[grid["is_open"], "date"])
     assert open_days == {date(2026, 12, 3), date(2026, 12, 4)}
+    # a closure of one queue closes that queue alone
+    assert cfg.queue("chat_es").closed_dates == [date(2026, 12, 4)]
+    assert all(q.closed_dates == [] for q in cfg.queues if q.id != "chat_es")
 
 
 # ---------------------------------------------------------------- values as YAML typed them

@@ -485,3 +485,28 @@ def test_solver_week_limits_follow_the_same_reading():
     inst = build_instance(cfg, agents, required, MONDAY, 7)
     limits = week_limits(inst, 0, agents[0], Tail())
     assert limits["min_paid_minutes"] == -(-32 * 60 * 5 // 7)  # ceil
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_no_work_on_a_queue_on_the_day_it_is_closed(method: str) -> None:
+    from wfm.verify.folder import special_closures
+
+    cfg = make_config(queues=[
+        {"id": "sales_es", "channel": "voice", "skill": "sales", "language": "es",
+         "closed_dates": [MONDAY]},
+        {"id": "sales_en", "channel": "voice", "skill": "sales", "language": "en"},
+    ])
+    agents = [agent("a1"), agent("a2", languages=("es", "en"))]
+    need = demand(cfg, MONDAY, [("sales_es", 0, "08:00", "12:00", 2),
+                                ("sales_en", 0, "08:00", "12:00", 1),
+                                ("sales_es", 1, "08:00", "12:00", 1)])
+    result = solve_schedule(cfg, agents, need, MONDAY, 2, method=method)
+    violations = check_schedule(cfg, agents, result.shifts, result.activities,
+                                requirements=need, start=MONDAY, days=2,
+                                closed_queues=special_closures(cfg))
+    assert violations == [], "\n".join(map(str, violations))
+    work = result.activities[result.activities["activity"] == "work"]
+    on_monday = work[work["start"].dt.date == MONDAY]
+    assert set(on_monday["queue"]) == {"sales_en"}  # a2 serves the open queue
+    assert MONDAY not in set(shifts_of(result, "a1")["date"])  # a1 serves no open queue
+    assert "sales_es" in set(work[work["start"].dt.date == MONDAY + timedelta(days=1)]["queue"])

@@ -32,6 +32,20 @@ def flat_forecast(cfg, calls: float = 40.0, aht: float = 300.0, days: int = 7) -
     return pd.concat(frames, ignore_index=True)
 
 
+def test_a_queue_closed_for_the_day_needs_nobody(example_cfg):
+    """min_agents does not apply on a queue's closed_dates; other queues are untouched."""
+    chat = example_cfg.queue("chat_es").model_copy(update={"closed_dates": [MONDAY]})
+    cfg = example_cfg.model_copy(update={"queues": [
+        chat if q.id == "chat_es" else q for q in example_cfg.queues]})
+    req = requirements_from_forecast(flat_forecast(cfg), cfg)
+    monday = req["interval_start"].dt.date == MONDAY
+    chat_rows = req["queue"] == "chat_es"
+    assert (req.loc[monday & chat_rows, "agents_with_shrinkage"] == 0).all()
+    assert (req.loc[monday & chat_rows, "offered"] == 0).all()
+    assert req.loc[~monday & chat_rows & (req["offered"] > 0), "agents_needed"].min() >= 1
+    assert req.loc[monday & (req["queue"] == "billing_es"), "agents_needed"].max() >= 1
+
+
 def test_contract_columns_and_closed_intervals(example_cfg):
     req = requirements_from_forecast(flat_forecast(example_cfg), example_cfg)
     assert set(REQUIREMENT_COLUMNS) <= set(req.columns)

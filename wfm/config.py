@@ -221,6 +221,8 @@ class Queue(_Strict):
     concurrency: Whole = Field(1, ge=1, le=10)
     response_hours: Number | None = Field(None, gt=0)
     min_agents: Whole = Field(1, ge=0)
+    closed_dates: list[Day] = Field(default_factory=list,
+                                    description="dates this queue alone is closed all day")
 
     @model_validator(mode="after")
     def _channel_rules(self) -> Queue:

@@ -47,8 +47,13 @@ def prepare_queue(
     if rows.empty:
         return None
     first, last = _history_bounds(rows)
+    special = special_for_queue(special_days, queue)
+    closed = cfg.queue(queue).closed_dates
+    if closed:  # the queue's own closed days, as closures of a special-days table
+        own = pd.DataFrame({"date": closed, "queue": queue, "multiplier": np.nan})
+        special = own if special is None else pd.concat([special, own], ignore_index=True)
     table = day_table(first.date(), max(until, last.date()) + timedelta(days=7), cfg.center,
-                      special=special_for_queue(special_days, queue))
+                      special=special)
     return queue_data(rows, queue, cfg.center.interval_minutes, table, first, last)
 
 

@@ -113,18 +113,24 @@ def load_config(path: str | Path) -> CenterConfig:
 
 
 def with_special_closures(config: CenterConfig, special_days: Path) -> CenterConfig:
-    """The config with the special days closed for all queues added to the closed dates.
+    """The config with the special days' closures added to the closed dates.
 
-    A closure in the special-days file (``queue`` all, ``multiplier`` closed) then closes
-    the center in every stage: no forecast volume, no requirements, no shifts.
+    A closure for all queues (``queue`` all, ``multiplier`` closed) closes the center in
+    every stage: no forecast volume, no requirements, no shifts. A closure for one queue
+    is added to that queue's ``closed_dates``: no volume, no requirements and no work on
+    it that day.
     """
     from wfm.io.inputs import read_special_days
 
     table = read_special_days(str(special_days), [q.id for q in config.queues])
-    closed = table[(table["queue"] == "all") & table["multiplier"].isna()]["date"]
-    extra = sorted(set(config.center.holidays.extra_closed_dates) | set(closed))
+    closures = table[table["multiplier"].isna()]
+    center_closed = set(closures.loc[closures["queue"] == "all", "date"])
+    extra = sorted(set(config.center.holidays.extra_closed_dates) | center_closed)
     holidays = config.center.holidays.model_copy(update={"extra_closed_dates": extra})
     center = config.center.model_copy(update={"holidays": holidays})
-    return config.model_copy(update={"center": center})
-
-
+    queues = []
+    for queue in config.queues:
+        own = set(closures.loc[closures["queue"] == queue.id, "date"])
+        queues.append(queue.model_copy(update={
+            "closed_dates": sorted(set(queue.closed_dates) | own)}) if own else queue)
+    return config.model_copy(update={"center": center, "queues": queues})

@@ -133,12 +133,17 @@ def add_coverage(model: LinearModel, inst: Instance,
     for (c, i), bucket in sorted(present.items()):
         cls = inst.classes[c]
         if len(cls.queues) == 1:  # one queue: the present agents all serve it
+            if inst.queue_closed[cls.queues[0], i]:
+                model.add(bucket, 0, 0, "queue_closed")
+                continue
             served[cls.queues[0], i].append(("present", c, i))
             present_terms[c, i] = bucket
             continue
         row = dict(bucket)
         for rank, q in enumerate(cls.queues):
-            w = model.var(0, class_size[c], f"work(class={c}, interval={i}, queue={q})")
+            # nobody serves a queue on a day it is closed
+            top = 0 if inst.queue_closed[q, i] else class_size[c]
+            w = model.var(0, top, f"work(class={c}, interval={i}, queue={q})")
             cv.work[c, i, q] = w
             row[w] = row.get(w, 0.0) - 1.0
             served[q, i].append(w)

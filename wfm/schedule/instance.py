@@ -117,6 +117,7 @@ class Instance:
     interval_starts: pd.DatetimeIndex  # tz-aware, center zone
     queue_ids: list[str]
     required: np.ndarray  # [queue, interval] agents required
+    queue_closed: np.ndarray  # [queue, interval] True where the queue alone is closed that day
     options: list[ShiftOption]
     options_by_day: list[list[int]]
     groups: list[Group]
@@ -217,13 +218,16 @@ def _break_slots(template: ShiftTemplate, spacing: int, step: int) -> tuple[Brea
 def option_allowed(agent: Agent, option: ShiftOption, cfg: CenterConfig, day: date) -> str | None:
     """The rule that forbids an agent an option, or None when it is allowed.
 
-    Rules: ``shift_templates`` (contract), ``unavailable_dates``, ``available_window``.
+    Rules: ``shift_templates`` (contract), ``unavailable_dates``, ``available_window``,
+    ``queue_closed`` (every queue the agent serves is closed that day).
     """
     template = next(t for t in cfg.shift_templates if t.id == option.template)
     if agent.contract not in template.contracts:
         return "shift_templates"
     if day in agent.unavailable_dates:
         return "unavailable_dates"
+    if all(day in q.closed_dates for q in cfg.queues if agent.serves(q)):
+        return "queue_closed"
     if agent.available_window is not None:
         low, high = agent.available_window
         if option.wall_start < low or option.wall_end > high:
@@ -309,6 +313,9 @@ def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     options, by_day = build_options(cfg, dates, closed, utc0, step)
     queue_ids = [q.id for q in cfg.queues]
     required = _required_matrix(requirements, queue_ids, grid_utc)
+    queue_closed = np.array([grid["date"].isin(set(q.closed_dates)).to_numpy()
+                             for q in cfg.queues], dtype=bool).reshape(len(queue_ids), -1)
+    required[queue_closed] = 0
 
     weeks_map: dict[date, list[int]] = defaultdict(list)
     for i, day in enumerate(dates):
@@ -340,7 +347,8 @@ def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     return Instance(
         cfg=cfg, agents=agents, dates=dates, weeks=weeks,
         week_days_total=[len(w) for w in weeks], interval_starts=local_index,
-        queue_ids=queue_ids, required=required, options=options, options_by_day=by_day,
+        queue_ids=queue_ids, required=required, queue_closed=queue_closed, options=options,
+        options_by_day=by_day,
         groups=groups, classes=classes, group_of_agent=group_of_agent, tails=tails,
         previous_same_dates=previous_same, utc0=utc0,
     )

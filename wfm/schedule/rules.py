@@ -33,6 +33,7 @@ RULES = (
     "max_consecutive_days", "min_days_off_per_week", "min_consecutive_days_off",
     "min_weekly_hours", "max_weekly_hours", "max_working_days_per_week",
     "unavailable_dates", "available_window", "min_break_spacing", "skills_languages",
+    "queue_closed",
 )
 
 

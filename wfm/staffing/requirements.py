@@ -4,7 +4,8 @@ One sizer per channel: `wfm.staffing.live` (voice and chat, Erlang C / A),
 `wfm.staffing.deferred` (email: answered within ``response_hours`` of open time) and
 `wfm.staffing.outbound` (workload over occupancy).
 
-Then ``min_agents`` on every open interval, zero when closed, and shrinkage:
+Then ``min_agents`` on every open interval, zero when the center or the queue is closed (a
+queue's ``closed_dates``), and shrinkage:
 ``agents_with_shrinkage = ceil(agents_needed / (1 - shrinkage))``.
 """
 
@@ -101,7 +102,8 @@ def requirements_from_forecast(forecast: pd.DataFrame, cfg: CenterConfig) -> pd.
             continue
         calls = rows["offered"].to_numpy(dtype=float)
         aht = rows["aht_seconds"].fillna(0.0).to_numpy(dtype=float)
-        is_open = _open_mask(rows, cfg).to_numpy()
+        is_open = (_open_mask(rows, cfg)
+                   & ~rows["interval_start"].dt.date.isin(set(queue.closed_dates))).to_numpy()
         calls = np.where(is_open, calls, 0.0)
         safe_aht = np.where(calls > 0, aht, 1.0)
         if queue.channel == "email":

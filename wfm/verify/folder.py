@@ -28,16 +28,18 @@ from wfm.verify.coverage import check_coverage_file
 
 
 def special_closures(cfg: CenterConfig) -> dict[date, frozenset[str]]:
-    """Local date -> the queue ids the config's special-days file closes that day (``all``
-    for the whole center); empty without the file."""
-    path = cfg.inputs.special_days
-    if path is None or not Path(path).exists():
-        return {}
-    table = read_special_days(str(path), [q.id for q in cfg.queues])
-    closed = table[np.isnan(table["multiplier"].to_numpy(dtype=float))]
+    """Local date -> the queue ids closed that day (``all`` for the whole center): from the
+    config's special-days file, read here again, and each queue's ``closed_dates``."""
     found: dict[date, set[str]] = {}
-    for day, queue in zip(closed["date"], closed["queue"], strict=True):
-        found.setdefault(day, set()).add(str(queue))
+    for queue in cfg.queues:
+        for day in queue.closed_dates:
+            found.setdefault(day, set()).add(queue.id)
+    path = cfg.inputs.special_days
+    if path is not None and Path(path).exists():
+        table = read_special_days(str(path), [q.id for q in cfg.queues])
+        closed = table[np.isnan(table["multiplier"].to_numpy(dtype=float))]
+        for day, queue in zip(closed["date"], closed["queue"], strict=True):
+            found.setdefault(day, set()).add(str(queue))
     return {day: frozenset(queues) for day, queues in found.items()}
 
 

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from wfm.config import CenterConfig, format_clock
 from wfm.reports.workbook.styles import Styles, print_setup, set_widths
+from wfm.staffing.requirements import service_level_modelled
 
 
 def write_rules(wb: Workbook, st: Styles, title: str, cfg: CenterConfig) -> None:
@@ -56,11 +57,14 @@ def write_rules(wb: Workbook, st: Styles, title: str, cfg: CenterConfig) -> None
     ])
     section("Queues", ["Queue", "Name", "Channel", "Skill", "Language", "SL target",
                        "Answer (s)", "Max occupancy", "Other"], [
-        [q.id, q.label, q.channel, q.skill, q.language, (q.service_level_target, "wfm_pct"),
-         q.answer_seconds, (q.max_occupancy, "wfm_pct"),
+        [q.id, q.label, q.channel, q.skill, q.language,
+         # deferred and outbound work has no service-level target: wfm does not model it
+         (q.service_level_target if service_level_modelled(q) else None, "wfm_pct"),
+         q.answer_seconds if service_level_modelled(q) else None, (q.max_occupancy, "wfm_pct"),
          "; ".join(f"{k}={plain(v)}" for k, v in q.model_dump().items()
                    if k in ("concurrency", "patience_seconds", "max_asa_seconds",
-                            "response_hours", "min_agents", "erlang_model") and v is not None)]
+                            "response_hours", "min_agents", "erlang_model", "closed_dates")
+                   and v not in (None, []))]
         for q in cfg.queues])
     section("Contracts", ["Contract", "Min weekly h", "Max weekly h", "Max days/week",
                           "Cost per hour"], [
