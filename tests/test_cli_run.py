@@ -354,3 +354,22 @@ def test_a_signal_mid_solve_fails_the_run_and_keeps_the_last_good_one(tmp_path, 
     assert manifest["failure"]["exit_code"] == code
     assert not (failed[0] / "schedule.xlsx").exists()
     assert not [p for p in os.listdir(runs) if p.endswith(".partial")]
+
+
+def test_agent_ids_come_back_exactly_as_written(tmp_path):
+    config = write_center(tmp_path / "center", agents=3)
+    roster = pd.read_csv(config.parent / "agents.csv", dtype=str)
+    roster["agent_id"] = ["007", "A-01", "1e3"]
+    roster.to_csv(config.parent / "agents.csv", index=False)
+    runs = tmp_path / "runs"
+    result = _run(config, runs, "--quiet")
+    assert result.exit_code == 0, result.stderr
+    folder = latest_run(runs)
+    for name in ("schedule.csv", "activities.csv"):
+        ids = set(pd.read_csv(folder / name, dtype=str)["agent_id"])
+        assert ids == {"007", "A-01", "1e3"}, name
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(folder / "schedule.xlsx")["Schedule"]
+    cells = {row[0] for row in sheet.iter_rows(values_only=True)}
+    assert {"007", "A-01", "1e3"} <= cells
