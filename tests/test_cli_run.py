@@ -373,3 +373,36 @@ def test_agent_ids_come_back_exactly_as_written(tmp_path):
     sheet = openpyxl.load_workbook(folder / "schedule.xlsx")["Schedule"]
     cells = {row[0] for row in sheet.iter_rows(values_only=True)}
     assert {"007", "A-01", "1e3"} <= cells
+
+
+@pytest.mark.slow
+def test_the_demo_run_is_checked_and_shows_one_set_of_figures(tmp_path):
+    """The README's demo: published, accepted by wfm check, same figures everywhere."""
+    import openpyxl
+
+    from wfm.cli.main import app as root
+
+    repo = Path(__file__).resolve().parent.parent
+    runs = tmp_path / "runs"
+    result = CliRunner().invoke(root, ["run", "--config", str(repo / "configs/example.yaml"),
+                                       "--out", str(runs), "--as-of", "2026-11-22", "--quiet"])
+    assert result.exit_code == 0, result.output
+    folder = latest_run(runs)
+    checked = CliRunner().invoke(root, [
+        "check", "--config", str(repo / "configs/example.yaml"), "--agents",
+        str(repo / "sample_data/agents.csv"), "--schedule", str(folder), "--requirements",
+        str(folder / "requirements.csv")])
+    assert checked.exit_code == 0, checked.output
+    kpis = json.loads((folder / "kpis.json").read_text())
+    sheet = list(openpyxl.load_workbook(folder / "schedule.xlsx")["Summary"]
+                 .iter_rows(values_only=True))
+    rows = {row[0]: row for row in sheet if row and row[0] in kpis["queues"]}
+    for queue, figures in kpis["queues"].items():
+        assert list(rows[queue][2:6]) == pytest.approx(
+            [figures["required_hours"], figures["scheduled_hours"], figures["shortfall_hours"],
+             figures["intervals_short"]])
+        if figures["service_level_modelled"]:
+            assert rows[queue][6] == pytest.approx(figures["projected_service_level"])
+        else:
+            assert rows[queue][6] == "not modelled" and figures["projected_service_level"] is None
+    assert kpis["queues"]["email_es"]["service_level_modelled"] is False
