@@ -397,12 +397,13 @@ def test_the_demo_run_is_checked_and_shows_one_set_of_figures(tmp_path):
     sheet = list(openpyxl.load_workbook(folder / "schedule.xlsx")["Summary"]
                  .iter_rows(values_only=True))
     rows = {row[0]: row for row in sheet if row and row[0] in kpis["queues"]}
-    for queue, figures in kpis["queues"].items():
-        assert list(rows[queue][2:6]) == pytest.approx(
+    for queue_id, figures in kpis["queues"].items():
+        assert list(rows[queue_id][2:6]) == pytest.approx(
             [figures["required_hours"], figures["scheduled_hours"], figures["shortfall_hours"],
              figures["intervals_short"]])
         if figures["service_level_modelled"]:
-            assert rows[queue][6] == pytest.approx(figures["projected_service_level"])
+            assert rows[queue_id][6] == pytest.approx(figures["projected_service_level"])
         else:
-            assert rows[queue][6] == "not modelled" and figures["projected_service_level"] is None
+            assert rows[queue_id][6] == "not modelled"
+            assert figures["projected_service_level"] is None
     assert kpis["queues"]["email_es"]["service_level_modelled"] is False
