@@ -510,3 +510,24 @@ def test_no_work_on_a_queue_on_the_day_it_is_closed(method: str) -> None:
     assert set(on_monday["queue"]) == {"sales_en"}  # a2 serves the open queue
     assert MONDAY not in set(shifts_of(result, "a1")["date"])  # a1 serves no open queue
     assert "sales_es" in set(work[work["start"].dt.date == MONDAY + timedelta(days=1)]["queue"])
+
+
+@pytest.mark.parametrize(("weekend", "expected"), [(["sat", "sun"], {5, 6}),
+                                                   (["fri", "sat"], {4, 5})])
+def test_fairness_counts_the_centers_own_weekend(weekend: list[str], expected: set[int]):
+    from wfm.schedule.instance import build_instance
+    from wfm.schedule.linear import LinearModel
+    from wfm.schedule.preferences import add_agent_preferences
+    from wfm.schedule.rules import agent_options
+
+    cfg = make_config(center={**BASE["center"], "weekend": weekend})
+    agents = [agent("a1")]
+    inst = build_instance(cfg, agents, demand(cfg, MONDAY, []), MONDAY, 7)
+    model = LinearModel()
+    day_options, _ = agent_options(inst, agents[0], diagnose=False)
+    y = {k: model.var(0, 1) for keys in day_options.values() for k in keys}
+    counts = add_agent_preferences(model, inst, agents[0], y, day_options, {})
+    weekend_vars = set(counts["weekend"])
+    counted_days = {inst.dates[inst.options[k].day].weekday()
+                    for k, v in y.items() if v in weekend_vars}
+    assert counted_days == expected

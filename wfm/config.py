@@ -154,6 +154,20 @@ class Center(_Strict):
     interval_minutes: Literal[15, 30, 60] = 15
     opening_hours: dict[Weekday, DayHours | None]
     holidays: HolidayCalendar = Field(default_factory=HolidayCalendar)
+    weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"],
+                                   description="the days the center calls its weekend")
+
+    @field_validator("weekend")
+    @classmethod
+    def _distinct_weekend(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("weekend: a day is named twice")
+        return value
+
+    @property
+    def weekend_days(self) -> frozenset[int]:
+        """The weekend as weekday numbers (0 = Monday)."""
+        return frozenset(WEEKDAYS.index(day) for day in self.weekend)
 
     @field_validator("timezone")
     @classmethod

@@ -71,7 +71,7 @@ def add_agent_preferences(model: LinearModel, inst: Instance, agent: Agent, y: d
                 model.cost(CHANGES, changed, weights.changes)
                 model.hints[y[before]] = 1
     weekend = {y[k]: 1.0 for d, keys in day_options.items() for k in keys
-               if inst.dates[d].weekday() >= 5}
+               if inst.dates[d].weekday() in inst.cfg.center.weekend_days}
     late = {y[k]: 1.0 for keys in day_options.values() for k in keys if inst.options[k].is_late}
     return {"weekend": weekend, "late": late}
 
