@@ -539,7 +539,7 @@ class ContactRate(_Strict):
 
     @model_validator(mode="after")
     def _positive(self) -> ContactRate:
-        if min(self.default, *self.by_hour.values()) <= 0:
+        if min([self.default, *self.by_hour.values()]) <= 0:
             raise ValueError("contact rates must be above 0")
         return self
 

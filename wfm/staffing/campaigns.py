@@ -195,3 +195,41 @@ def _calling_days_after(campaign, last: date, until: date) -> int:
         count += campaign.window_on(day.weekday()) is not None
         day += timedelta(days=1)
     return count
+
+
+@dataclass(frozen=True)
+class ListPlan:
+    """Working a whole list in a span of calling time: the desk calculator's answer."""
+
+    attempts: float
+    contacts: float
+    abandoned: float
+    agent_hours: float
+    agents: int
+    abandon_share: float
+
+
+def list_plan(records: float, max_attempts: int, contact_rate: float, aht_seconds: float,
+              attempt_seconds: float, calling_hours: float, acw_seconds: float = 0.0,
+              dialing: str = "progressive", preview_seconds: float = 0.0,
+              pacing_ratio: float = 3.0, max_abandon_rate: float = 0.03,
+              max_occupancy: float = 1.0) -> ListPlan:
+    """Attempts, contacts and agents to work ``records`` in ``calling_hours`` of calling.
+
+    The span is taken as steady (one interval of ``calling_hours``); see the module
+    docstring for the agent time of each dialing mode.
+    """
+    attempts, contacts = list_yield(records, max_attempts, contact_rate)
+    handle = aht_seconds + acw_seconds
+    span = calling_hours * 3600.0
+    if dialing == "predictive":
+        agents, share = predictive_agents(contacts, handle, span, max_abandon_rate, attempts,
+                                          attempt_seconds, pacing_ratio, max_occupancy)
+        live = contacts / (1.0 - share)
+        return ListPlan(live / contact_rate, contacts, live - contacts,
+                        contacts * handle / 3600.0, agents, share)
+    seconds = contacts * handle + (attempts - contacts) * attempt_seconds
+    if dialing == "preview":
+        seconds += attempts * preview_seconds
+    agents = math.ceil(seconds / (span * max_occupancy) - 1e-9) if seconds > 0 else 0
+    return ListPlan(attempts, contacts, 0.0, seconds / 3600.0, agents, 0.0)
