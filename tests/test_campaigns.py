@@ -133,3 +133,43 @@ def test_bad_campaigns_are_refused_naming_the_key(change, words):
     with pytest.raises(BadInput, match=None) as caught:
         campaign_cfg(**change)
     assert words in str(caught.value)
+
+
+def test_scheduled_agents_make_the_contacts_they_can_and_carry_the_rest():
+    """A list due on Friday: a day without its agents falls behind, later days catch up
+    when they have room, and the report says whether the list is done by its date."""
+    from wfm.reports.kpis import coverage_table, schedule_figures
+
+    friday = date(2026, 3, 20)
+    cfg = campaign_cfg(contacts_per_day=None, complete_by=friday)
+    req = requirements_from_forecast(flat_forecast(cfg), cfg)
+    plan = req[req["queue"] == "arrears"].assign(
+        required=lambda r: r["agents_with_shrinkage"])
+    shifts = pd.DataFrame(columns=["agent_id", "date", "paid_minutes"])
+    figures = {}
+    for name, boost in (("as planned", 0), ("short on Monday, more later", 2)):
+        scheduled = plan[["interval_start", "queue"]].assign(
+            scheduled=plan["agents_with_shrinkage"] + boost)
+        if boost:
+            monday = scheduled["interval_start"].dt.date == MONDAY
+            scheduled.loc[monday, "scheduled"] = 0
+        cover = coverage_table(cfg, scheduled, plan, MONDAY, 7)
+        figures[name] = schedule_figures(cfg, cover, shifts, MONDAY, 7)["queues"]["arrears"]
+    planned = figures["as planned"]["work"]
+    assert planned["worked"] == pytest.approx(planned["offered"], rel=1e-6)
+    assert planned["list_done_by_date"] is True
+    late = figures["short on Monday, more later"]["work"]
+    monday_work = late["by_day"][MONDAY.isoformat()]
+    assert monday_work["worked"] == 0 and monday_work["backlog_end"] == pytest.approx(
+        monday_work["offered"])
+    assert late["list_done_by_date"] is True  # two agents more on Tuesday to Friday catch up
+    assert late["worked"] == pytest.approx(late["offered"], rel=1e-6)
+    assert figures["as planned"]["service_level_modelled"] is False
+    # with half the planned agents the list is not done by Friday, and the report says so
+    half = plan[["interval_start", "queue"]].assign(
+        scheduled=plan["agents_with_shrinkage"] // 2)
+    short = schedule_figures(cfg, coverage_table(cfg, half, plan, MONDAY, 7), shifts, MONDAY,
+                             7)["queues"]["arrears"]["work"]
+    assert short["list_done_by_date"] is False
+    assert 0 < short["worked"] < short["offered"]
+    assert short["past_due_end"] == pytest.approx(short["offered"] - short["worked"], rel=1e-6)

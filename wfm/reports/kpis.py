@@ -160,6 +160,34 @@ def _horizon_dates(coverage: pd.DataFrame, shifts: pd.DataFrame, start: date | N
     return sorted(found)
 
 
+def _work_figures(cfg: CenterConfig, queue, part: pd.DataFrame, coverage_day: pd.Series,
+                  dates: list[date]) -> dict:
+    """Items of a deferred queue (arrivals) or contacts of a campaign queue (planned):
+    offered, worked, and the backlog and past-due items at the end, in total and per day;
+    for a campaign with a date, whether the list is done by it."""
+    def figures(rows: pd.DataFrame) -> dict:
+        last = rows.iloc[-1] if len(rows) else None
+        return {"offered": _json_number(rows["offered"].sum(min_count=1)),
+                "worked": _json_number(rows["worked"].sum(min_count=1)),
+                "backlog_end": None if last is None else _json_number(last["backlog"]),
+                "past_due_end": None if last is None else _json_number(last["past_due"])}
+
+    ordered = part.sort_values("interval_start")
+    out = {"unit": "items" if queue.deferred else "contacts", **figures(ordered),
+           "by_day": {day.isoformat(): figures(ordered[coverage_day[ordered.index] == day])
+                      for day in dates}}
+    campaign = cfg.campaign_for(queue.id)
+    if campaign is not None and campaign.complete_by is not None:
+        on_time = ordered[ordered["interval_start"].dt.date <= campaign.complete_by]
+        judged = bool(len(ordered)) and ordered["interval_start"].dt.date.max() >= \
+            campaign.complete_by
+        out["complete_by"] = campaign.complete_by.isoformat()
+        # done by its date when nothing planned is left waiting at that date's end
+        out["list_done_by_date"] = (bool(on_time["backlog"].iloc[-1] <= 1e-6)
+                                    if judged and len(on_time) else None)
+    return out
+
+
 def schedule_figures(
     cfg: CenterConfig,
     coverage: pd.DataFrame,
@@ -200,6 +228,8 @@ def schedule_figures(
             "service_level_target": queue.service_level_target if modelled else None,
             "service_level_by_day": by_day,
         }
+        if queue.deferred or cfg.campaign_for(queue.id) is not None:
+            queues[queue.id]["work"] = _work_figures(cfg, queue, part, coverage_day, dates)
     per_day = {}
     for day in dates:
         on_day = shifts[shift_day == day] if len(shifts) else shifts
@@ -286,10 +316,14 @@ def summary_lines(kpis: dict) -> list[str]:
     for queue, row in kpis["queues"].items():
         level = (_fmt(row["projected_service_level"], "{:.1%}")
                  if row["service_level_modelled"] else NOT_MODELLED)
+        work = row.get("work")
+        detail = "" if work is None else (
+            f"  {work['unit']} {_fmt(work['worked'], '{:.0f}')} of "
+            f"{_fmt(work['offered'], '{:.0f}')}, backlog {_fmt(work['backlog_end'], '{:.0f}')}")
         lines.append(
             f"{queue:<16}{row['required_hours']:>12.1f}{row['scheduled_hours']:>13.1f}"
             f"{row['shortfall_hours']:>10.1f}{level:>14}"
-            f"{_fmt(row['service_level_target'], '{:.0%}'):>8}")
+            f"{_fmt(row['service_level_target'], '{:.0%}'):>8}{detail}")
     lines.append(
         f"{'all':<16}{kpis['required_hours']:>12.1f}{kpis['scheduled_hours']:>13.1f}"
         f"{kpis['shortfall_hours']:>10.1f}"

@@ -233,3 +233,62 @@ def list_plan(records: float, max_attempts: int, contact_rate: float, aht_second
         seconds += attempts * preview_seconds
     agents = math.ceil(seconds / (span * max_occupancy) - 1e-9) if seconds > 0 else 0
     return ListPlan(attempts, contacts, 0.0, seconds / 3600.0, agents, 0.0)
+
+
+def contact_capacity(campaign, agents: np.ndarray, contact_rate: np.ndarray,
+                     interval_seconds: float, max_occupancy: float) -> np.ndarray:
+    """Contacts ``agents`` can make per interval (the inverse of `interval_work`).
+
+    Preview and progressive: agent-seconds over the seconds one contact costs with its
+    share of non-contacts (and previews). Predictive: the contacts whose live-answer load
+    keeps the abandoned share at or under the cap on that many agents (Erlang B), within
+    ``max_occupancy`` and the pacing ratio.
+    """
+    handle = campaign.aht_seconds + campaign.acw_seconds
+    out = np.zeros(agents.shape)
+    for i, (n, rate) in enumerate(zip(agents, contact_rate, strict=True)):
+        if n <= 0 or rate <= 0:
+            continue
+        if campaign.dialing != "predictive":
+            cost = handle + (1.0 / rate - 1.0) * campaign.attempt_seconds
+            if campaign.dialing == "preview":
+                cost += campaign.preview / rate
+            out[i] = n * interval_seconds * max_occupancy / cost
+            continue
+        out[i] = _predictive_capacity(campaign, int(n), rate, interval_seconds, max_occupancy)
+    return out
+
+
+def _predictive_capacity(campaign, agents: int, rate: float, interval_seconds: float,
+                         max_occupancy: float) -> float:
+    """The most contacts ``agents`` make in an interval under predictive dialing (bisection
+    on `predictive_agents`, which grows with the contacts)."""
+    handle = campaign.aht_seconds + campaign.acw_seconds
+    low, high = 0.0, agents * interval_seconds / handle
+    for _ in range(60):
+        middle = (low + high) / 2
+        needed, _ = predictive_agents(middle, handle, interval_seconds, campaign.abandon_cap,
+                                      middle / rate, campaign.attempt_seconds, campaign.pacing,
+                                      max_occupancy)
+        low, high = (middle, high) if needed <= agents else (low, middle)
+    return low
+
+
+def campaign_due(campaign, days: np.ndarray, calling: np.ndarray) -> np.ndarray:
+    """Due interval of each interval's planned contacts: the last calling interval on or
+    before ``complete_by`` (a list with a date), else the last calling interval of the
+    same day (a daily target). `wfm.staffing.backlog.NOT_DUE` beyond the horizon."""
+    from wfm.staffing.backlog import NOT_DUE
+
+    due = np.full(days.size, NOT_DUE, dtype=np.int64)
+    calling_rows = np.flatnonzero(calling)
+    if calling_rows.size == 0:
+        return due
+    if campaign.complete_by is not None:
+        inside = calling_rows[days[calling_rows] <= campaign.complete_by]
+        if inside.size and max(days) >= campaign.complete_by:
+            due[:] = inside[-1]
+        return due
+    for day in np.unique(days[calling_rows]):
+        due[days == day] = calling_rows[days[calling_rows] == day][-1]
+    return due

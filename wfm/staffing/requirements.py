@@ -82,10 +82,34 @@ def project_queue(queue: Queue, cfg: CenterConfig, stamps: pd.Series, agents: np
     agents = np.asarray(agents, dtype=float)
     calls = np.asarray(calls, dtype=float)
     aht_seconds = np.asarray(aht_seconds, dtype=float)
+    campaign = cfg.campaign_for(queue.id)
+    if campaign is not None:
+        return _project_campaign(queue, campaign, cfg, stamps, agents, calls, aht_seconds)
     if not queue.deferred:
         return project_metrics(queue, agents, calls, aht_seconds, cfg.center.interval_minutes)
     metrics, outcome = project_deferred(queue, cfg, stamps, agents, calls, aht_seconds,
                                         queue_open_mask(queue, cfg, stamps))
+    return {**metrics, "worked": outcome.worked, "backlog": outcome.backlog,
+            "past_due": outcome.past_due}
+
+
+def _project_campaign(queue: Queue, campaign, cfg: CenterConfig, stamps: pd.Series,
+                      agents: np.ndarray, planned: np.ndarray, handle: np.ndarray,
+                      ) -> dict[str, np.ndarray]:
+    """A campaign's contacts made by ``agents``: the planned contacts (``planned``) worked
+    as a backlog, first in, first out, at the contacts the agents can make, short ones
+    carried to later calling intervals; due by ``complete_by`` (or the day's end)."""
+    from wfm.staffing.backlog import work_backlog
+    from wfm.staffing.campaigns import campaign_due, contact_capacity
+
+    minutes = cfg.center.interval_minutes
+    callee = stamps.dt.tz_convert(campaign.callee_timezone or cfg.center.timezone)
+    rates = np.array([campaign.rate_at(int(h)) for h in callee.dt.hour])
+    capacity = contact_capacity(campaign, agents, rates, minutes * 60.0, queue.max_occupancy)
+    days = stamps.dt.date.to_numpy()
+    outcome = work_backlog(planned, np.ones(planned.shape), capacity,
+                           campaign_due(campaign, days, planned > 0))
+    metrics = project_metrics(queue, agents, outcome.worked, handle, minutes)
     return {**metrics, "worked": outcome.worked, "backlog": outcome.backlog,
             "past_due": outcome.past_due}
 
@@ -104,7 +128,7 @@ def project_coverage(cfg: CenterConfig, table: pd.DataFrame) -> pd.DataFrame:
                        columns=["projected_service_level", *DEFERRED_COLUMNS])
     for queue in cfg.queues:
         mine = table["queue"] == queue.id
-        if queue.deferred:
+        if queue.deferred or cfg.campaign_for(queue.id) is not None:
             rows = table.index[mine]
             if rows.empty or table.loc[rows, "offered"].isna().all():
                 continue
