@@ -173,3 +173,17 @@ def test_scheduled_agents_make_the_contacts_they_can_and_carry_the_rest():
     assert short["list_done_by_date"] is False
     assert 0 < short["worked"] < short["offered"]
     assert short["past_due_end"] == pytest.approx(short["offered"] - short["worked"], rel=1e-6)
+
+
+def test_campaign_days_sum_the_plan():
+    from wfm.staffing.campaigns import campaign_days
+
+    cfg = campaign_cfg(dialing="predictive")
+    req = requirements_from_forecast(flat_forecast(cfg), cfg)
+    days = campaign_days(req, cfg)
+    assert len(days) == 5 and (days["contacts"] == pytest.approx(120.0)).all()
+    rows = req[req["queue"] == "arrears"]
+    assert days["attempts"].sum() == pytest.approx(rows["attempts"].sum())
+    assert days["abandoned"].sum() == pytest.approx(rows["abandoned"].sum())
+    assert ((days["abandoned"] / (days["abandoned"] + days["contacts"])) <= 0.03 + 1e-9).all()
+    assert days["agent_hours"].sum() == pytest.approx(rows["agents_needed"].sum() * 0.25)

@@ -91,6 +91,14 @@ def staff(
                  else "-") if s.service_level_modelled else NOT_MODELLED
         typer.echo(f"{s.queue:<16}{s.peak_agents:>12}{s.agent_hours:>13.1f}{s.fte:>8.1f}"
                    f"{s.offered:>10.0f}{level:>14}")
+    if cfg.campaigns:
+        from wfm.staffing.campaigns import campaign_days
+
+        typer.echo(f"{'campaign':<16}{'date':<12}{'attempts':>10}{'contacts':>10}"
+                   f"{'abandoned':>11}{'agent-hours':>13}")
+        for row in campaign_days(requirements, cfg).itertuples():
+            typer.echo(f"{row.campaign:<16}{row.date.isoformat():<12}{row.attempts:>10.0f}"
+                       f"{row.contacts:>10.0f}{row.abandoned:>11.0f}{row.agent_hours:>13.1f}")
     if steps:
         typer.echo("")
         for step, value in steps:

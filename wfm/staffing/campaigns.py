@@ -292,3 +292,22 @@ def campaign_due(campaign, days: np.ndarray, calling: np.ndarray) -> np.ndarray:
     for day in np.unique(days[calling_rows]):
         due[days == day] = calling_rows[days[calling_rows] == day][-1]
     return due
+
+
+def campaign_days(requirements: pd.DataFrame, cfg) -> pd.DataFrame:
+    """Per campaign and local date of a requirements table: attempts, contacts, abandoned
+    live answers (items) and agent-hours (agents needed times the interval length)."""
+    hours = cfg.center.interval_minutes / 60.0
+    rows = []
+    for campaign in cfg.campaigns:
+        mine = requirements[requirements["queue"] == campaign.queue]
+        for day, part in mine.groupby(mine["interval_start"].dt.date, sort=True):
+            if part["attempts"].sum() <= 0:
+                continue
+            rows.append({"campaign": campaign.id, "queue": campaign.queue, "date": day,
+                         "attempts": float(part["attempts"].sum()),
+                         "contacts": float(part["contacts"].sum()),
+                         "abandoned": float(part["abandoned"].sum()),
+                         "agent_hours": float(part["agents_needed"].sum()) * hours})
+    return pd.DataFrame(rows, columns=["campaign", "queue", "date", "attempts", "contacts",
+                                       "abandoned", "agent_hours"])
