@@ -116,10 +116,11 @@ class Plan:
               paid: int | None = None) -> Plan:
         """Add a shift and activities tiling it: work on ``queue`` around ``breaks``.
 
-        ``breaks`` are (offset_minutes, activity, minutes); defaults fit ft8.
+        ``breaks`` are (offset_minutes, activity, minutes) and optionally a session id;
+        defaults fit ft8.
         """
         length = length if length is not None else {"ft8": 510, "pt4": 240}[template]
-        unpaid = sum(m for _, kind, m in breaks if kind == "lunch")
+        unpaid = sum(b[2] for b in breaks if b[1] == "lunch")
         start = stamp(day, clock)
         end = start + pd.Timedelta(minutes=length)
         self.shifts.append({"agent_id": agent, "date": day, "shift_start": start,
@@ -127,13 +128,14 @@ class Plan:
                             "paid_minutes": paid if paid is not None else length - unpaid,
                             "template": template})
         cursor = 0
-        for offset, kind, minutes in sorted(breaks):
+        for offset, kind, minutes, *session in sorted(breaks):
             if offset > cursor:
                 self.work(agent, start, cursor, offset, queue)
             self.activities.append({"agent_id": agent,
                                     "start": start + pd.Timedelta(minutes=offset),
                                     "end": start + pd.Timedelta(minutes=offset + minutes),
-                                    "activity": kind, "queue": ""})
+                                    "activity": kind, "queue": "",
+                                    "session": session[0] if session else ""})
             cursor = offset + minutes
         if cursor < length:
             self.work(agent, start, cursor, length, queue)
@@ -143,7 +145,8 @@ class Plan:
         self.activities.append({"agent_id": agent,
                                 "start": start + pd.Timedelta(minutes=begin),
                                 "end": start + pd.Timedelta(minutes=end),
-                                "activity": "work", "queue": queue})
+                                "activity": "work" if queue else "duty", "queue": queue,
+                                "session": ""})
 
     def week(self, agent: str, monday: date, weekdays: tuple[int, ...] = (0, 1, 2, 3, 4),
              clock: str = "09:00", **kwargs) -> Plan:

@@ -133,6 +133,8 @@ def _sections() -> dict[type, list]:
         c.SolverLimits: ["solver"], c.Planning: ["planning"], c.Inputs: ["inputs"],
         c.ExtraColumns: ["inputs", "extra_columns"],
         c.Campaign: ["campaigns", 0], c.ContactRate: ["campaigns", 0, "contact_rate"],
+        c.Leadership: ["leadership"], c.Activity: ["activities", 0],
+        c.Attendees: ["activities", 0, "attendees"],
         c.CenterConfig: [],
     }
 
@@ -192,6 +194,11 @@ def _example_with_hours_mapping() -> dict:
         "dialing": "predictive", "pacing_ratio": 2.5, "contacts_per_day": 150,
         "calling_windows": {**{d: "09:00-21:00" for d in ("mon", "tue", "wed", "thu", "fri")},
                             "sat": "10:00-14:00", "sun": "closed"}}]
+    # the leader rule and an off-phone activity, so their models are reachable too
+    data["leadership"] = {"supervisor_from_agents": 6, "max_agents_per_leader": 15}
+    data["activities"] = [{"id": "meeting", "duration_minutes": 30,
+                           "frequency": "per_team_week", "attendance": 0.8,
+                           "attendees": {"hired_within_days": 30}}]
     return data
 
 
@@ -222,7 +229,7 @@ def test_every_model_is_covered_by_the_type_tests():
 
 def test_numeric_field_lists_are_complete():
     numbers, wholes = _fields_of(float), _fields_of(int)
-    assert len(numbers) == 33 and len(wholes) == 22
+    assert len(numbers) == 36 and len(wholes) == 27
     assert (["queues", 0], "answer_seconds") in numbers
     assert (["queues", 0], "patience_seconds") in numbers
     assert (["solver"], "seed") in wholes

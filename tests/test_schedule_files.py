@@ -106,9 +106,9 @@ def test_files_hold_naive_local_times(tmp_path: Path):
     assert text[0] == "agent_id,date,shift_start,shift_end,paid_minutes,template"
     assert text[1] == "a1,2026-03-16,2026-03-16T09:00:00,2026-03-16T17:30:00,480,ft8"
     acts = (tmp_path / "out" / ACTIVITIES_FILE).read_text().splitlines()
-    assert acts[0] == "agent_id,start,end,activity,queue"
-    assert acts[1] == "a1,2026-03-16T09:00:00,2026-03-16T10:45:00,work,billing_es"
-    assert acts[2] == "a1,2026-03-16T10:45:00,2026-03-16T11:00:00,break,"
+    assert acts[0] == "agent_id,start,end,activity,queue,session"
+    assert acts[1] == "a1,2026-03-16T09:00:00,2026-03-16T10:45:00,work,billing_es,"
+    assert acts[2] == "a1,2026-03-16T10:45:00,2026-03-16T11:00:00,break,,"
     coverage = (tmp_path / "out" / COVERAGE_FILE).read_text().splitlines()[0]
     assert coverage == ("interval_start,queue,required,scheduled,shortfall,offered,aht_seconds,"
                         "projected_service_level,worked,backlog,past_due")

@@ -33,7 +33,7 @@ from pydantic import (
 from pydantic import Strict as _NoCoercion
 
 from wfm.errors import BadInput
-from wfm.io.tables import DEFERRED_CHANNELS, LIVE_CHANNELS
+from wfm.io.tables import BUILT_IN_ACTIVITIES, DEFERRED_CHANNELS, LIVE_CHANNELS, ROLES
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -459,6 +459,8 @@ class ObjectiveWeights(_Strict):
     start_time_variation: Number = Field(5.0, ge=0, description="per hour of start-time spread")
     fairness: Number = Field(10.0, ge=0, description="per weekend or late shift above the mean")
     changes: Number = Field(100.0, ge=0, description="per agent-day changed from --previous")
+    activity_missed: Number = Field(
+        10000.0, ge=0, description="per attendee of an off-phone activity session not placed")
 
 
 class SolverLimits(_Strict):
@@ -637,6 +639,132 @@ class Campaign(_Strict):
         return self.max_abandon_rate if self.max_abandon_rate is not None else 0.03
 
 
+class Leadership(_Strict):
+    """The leader-on-duty rule and how much leaders may take contacts.
+
+    For every team, in every interval in which at least ``supervisor_from_agents`` of its
+    agents are on shift, one of its team leaders or supervisors is on shift and not on a
+    break; with fewer (but some), one of its leaders or campaign leaders is. With
+    ``max_agents_per_leader``, the team's agents on shift are at most that many per leader
+    on duty. Leaders work queues they are skilled for in at most ``leader_queue_share`` of
+    each shift.
+    """
+
+    supervisor_from_agents: Whole = Field(6, ge=1)
+    max_agents_per_leader: Whole | None = Field(None, ge=1)
+    leader_queue_share: Fraction = 0.0
+
+
+#: Who runs a session: ``leader`` is a team leader or supervisor leading the attendee's team.
+HOSTS = ("none", "leader", "team_leader", "supervisor", "trainer", "quality")
+
+
+class Attendees(_Strict):
+    """Who attends an activity: everyone matching every selector given (lists: any of)."""
+
+    roles: list[Literal[ROLES]] = Field(default_factory=lambda: ["agent"])  # type: ignore[valid-type]
+    teams: list[str] | None = None
+    skills: list[str] | None = None
+    agents: list[str] | None = None
+    hired_within_days: Whole | None = Field(
+        None, ge=0, description="hired (roster hire_date) at most this many days before the "
+                                "horizon starts")
+
+    @field_validator("roles", "teams", "skills", "agents")
+    @classmethod
+    def _distinct(cls, values: list[str] | None) -> list[str] | None:
+        if values is None:
+            return values
+        if not values:
+            raise ValueError("give at least one value, or leave the key out")
+        twice = sorted({v for v in values if values.count(v) > 1})
+        if twice:
+            raise ValueError(f"{twice[0]!r} is named twice")
+        return values
+
+
+class Activity(_Strict):
+    """An off-phone activity the solver places inside shifts: training, coaching, quality
+    calibration, a team meeting or any named activity."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str | None = None
+    duration_minutes: Whole = Field(gt=0)
+    frequency: Literal["per_agent_week", "per_team_week", "once"]
+    attendees: Attendees = Field(default_factory=Attendees)
+    host: Literal[HOSTS] = "none"  # type: ignore[valid-type]
+    attendance: Fraction | None = Field(
+        None, gt=0, description="share of the attendees who must be there together (group "
+                                "sessions; 1 when not given)")
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+    window: str | None = Field(None, description="HH:MM-HH:MM: the session lies inside it")
+    shift_edge_minutes: Whole = Field(
+        0, ge=0, description="not in the first or last this many minutes of a shift")
+    paid: StrictBool = True
+
+    @field_validator("id")
+    @classmethod
+    def _not_built_in(cls, value: str) -> str:
+        if value in BUILT_IN_ACTIVITIES:
+            raise ValueError(f"{value!r} is a name wfm writes itself; reserved: "
+                             f"{', '.join(BUILT_IN_ACTIVITIES)}")
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _some_days(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("give at least one weekday")
+        if len(set(value)) != len(value):
+            raise ValueError("a day is named twice")
+        return value
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if value is not None:
+            _parse_day_hours(value)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Activity:
+        if self.frequency == "per_agent_week" and self.attendance is not None:
+            raise KeyProblem(("attendance",), "has no effect with frequency per_agent_week "
+                                              "(each session has one attendee)")
+        if self.frequency == "once" and self.host == "leader":
+            raise KeyProblem(("host",), "leader names the leader of one team; a session "
+                                        "held once for all attendees needs a role "
+                                        "(team_leader, supervisor, trainer, quality) or none")
+        low, high = self.window_minutes
+        if self.duration_minutes > high - low:
+            raise KeyProblem(("duration_minutes",), "is longer than the window")
+        return self
+
+    @property
+    def label(self) -> str:
+        """Display name: the name when given, else the id."""
+        return self.name or self.id
+
+    @property
+    def window_minutes(self) -> tuple[int, int]:
+        """The allowed window as minutes after local midnight (the whole day when not set)."""
+        if self.window is None:
+            return 0, 24 * 60
+        hours = _parse_day_hours(self.window)
+        assert hours is not None
+        return hours.open_minute, hours.close_minute
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The allowed weekdays (0 = Monday)."""
+        return frozenset(WEEKDAYS.index(day) for day in self.days)
+
+    @property
+    def share(self) -> float:
+        """The share of a group session's attendees who must be there (1 when not set)."""
+        return 1.0 if self.attendance is None else self.attendance
+
+
 class CenterConfig(_Strict):
     """A whole center: the one object every stage reads."""
 
@@ -651,6 +779,40 @@ class CenterConfig(_Strict):
     planning: Planning = Field(default_factory=Planning)
     inputs: Inputs = Field(default_factory=Inputs)
     campaigns: list[Campaign] = Field(default_factory=list)
+    leadership: Leadership | None = None
+    activities: list[Activity] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _activities_fit(self) -> CenterConfig:
+        step = self.center.interval_minutes
+        seen: set[str] = set()
+        skills = {q.skill for q in self.queues}
+        for index, activity in enumerate(self.activities):
+            where = ("activities", index)
+            if activity.id in seen:
+                raise KeyProblem((*where, "id"), f"{activity.id!r} is named twice")
+            seen.add(activity.id)
+            for key in ("duration_minutes", "shift_edge_minutes"):
+                if getattr(activity, key) % step:
+                    raise KeyProblem((*where, key), f"must be a multiple of the {step}-minute "
+                                                    "interval")
+            low, high = activity.window_minutes
+            if low % step or high % step:
+                raise KeyProblem((*where, "window"), f"must start and end on the {step}-minute "
+                                                     "interval grid")
+            unknown = sorted(set(activity.attendees.skills or ()) - skills)
+            if unknown:
+                raise KeyProblem((*where, "attendees", "skills"),
+                                 f"{unknown[0]!r} is no queue's skill; allowed: "
+                                 f"{', '.join(sorted(skills))}")
+        return self
+
+    def activity(self, activity_id: str) -> Activity:
+        """The activity with this id."""
+        for activity in self.activities:
+            if activity.id == activity_id:
+                return activity
+        raise KeyError(activity_id)
 
     @model_validator(mode="after")
     def _campaign_queues(self) -> CenterConfig:

@@ -281,7 +281,8 @@ def export_step(cfg: CenterConfig, agents: list[Agent], folder: Path | ScheduleF
     found = folder if isinstance(folder, ScheduleFolder) else read_schedule(folder, cfg)
     if found.coverage is None:
         raise BadInput(f"{folder}: no {COVERAGE_FILE} in the schedule folder")
-    figures = schedule_figures(cfg, found.coverage, found.shifts, found.start, found.days)
+    figures = schedule_figures(cfg, found.coverage, found.shifts, found.start, found.days,
+                               found.activities)
     kpis = {**found.kpis, **figures}
     write_workbook(path, cfg, agents, found.shifts, found.activities, found.coverage, kpis,
                    forecast=forecast)

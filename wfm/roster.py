@@ -3,9 +3,18 @@
 Roster columns (CSV or XLSX): ``agent_id, name, team, skills, languages, contract`` and
 the optional ``unavailable_dates`` (``;``-separated ISO dates), ``available_window``
 (``HH:MM-HH:MM``: every shift lies inside it), ``preferred_days_off`` (``;``-separated
-weekdays ``mon``..``sun``) and ``preferred_start`` (``HH:MM-HH:MM``). ``skills`` is a
-``;``-separated list where each skill may carry a proficiency in (0, 1]
-(``billing:1;technical:0.7``); a higher proficiency means the agent serves that queue first.
+weekdays ``mon``..``sun``), ``preferred_start`` (``HH:MM-HH:MM``), ``role`` (`ROLES`,
+``agent`` when empty), ``leads`` (``;``-separated teams the person leads) and
+``hire_date`` (ISO date). ``skills`` is a ``;``-separated list where each skill may carry a
+proficiency in (0, 1] (``billing:1;technical:0.7``); a higher proficiency means the agent
+serves that queue first.
+
+Roles: an ``agent`` takes contacts; one with ``leads`` is a *campaign leader* of those
+teams (an agent who also watches their indicators). A ``team_leader`` or ``supervisor``
+leads the teams in ``leads`` (their own team when it is empty) and takes contacts only
+within ``leadership.leader_queue_share`` of each shift; a ``trainer`` or ``quality``
+analyst takes none. A person who takes no contacts may leave ``skills`` and
+``languages`` empty.
 Other columns are refused unless the config names them under ``inputs.extra_columns.agents``;
 those are kept as text on ``Agent.extra`` and written back.
 """
@@ -17,6 +26,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from wfm.config import Queue
+from wfm.io.tables import LEADER_ROLES, ROLES
 
 
 class Agent(BaseModel):
@@ -38,6 +48,10 @@ class Agent(BaseModel):
     preferred_start: tuple[int, int] | None = Field(
         None, description="minutes after midnight: preferred window for shift starts"
     )
+    role: str = Field("agent", description=f"one of {', '.join(ROLES)}")
+    leads: tuple[str, ...] = Field((), description="teams led (leaders: their own team "
+                                                   "when empty)")
+    hire_date: date | None = None
     extra: dict[str, str] = Field(
         default_factory=dict,
         description="columns carried through from the file (inputs.extra_columns.agents), "
@@ -45,8 +59,32 @@ class Agent(BaseModel):
     )
 
     def serves(self, queue: Queue) -> bool:
-        """True when the agent has the queue's skill and speaks its language."""
-        return queue.skill in self.skills and queue.language in self.languages
+        """True when the agent has the queue's skill and speaks its language (a trainer or
+        quality analyst serves no queue)."""
+        return (self.takes_contacts and queue.skill in self.skills
+                and queue.language in self.languages)
+
+    @property
+    def is_leader(self) -> bool:
+        """A team leader or supervisor."""
+        return self.role in LEADER_ROLES
+
+    @property
+    def takes_contacts(self) -> bool:
+        """False for trainers and quality analysts, who never work a queue."""
+        return self.role == "agent" or self.is_leader
+
+    @property
+    def led_teams(self) -> tuple[str, ...]:
+        """The teams this person leads: ``leads``, or a leader's own team when empty."""
+        if self.leads:
+            return self.leads
+        return (self.team,) if self.is_leader else ()
+
+    @property
+    def is_campaign_leader(self) -> bool:
+        """An agent who also leads teams (``leads`` given)."""
+        return self.role == "agent" and bool(self.leads)
 
     def proficiency(self, queue: Queue) -> float:
         """Proficiency on a queue's skill; 0 when the agent cannot serve it."""

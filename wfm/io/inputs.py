@@ -33,8 +33,10 @@ from wfm.io.tables import (
     FORECAST_KEY_COLUMNS,
     HISTORY_COLUMNS,
     HISTORY_OPTIONAL,
+    LEADER_ROLES,
     OPTIONAL_ROSTER_COLUMNS,
     REQUIREMENTS_KEY_COLUMNS,
+    ROLES,
     ROSTER_COLUMNS,
     SCHEDULE_FILE,
     SPECIAL_DAYS_COLUMNS,
@@ -279,6 +281,20 @@ def _dates(text: str) -> frozenset[date]:
     return frozenset(date.fromisoformat(item) for item in _split(text))
 
 
+def _role(text: str) -> str:
+    if text not in ROLES:
+        raise ValueError(f"unknown role {text!r}; allowed: {', '.join(ROLES)}")
+    return text
+
+
+def _teams(text: str) -> tuple[str, ...]:
+    teams = _split(text)
+    twice = sorted({t for t in teams if teams.count(t) > 1})
+    if twice:
+        raise ValueError(f"team {twice[0]!r} is named twice")
+    return tuple(teams)
+
+
 _PARSERS = {
     "skills": _skills,
     "languages": lambda text: tuple(_split(text)),
@@ -286,7 +302,13 @@ _PARSERS = {
     "available_window": _window,
     "preferred_days_off": _weekdays,
     "preferred_start": _window,
+    "role": _role,
+    "leads": _teams,
+    "hire_date": date.fromisoformat,
 }
+#: Roster columns a person who takes no contacts (trainer, quality, a leader without
+#: skills) may leave empty.
+_CONTACT_COLUMNS = ("skills", "languages")
 
 
 def parse_roster(table: pd.DataFrame, cfg: CenterConfig, source: str = "agents") -> list[Agent]:
@@ -317,6 +339,7 @@ def parse_roster(table: pd.DataFrame, cfg: CenterConfig, source: str = "agents")
         agents.append(agent)
     if not agents:
         raise BadInput(f"{source}: no agents")
+    _check_people(agents, cfg, source)
     return agents
 
 
@@ -324,10 +347,13 @@ def _agent(cells: dict[str, str], carried: list[str], where: str) -> Agent:
     """One roster row (stripped text by column) as an Agent; raises BadInput for an
     empty required cell or a bad value."""
     fields: dict[str, object] = {}
+    role = cells.get("role", "") or "agent"
     for column in (*ROSTER_COLUMNS, *OPTIONAL_ROSTER_COLUMNS):
         value = cells.get(column, "")
         if value == "":
-            if column in ROSTER_COLUMNS:
+            if column in _CONTACT_COLUMNS and role != "agent":
+                fields[column] = {} if column == "skills" else ()
+            elif column in ROSTER_COLUMNS:
                 raise BadInput(f"{where}, column {column}: empty")
             continue
         try:
@@ -338,12 +364,25 @@ def _agent(cells: dict[str, str], carried: list[str], where: str) -> Agent:
 
 
 def _check_agent(agent: Agent, cfg: CenterConfig, where: str) -> None:
-    """Raise BadInput when the agent's contract, a skill or a language is unknown, or
-    when no queue has both a skill and a language of the agent (no queue could use them)."""
+    """Raise BadInput when the agent's contract, a skill or a language is unknown, when
+    no queue has both a skill and a language of the agent (no queue could use them), or
+    when the role does not fit the row: a trainer or quality analyst takes no contacts
+    (no skills or languages) and leads no team."""
     contracts = {c.id for c in cfg.contracts}
     if agent.contract not in contracts:
         raise BadInput(f"{where}, column contract: unknown {agent.contract!r}; "
                        f"allowed: {', '.join(sorted(contracts))}")
+    if not agent.takes_contacts:
+        for column in ("skills", "languages", "leads"):
+            if getattr(agent, column):
+                raise BadInput(f"{where}, column {column}: a {agent.role} takes no contacts "
+                               f"and leads no team; leave {column} empty")
+        return
+    if agent.role in LEADER_ROLES and not agent.skills:
+        if agent.languages:
+            raise BadInput(f"{where}, column languages: a {agent.role} without skills takes "
+                           "no contacts; leave languages empty too")
+        return
     skills_known = {q.skill for q in cfg.queues}
     unknown_skill = sorted(set(agent.skills) - skills_known)
     if unknown_skill:
@@ -357,6 +396,27 @@ def _check_agent(agent: Agent, cfg: CenterConfig, where: str) -> None:
     if not any(agent.serves(queue) for queue in cfg.queues):
         raise BadInput(f"{where}, agent {agent.agent_id!r}: skills {';'.join(agent.skills)} "
                        f"and languages {';'.join(agent.languages)} match no queue")
+
+
+def _check_people(agents: list[Agent], cfg: CenterConfig, source: str) -> None:
+    """Raise BadInput when ``leads`` names a team no one is in, or when an activity's
+    attendees name a team or an agent the roster does not have."""
+    teams = {a.team for a in agents}
+    for row, agent in enumerate(agents, start=2):
+        unknown = [t for t in agent.leads if t not in teams]
+        if unknown:
+            raise BadInput(f"{source}: row {row}, column leads: no one is in team "
+                           f"{unknown[0]!r}")
+    ids = {a.agent_id for a in agents}
+    for index, activity in enumerate(cfg.activities):
+        key = f"activities[{index}].attendees"
+        for team in activity.attendees.teams or ():
+            if team not in teams:
+                raise BadInput(f"{source}: no one is in team {team!r}, which {key}.teams "
+                               "names")
+        for agent_id in activity.attendees.agents or ():
+            if agent_id not in ids:
+                raise BadInput(f"{source}: no agent {agent_id!r}, which {key}.agents names")
 
 
 def roster_table(agents: list[Agent]) -> pd.DataFrame:
@@ -383,6 +443,9 @@ def roster_table(agents: list[Agent]) -> pd.DataFrame:
             "available_window": window(a.available_window),
             "preferred_days_off": ";".join(WEEKDAYS[d] for d in sorted(a.preferred_days_off)),
             "preferred_start": window(a.preferred_start),
+            "role": a.role,
+            "leads": ";".join(a.leads),
+            "hire_date": a.hire_date.isoformat() if a.hire_date else "",
             **{column: a.extra.get(column, "") for column in extra},
         }
         for a in agents

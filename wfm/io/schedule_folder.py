@@ -4,9 +4,10 @@ A schedule folder holds
 
 - ``schedule.csv``: ``agent_id, date, shift_start, shift_end, paid_minutes, template`` --
   one row per agent and working day (``date`` is the local date the shift starts on);
-- ``activities.csv``: ``agent_id, start, end, activity, queue`` -- rows tiling every
-  shift; ``work`` rows name the queue served, so coverage can be recomputed from the
-  files alone;
+- ``activities.csv``: ``agent_id, start, end, activity, queue, session`` -- rows tiling
+  every shift; ``work`` rows name the queue served, so coverage can be recomputed from the
+  files alone; the rows of an off-phone activity session (its attendees and whoever runs
+  it) share the ``session`` id;
 - ``coverage.csv``: ``interval_start, queue, required, scheduled, shortfall,
   projected_service_level``;
 - ``kpis.json``: solver figures and the horizon (``horizon.start``, ``horizon.days``).
@@ -87,9 +88,10 @@ def shifts_for_file(shifts: pd.DataFrame) -> pd.DataFrame:
 
 def activities_for_file(activities: pd.DataFrame) -> pd.DataFrame:
     """The activities table in file order: by agent, then real start time."""
-    out = activities.loc[:, list(ACTIVITY_COLUMNS)].copy()
+    out = activities.reindex(columns=list(ACTIVITY_COLUMNS)).copy()
     out["agent_id"] = out["agent_id"].astype(str)
-    out["queue"] = out["queue"].fillna("").astype(str)
+    for column in ("queue", "session"):
+        out[column] = out[column].astype(object).fillna("").astype(str)
     order = np.lexsort((_utc_order(out["start"]), out["agent_id"].to_numpy()))
     return out.iloc[order].reset_index(drop=True)
 
@@ -188,10 +190,12 @@ def parse_activities(table: pd.DataFrame, cfg: CenterConfig, source: str = ACTIV
                      ) -> pd.DataFrame:
     """Validate an activities table; returns `ACTIVITY_COLUMNS` with tz-aware times.
 
-    ``queue`` is "" where empty. A ``work`` row must name a configured queue. Raises
-    BadInput naming file, row and column.
+    ``queue`` and ``session`` are "" where empty (a file without a ``session`` column has
+    no sessions). A ``work`` row must name a configured queue. Raises BadInput naming
+    file, row and column.
     """
-    _missing(table, tuple(c for c in ACTIVITY_COLUMNS if c != "queue"), source)
+    _missing(table, tuple(c for c in ACTIVITY_COLUMNS if c not in ("queue", "session")),
+             source)
     table = table.reset_index(drop=True)
     zone = cfg.center.timezone
     agents = _strings(table, "agent_id", source, required=True)
@@ -209,6 +213,8 @@ def parse_activities(table: pd.DataFrame, cfg: CenterConfig, source: str = ACTIV
         raise BadInput(f"{source}: row {row}, column queue: work on unknown queue "
                        f"{queues.iloc[row - 2]!r}; allowed: {', '.join(sorted(known))}")
     out["queue"] = queues
+    out["session"] = (_strings(table, "session", source, required=False)
+                      if "session" in table.columns else pd.Series("", index=table.index))
     return out
 
 

@@ -15,7 +15,13 @@ HISTORY_OPTIONAL = ("handled", "abandoned", "wait_seconds")
 ROSTER_COLUMNS = ("agent_id", "name", "team", "skills", "languages", "contract")
 OPTIONAL_ROSTER_COLUMNS = (
     "unavailable_dates", "available_window", "preferred_days_off", "preferred_start",
+    "role", "leads", "hire_date",
 )
+
+#: The values of the roster's ``role`` column (empty: ``agent``).
+ROLES = ("agent", "team_leader", "supervisor", "trainer", "quality")
+#: Roles that lead teams and count for the first tier of the leader-on-duty rule.
+LEADER_ROLES = ("team_leader", "supervisor")
 
 SPECIAL_DAYS_COLUMNS = ("date", "queue", "multiplier")
 
@@ -45,7 +51,9 @@ COVERAGE_FILE = "coverage.csv"
 KPIS_FILE = "kpis.json"
 
 SHIFT_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_minutes", "template")
-ACTIVITY_COLUMNS = ("agent_id", "start", "end", "activity", "queue")
+#: ``session`` ties the rows of one off-phone activity session together (the attendees and
+#: whoever runs it); empty on work, break, lunch and duty rows.
+ACTIVITY_COLUMNS = ("agent_id", "start", "end", "activity", "queue", "session")
 #: ``offered`` and ``aht_seconds`` are the volume the schedule was built for (empty where
 #: unknown), so the projected service level can be recomputed from the folder alone.
 #: ``worked``, ``backlog`` and ``past_due`` are items of deferred work (email, back office)
@@ -55,6 +63,10 @@ COVERAGE_COLUMNS = (
     "interval_start", "queue", "required", "scheduled", "shortfall", "offered", "aht_seconds",
     "projected_service_level", "worked", "backlog", "past_due",
 )
+
+#: The kpis.json key listing the off-phone activity sessions not placed, each with its
+#: ``session`` id, ``activity``, ``attendees`` and ``reason``.
+UNPLACED_KEY = "activities_unplaced"
 
 # --- the run folder ----------------------------------------------------------------------
 
@@ -68,9 +80,12 @@ MANIFEST_FILE = "manifest.json"
 
 WORK = "work"
 BREAK_ACTIVITIES = ("break", "lunch")
-# Off-queue activities the files may carry besides breaks (placed inside shifts, no queue).
-OTHER_ACTIVITIES = ("training", "meeting", "coaching")
-KNOWN_ACTIVITIES = (WORK, *BREAK_ACTIVITIES, *OTHER_ACTIVITIES)
+#: The time of a team leader, supervisor, trainer or quality analyst spent on their role's
+#: own work: on shift, not on a queue, a break or an off-phone activity.
+DUTY = "duty"
+#: Activity names wfm writes itself; the off-phone activities of the config
+#: (``activities[].id``) come besides them and may not take these names.
+BUILT_IN_ACTIVITIES = (WORK, *BREAK_ACTIVITIES, DUTY)
 
 CHANNELS = ("voice", "chat", "email", "backoffice", "outbound")
 #: Channels whose service level wfm projects with queueing math (Erlang C / A).

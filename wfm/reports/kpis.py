@@ -30,7 +30,8 @@ import pandas as pd
 
 from wfm.calendar import interval_grid
 from wfm.config import CenterConfig
-from wfm.io.tables import COVERAGE_COLUMNS
+from wfm.io.tables import COVERAGE_COLUMNS, UNPLACED_KEY
+from wfm.people import WEEK_DAYS
 from wfm.schedule.result import ScheduleResult
 from wfm.staffing.requirements import (
     project_coverage,
@@ -40,6 +41,8 @@ from wfm.staffing.requirements import (
 
 #: What the reports print where wfm has no service-level model for the queue's channel.
 NOT_MODELLED = "not modelled"
+#: Sessions not placed that the terminal summary lists (kpis.json has them all).
+LISTED_UNPLACED = 10
 #: How service levels are averaged over intervals, stated in kpis.json.
 SERVICE_LEVEL_WEIGHTING = "intervals weighted by offered contacts"
 
@@ -188,12 +191,58 @@ def _work_figures(cfg: CenterConfig, queue, part: pd.DataFrame, coverage_day: pd
     return out
 
 
+def _week_of(day: date, first: date) -> str:
+    """The first date of the 7-day block from ``first`` that holds ``day``."""
+    return (first + timedelta(days=(day - first).days // WEEK_DAYS * WEEK_DAYS)).isoformat()
+
+
+def activity_figures(cfg: CenterConfig, activities: pd.DataFrame,
+                     dates: list[date]) -> dict:
+    """Off-phone activity figures from the activities table (``agent_id, start, end,
+    activity, session``): per configured activity its sessions placed and the hours people
+    spent in it (attendees and whoever runs it), in total and per 7-day block of the
+    horizon (keyed by the block's first date), and the same hours for all activities."""
+    weeks = sorted({_week_of(d, dates[0]) for d in dates}) if dates else []
+    if len(activities):
+        rows = activities[activities["activity"].astype(str).isin(
+            [a.id for a in cfg.activities])]
+    else:
+        rows = activities
+    if len(rows):
+        hours = ((pd.to_datetime(rows["end"]) - pd.to_datetime(rows["start"]))
+                 .dt.total_seconds().to_numpy() / 3600.0)
+        week = [_week_of(t.date(), dates[0] if dates else t.date())
+                for t in pd.to_datetime(rows["start"])]
+        frame = pd.DataFrame({"activity": rows["activity"].astype(str).to_numpy(),
+                              "session": rows["session"].astype(str).to_numpy()
+                              if "session" in rows.columns else "",
+                              "hours": hours, "week": week})
+    else:
+        frame = pd.DataFrame({"activity": [], "session": [], "hours": [], "week": []})
+    by_activity = {}
+    for activity in cfg.activities:
+        mine = frame[frame["activity"] == activity.id]
+        by_week = mine.groupby("week")["hours"].sum()
+        by_activity[activity.id] = {
+            "name": activity.label,
+            "paid": activity.paid,
+            "sessions_placed": int(mine["session"].nunique()),
+            "hours": float(mine["hours"].sum()),
+            "hours_by_week": {w: float(by_week.get(w, 0.0)) for w in weeks},
+        }
+    total_by_week = frame.groupby("week")["hours"].sum()
+    return {"hours": float(frame["hours"].sum()),
+            "hours_by_week": {w: float(total_by_week.get(w, 0.0)) for w in weeks},
+            "by_activity": by_activity}
+
+
 def schedule_figures(
     cfg: CenterConfig,
     coverage: pd.DataFrame,
     shifts: pd.DataFrame,
     start: date | None = None,
     days: int | None = None,
+    activities: pd.DataFrame | None = None,
 ) -> dict:
     """Every schedule figure wfm reports, JSON-ready (None where not computable).
 
@@ -202,7 +251,9 @@ def schedule_figures(
     short, offered, projected service level and its target, per day) and per date of the
     horizon (agents working, paid hours, hours required / scheduled / short). Hours are
     agent-hours; service levels fractions. A queue whose service level wfm does not model
-    has ``service_level_modelled`` false and no service level.
+    has ``service_level_modelled`` false and no service level. With the config's
+    off-phone activities and the activities table, ``activities`` holds their figures
+    (`activity_figures`).
     """
     hours = cfg.center.interval_minutes / 60.0
     dates = _horizon_dates(coverage, shifts, start, days)
@@ -240,6 +291,9 @@ def schedule_figures(
         }
     live = coverage[coverage["queue"].isin(
         [q.id for q in cfg.queues if service_level_modelled(q)])]
+    extra = {}
+    if cfg.activities and activities is not None:
+        extra["activities"] = activity_figures(cfg, activities, dates)
     return {
         "horizon": ({"start": start.isoformat(), "days": int(days)}
                     if start is not None and days is not None else None),
@@ -251,6 +305,7 @@ def schedule_figures(
         "service_level_weighting": SERVICE_LEVEL_WEIGHTING,
         "queues": queues,
         "days": per_day,
+        **extra,
     }
 
 
@@ -279,6 +334,7 @@ def solver_figures(result: ScheduleResult) -> dict:
         "penalties": {k: _json_number(v) for k, v in result.penalties.items()},
         "milestones": {k: _json_number(v) for k, v in result.milestones.items()},
         "notes": list(result.notes),
+        UNPLACED_KEY: [dict(entry) for entry in result.unplaced],
     }
 
 
@@ -296,7 +352,7 @@ def build_report(
     """
     coverage = coverage_table(cfg, result.scheduled, requirements, start, days)
     kpis = {**solver_figures(result), **schedule_figures(cfg, coverage, result.shifts, start,
-                                                         days)}
+                                                         days, result.activities)}
     return ScheduleReport(coverage=coverage, kpis=kpis)
 
 
@@ -328,6 +384,21 @@ def summary_lines(kpis: dict) -> list[str]:
         f"{'all':<16}{kpis['required_hours']:>12.1f}{kpis['scheduled_hours']:>13.1f}"
         f"{kpis['shortfall_hours']:>10.1f}"
         f"{_fmt(kpis['projected_service_level'], '{:.1%}'):>14}")
+    activities = kpis.get("activities")
+    if isinstance(activities, dict):
+        unplaced = kpis.get(UNPLACED_KEY) or []
+        parts = []
+        for activity_id, row in activities["by_activity"].items():
+            missed = sum(1 for entry in unplaced if entry.get("activity") == activity_id)
+            parts.append(f"{activity_id} {row['sessions_placed']} placed"
+                         + (f", {missed} not placed" if missed else "")
+                         + f" ({row['hours']:.1f} h)")
+        lines.append("activities: " + "; ".join(parts))
+        for entry in unplaced[:LISTED_UNPLACED]:
+            lines.append(f"  not placed: {entry.get('session')}: {entry.get('reason')}")
+        if len(unplaced) > LISTED_UNPLACED:
+            lines.append(f"  (and {len(unplaced) - LISTED_UNPLACED} more not placed: see "
+                         f"kpis.json {UNPLACED_KEY})")
     if "status" in kpis:
         lines.append(
             f"solver: {kpis['status']}, objective {_fmt(kpis['objective'], '{:.1f}')}, "

@@ -113,6 +113,7 @@ def schedule_tables(inst: Instance, shifts: dict[str, list[int]],
                     "end": at(o.first_interval + end + 1),
                     "activity": activity,
                     "queue": inst.queue_ids[q] if q >= 0 else "",
+                    "session": "",
                 })
                 j = end + 1
     shifts_table = pd.DataFrame(shift_rows, columns=list(SHIFT_COLUMNS))

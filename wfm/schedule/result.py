@@ -26,6 +26,9 @@ class ScheduleResult:
     went: seconds and coverage objective of each schedule on the way (for example
     ``safe_seconds``, ``safe_coverage``, ``lp_seconds``, ``from_lp_seconds``,
     ``from_lp_coverage``).
+    ``unplaced``: the off-phone activity sessions the schedule does not hold, each a mapping
+    with ``session`` (id), ``activity``, ``attendees`` (ids) and ``reason`` (why it could
+    not be placed); written to kpis.json as ``activities_unplaced``.
     """
 
     shifts: pd.DataFrame
@@ -41,6 +44,7 @@ class ScheduleResult:
     penalties: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     milestones: dict[str, float] = field(default_factory=dict)
+    unplaced: list[dict] = field(default_factory=list)
 
     @property
     def gap(self) -> float:

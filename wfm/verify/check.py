@@ -48,13 +48,45 @@ How the rules are read (the solver must produce schedules that pass these):
     [pro-rated min, max].
 - ``unavailable_dates``: no shift on one; ``available_window``: the shift starts and
   ends inside it (wall clock).
+  ``paid_minutes`` is the template's paid minutes less the minutes of the shift's unpaid
+  off-phone activities (``activities[].paid: false``).
 - ``breaks``: the shift's break and lunch activities match the template's break rules one
   to one (activity, duration and start offset inside the rule's window, in real minutes).
 - ``min_break_spacing``: at least ``labor_rules.min_break_spacing_minutes`` of non-break time
   from the shift start to the first break or lunch, between the end of one and the start
   of the next, and from the end of the last to the shift end.
 - ``activities``: each shift is covered exactly by its activities (no gap, no overlap,
-  nothing outside a shift); activity names are known.
+  nothing outside a shift); activity names are known (``work``, ``break``, ``lunch``,
+  ``duty`` and the config's ``activities[].id``). So an off-phone activity is never on top
+  of a break, and a person is in one activity at a time.
+- ``roles``: an ``agent`` is never on ``duty``; a ``trainer`` or ``quality`` analyst never
+  ``work``s a queue.
+- ``leader_queue_share``: a team leader's or supervisor's ``work`` minutes in a shift are at
+  most ``leadership.leader_queue_share`` (0 without a ``leadership`` section) of the shift's
+  length.
+- ``leader_coverage`` (with ``leadership``; `wfm.people` says who a team's agents, leaders
+  and campaign leaders are): in each interval of the horizon grid, a team's agents *on
+  shift* are those whose shift overlaps the interval; a person is *on duty* when a shift
+  holds the whole interval and no break or lunch touches it (an off-phone activity is
+  duty). With at least ``supervisor_from_agents`` agents on shift, one of the team's
+  leaders is on duty; with at least one, one of its leaders or campaign leaders is. One
+  violation per team and run of consecutive intervals.
+- ``span_of_control`` (with ``leadership.max_agents_per_leader``): where some of a team's
+  leaders or campaign leaders are on duty, its agents on shift are at most that many per
+  leader on duty.
+- Off-phone activity sessions (with ``activities``): the sessions the config calls for over
+  the horizon are those of `wfm.people.activity_sessions`; rows of a configured activity
+  carry a session id and rows of other activities none.
+  - ``activity_frequency``: every session called for appears in the activities or is
+    reported as not placed with a non-empty reason (kpis.json ``activities_unplaced``),
+    not both; no other session id appears or is reported.
+  - ``activity_window``: a session's rows last the activity's ``duration_minutes``, start
+    on a date of its block and an allowed weekday, lie inside ``window`` on the wall clock,
+    and each lies at least ``shift_edge_minutes`` from both ends of its person's shift.
+  - ``activity_attendance``: a session's rows are all of its activity and start and end
+    together; each person is in it once and is one of its attendees or hosts; at least
+    ``need`` attendees are there, and, when the activity has a host, one who may run it
+    (the attendee's or team's leader for ``leader``, else anyone with the host role).
 - ``skills_languages``: every ``work`` activity names a queue whose skill the agent has and
   whose language the agent speaks.
 - ``queue_closed``: no ``work`` activity touches a local date on which the special-days
@@ -97,9 +129,16 @@ from itertools import permutations
 import numpy as np
 import pandas as pd
 
-from wfm.calendar import closed_dates
-from wfm.config import CenterConfig, ShiftTemplate, format_clock
-from wfm.io.tables import BREAK_ACTIVITIES, KNOWN_ACTIVITIES, WORK
+from wfm.calendar import closed_dates, interval_grid
+from wfm.config import WEEKDAYS, CenterConfig, ShiftTemplate, format_clock
+from wfm.io.tables import BREAK_ACTIVITIES, BUILT_IN_ACTIVITIES, DUTY, WORK
+from wfm.people import (
+    Session,
+    activity_sessions,
+    campaign_leaders,
+    team_agents,
+    team_leaders,
+)
 from wfm.roster import Agent
 
 ONE_SHIFT_PER_DAY = "one_shift_per_day"
@@ -121,6 +160,13 @@ MIN_BREAK_SPACING = "min_break_spacing"
 ACTIVITIES = "activities"
 SKILLS_LANGUAGES = "skills_languages"
 QUEUE_CLOSED = "queue_closed"
+ROLES = "roles"
+LEADER_QUEUE_SHARE = "leader_queue_share"
+LEADER_COVERAGE = "leader_coverage"
+SPAN_OF_CONTROL = "span_of_control"
+ACTIVITY_WINDOW = "activity_window"
+ACTIVITY_ATTENDANCE = "activity_attendance"
+ACTIVITY_FREQUENCY = "activity_frequency"
 COVERAGE = "coverage"
 REQUIREMENTS = "requirements"
 SERVICE_LEVEL = "service_level"
@@ -130,8 +176,9 @@ RULES = (
     ONE_SHIFT_PER_DAY, HORIZON, UNKNOWN_AGENT, OPENING_HOURS, SHIFT_TEMPLATES, MIN_REST,
     MAX_CONSECUTIVE_DAYS, MIN_DAYS_OFF_PER_WEEK, MIN_CONSECUTIVE_DAYS_OFF, MIN_WEEKLY_HOURS,
     MAX_WEEKLY_HOURS, MAX_WORKING_DAYS_PER_WEEK, UNAVAILABLE_DATES, AVAILABLE_WINDOW, BREAKS,
-    MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, QUEUE_CLOSED, COVERAGE, REQUIREMENTS,
-    SERVICE_LEVEL, KPIS,
+    MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, QUEUE_CLOSED, ROLES, LEADER_QUEUE_SHARE,
+    LEADER_COVERAGE, SPAN_OF_CONTROL, ACTIVITY_WINDOW, ACTIVITY_ATTENDANCE, ACTIVITY_FREQUENCY,
+    COVERAGE, REQUIREMENTS, SERVICE_LEVEL, KPIS,
 )
 
 #: The ``queue`` of a special day that closes the whole center.
@@ -197,6 +244,9 @@ class _Activity:
     label: str
     first_day: date  # local date of the start
     last_day: date  # local date of the last second
+    session: str = ""
+    wall_start: int = 0  # minutes after local midnight of ``first_day``
+    wall_end: int = 0  # minutes after local midnight of ``first_day`` (may pass 1440)
 
 
 def _utc_seconds(values: pd.Series) -> np.ndarray:
@@ -261,15 +311,21 @@ def _activities(table: pd.DataFrame, zone: str) -> list[_Activity]:
     wall_end = _wall(table["end"], zone)
     last_second = _wall(pd.to_datetime(table["end"]) - pd.Timedelta(seconds=1), zone)
     queues = table["queue"] if "queue" in table.columns else [""] * len(table)
-    return [
-        _Activity(agent_id=str(agent), start=int(starts[i]), end=int(ends[i]),
-                  activity=_text(kind), queue=_text(queue),
-                  label=f"{_text(kind)} {wall_start.iloc[i]:%H:%M}-{wall_end.iloc[i]:%H:%M}",
-                  first_day=wall_start.iloc[i].date(),
-                  last_day=max(wall_start.iloc[i].date(), last_second.iloc[i].date()))
-        for i, (agent, kind, queue) in enumerate(zip(table["agent_id"], table["activity"],
-                                                     queues, strict=True))
-    ]
+    sessions = table["session"] if "session" in table.columns else [""] * len(table)
+    found = []
+    for i, (agent, kind, queue, session) in enumerate(zip(
+            table["agent_id"], table["activity"], queues, sessions, strict=True)):
+        first_day = wall_start.iloc[i].date()
+        midnight = pd.Timestamp(first_day)
+        found.append(_Activity(
+            agent_id=str(agent), start=int(starts[i]), end=int(ends[i]),
+            activity=_text(kind), queue=_text(queue),
+            label=f"{_text(kind)} {wall_start.iloc[i]:%H:%M}-{wall_end.iloc[i]:%H:%M}",
+            first_day=first_day,
+            last_day=max(first_day, last_second.iloc[i].date()), session=_text(session),
+            wall_start=int((wall_start.iloc[i] - midnight) // pd.Timedelta(minutes=1)),
+            wall_end=int((wall_end.iloc[i] - midnight) // pd.Timedelta(minutes=1))))
+    return found
 
 
 def _horizon(shifts: list[_Shift], requirements: pd.DataFrame | None, zone: str,
@@ -328,6 +384,8 @@ class _Checker:
         self.templates = {t.id: t for t in cfg.shift_templates}
         self.queues = {q.id: q for q in cfg.queues}
         self.closed_queues = closed_queues or {}
+        self.activities = {a.id: a for a in cfg.activities}
+        self.known_activities = (*BUILT_IN_ACTIVITIES, *self.activities)
         self.found: list[Violation] = []
 
     def flag(self, rule: str, agent_id: str | None, day: date | None, message: str) -> None:
@@ -335,7 +393,8 @@ class _Checker:
 
     # --- one shift -------------------------------------------------------------------
 
-    def shift_rules(self, shift: _Shift, first: date, last: date, closed: set[date]) -> None:
+    def shift_rules(self, shift: _Shift, first: date, last: date, closed: set[date],
+                    unpaid_minutes: int = 0) -> None:
         agent = self.agents[shift.agent_id]
         a, d = shift.agent_id, shift.date
         if shift.end <= shift.start:
@@ -355,7 +414,7 @@ class _Checker:
                 self.flag(OPENING_HOURS, a, d,
                           f"shift {shift.label} outside opening hours "
                           f"{format_clock(hours.open_minute)}-{format_clock(hours.close_minute)}")
-        self.template_rules(shift, agent)
+        self.template_rules(shift, agent, unpaid_minutes)
         if d in agent.unavailable_dates:
             self.flag(UNAVAILABLE_DATES, a, d, f"shift {shift.label} on an unavailable date")
         if agent.available_window is not None:
@@ -365,7 +424,7 @@ class _Checker:
                           f"shift {shift.label} outside the available window "
                           f"{format_clock(low)}-{format_clock(high)}")
 
-    def template_rules(self, shift: _Shift, agent: Agent) -> None:
+    def template_rules(self, shift: _Shift, agent: Agent, unpaid_minutes: int = 0) -> None:
         a, d = shift.agent_id, shift.date
         allowed = self.cfg.templates_for(agent.contract)
         if not shift.template:
@@ -373,7 +432,7 @@ class _Checker:
             fitting = [t for t in allowed
                        if (shift.end - shift.start) == t.length_minutes * 60
                        and shift.start_wall in t.start_minutes
-                       and shift.paid_minutes == t.paid_minutes]
+                       and shift.paid_minutes == t.paid_minutes - unpaid_minutes]
             if fitting:
                 shift.template = fitting[0].id
                 return
@@ -396,10 +455,12 @@ class _Checker:
             self.flag(SHIFT_TEMPLATES, a, d,
                       f"shift {shift.label} lasts {length:g} min; template {template.id!r} "
                       f"lasts {template.length_minutes}")
-        if shift.paid_minutes != template.paid_minutes:
+        if shift.paid_minutes != template.paid_minutes - unpaid_minutes:
+            unpaid = (f" less {unpaid_minutes} min of unpaid activities" if unpaid_minutes
+                      else "")
             self.flag(SHIFT_TEMPLATES, a, d,
                       f"paid_minutes {shift.paid_minutes} but template {template.id!r} pays "
-                      f"{template.paid_minutes}")
+                      f"{template.paid_minutes}{unpaid}")
 
     # --- activities inside one shift -------------------------------------------------------
 
@@ -421,9 +482,15 @@ class _Checker:
             if act.end > shift.end:
                 self.flag(ACTIVITIES, a, d, f"{act.label} runs past the shift end {shift.label}")
             cursor = max(cursor, act.end)
-            if act.activity not in KNOWN_ACTIVITIES:
+            if act.activity not in self.known_activities:
                 self.flag(ACTIVITIES, a, d, f"unknown activity {act.activity!r}; allowed: "
-                                            f"{', '.join(KNOWN_ACTIVITIES)}")
+                                            f"{', '.join(self.known_activities)}")
+            elif act.activity == DUTY and agent.role == "agent":
+                self.flag(ROLES, a, d, f"{act.label}: an agent is on a queue, a break or an "
+                                       "activity, never on duty off the phones")
+            elif act.activity == WORK and not agent.takes_contacts:
+                self.flag(ROLES, a, d, f"{act.label} on queue {act.queue!r}: a {agent.role} "
+                                       "takes no contacts")
             elif act.activity == WORK:
                 queue = self.queues.get(act.queue)
                 if queue is None:
@@ -435,6 +502,8 @@ class _Checker:
                               f"and language {queue.language!r}")
         if cursor < shift.end:
             self.flag(ACTIVITIES, a, d, f"activities end before the shift end {shift.label}")
+        if agent.is_leader:
+            self.queue_share_rules(shift, acts)
         template = self.templates.get(shift.template)
         breaks = [x for x in acts if x.activity in BREAK_ACTIVITIES]
         if template is not None:
@@ -461,6 +530,17 @@ class _Checker:
                               f"{self.cfg.labor_rules.min_break_spacing_minutes})")
                     break
 
+    def queue_share_rules(self, shift: _Shift, acts: list[_Activity]) -> None:
+        """A leader works queues in at most ``leadership.leader_queue_share`` of the shift."""
+        lead = self.cfg.leadership
+        share = lead.leader_queue_share if lead is not None else 0.0
+        worked = sum(x.end - x.start for x in acts if x.activity == WORK)
+        length = shift.end - shift.start
+        if worked > share * length + 1e-6:
+            self.flag(LEADER_QUEUE_SHARE, shift.agent_id, shift.date,
+                      f"{worked / 60:g} min on queues in shift {shift.label} of "
+                      f"{length / 60:g} min (leadership.leader_queue_share {share:g})")
+
     def closure_rules(self, acts: list[_Activity]) -> None:
         """Work on a queue on a date the special days close it (or the whole center)."""
         for act in acts:
@@ -475,6 +555,181 @@ class _Checker:
                               f"{act.label} on queue {act.queue!r}, but the special days "
                               f"close {what} on {day}")
                 day += timedelta(days=1)
+
+    # --- people: the leader on duty --------------------------------------------------------
+
+    def leader_rules(self, shifts: Mapping[str, list[_Shift]],
+                     acts: Mapping[str, list[_Activity]], first: date, days: int) -> None:
+        """Per team and interval: the leader-on-duty tiers and the span of control."""
+        lead = self.cfg.leadership
+        if lead is None:
+            return
+        grid = interval_grid(self.cfg.center, first, days)["interval_start"]
+        slots = _utc_seconds(grid)
+        step = self.cfg.center.interval_minutes * 60
+        people = list(self.agents.values())
+
+        def on_shift(agent_id: str) -> np.ndarray:
+            found = np.zeros(len(slots), dtype=bool)
+            for shift in shifts.get(agent_id, []):
+                found |= (shift.start < slots + step) & (shift.end > slots)
+            return found
+
+        def on_duty(agent_id: str) -> np.ndarray:
+            found = np.zeros(len(slots), dtype=bool)
+            for shift in shifts.get(agent_id, []):
+                found |= (shift.start <= slots) & (shift.end >= slots + step)
+            for act in acts.get(agent_id, []):
+                if act.activity in BREAK_ACTIVITIES:
+                    found &= ~((act.start < slots + step) & (act.end > slots))
+            return found
+
+        leaders, campaign = team_leaders(people), campaign_leaders(people)
+        for team, ids in sorted(team_agents(people).items()):
+            count = sum((on_shift(a).astype(int) for a in ids), np.zeros(len(slots), int))
+            first_tier = sum((on_duty(a).astype(int) for a in leaders.get(team, [])),
+                             np.zeros(len(slots), int))
+            any_tier = first_tier + sum((on_duty(a).astype(int)
+                                         for a in campaign.get(team, [])),
+                                        np.zeros(len(slots), int))
+            need = lead.supervisor_from_agents
+            without_leader = (count >= need) & (first_tier == 0)
+            self._flag_runs(LEADER_COVERAGE, team, grid, without_leader, count,
+                            f"and no team leader or supervisor of the team on duty "
+                            f"(leadership.supervisor_from_agents {need})")
+            self._flag_runs(LEADER_COVERAGE, team, grid,
+                            (count >= 1) & (any_tier == 0) & ~without_leader, count,
+                            "and none of its leaders or campaign leaders on duty")
+            span = lead.max_agents_per_leader
+            if span is not None:
+                self._flag_runs(SPAN_OF_CONTROL, team, grid,
+                                (any_tier > 0) & (count > span * any_tier), count,
+                                f"for {'{leaders}'} leaders on duty (leadership."
+                                f"max_agents_per_leader {span})", any_tier)
+
+    def _flag_runs(self, rule: str, team: str, grid: pd.Series, bad: np.ndarray,
+                   count: np.ndarray, why: str, leaders: np.ndarray | None = None) -> None:
+        """One violation per run of consecutive bad intervals of a day."""
+        step = pd.Timedelta(minutes=self.cfg.center.interval_minutes)
+        index = np.flatnonzero(bad)
+        if not len(index):
+            return
+        runs = np.split(index, np.flatnonzero(np.diff(index) > 1) + 1)
+        for run in runs:
+            begin, end = grid.iloc[run[0]], grid.iloc[run[-1]] + step
+            most = int(count[run].max())
+            text = why if leaders is None else why.replace("{leaders}",
+                                                           str(int(leaders[run].min())))
+            self.flag(rule, None, begin.date(),
+                      f"team {team!r}: up to {most} of its agents on shift {begin:%H:%M}-"
+                      f"{end:%H:%M} {text}")
+
+    # --- people: off-phone activity sessions -------------------------------------------------
+
+    def session_rules(self, sessions: list[Session], acts: Mapping[str, list[_Activity]],
+                      shifts: Mapping[str, list[_Shift]], unplaced: Mapping[str, str]) -> None:
+        """Every session the config calls for is placed once or reported as not placed with
+        a reason; every placed one keeps its window and attendance."""
+        expected = {s.id: s for s in sessions}
+        rows: dict[str, list[_Activity]] = defaultdict(list)
+        for agent_id in sorted(acts):
+            for act in acts[agent_id]:
+                if act.activity in self.activities:
+                    if not act.session:
+                        self.flag(ACTIVITY_ATTENDANCE, agent_id, act.first_day,
+                                  f"{act.label} has no session id")
+                    else:
+                        rows[act.session].append(act)
+                elif act.session:
+                    self.flag(ACTIVITY_ATTENDANCE, agent_id, act.first_day,
+                              f"{act.label} carries session {act.session!r} but is no "
+                              "off-phone activity of the config")
+        for session_id in sorted(rows):
+            session = expected.get(session_id)
+            first_row = rows[session_id][0]
+            if session is None:
+                self.flag(ACTIVITY_FREQUENCY, None, first_row.first_day,
+                          f"session {session_id!r} is not one the config's activities call "
+                          "for over the horizon")
+                continue
+            if session_id in unplaced:
+                self.flag(ACTIVITY_FREQUENCY, None, first_row.first_day,
+                          f"session {session_id!r} is reported as not placed, yet placed")
+            self.one_session(session, rows[session_id], shifts)
+        for session_id, session in expected.items():
+            if session_id in rows:
+                continue
+            reason = unplaced.get(session_id)
+            if reason is None:
+                self.flag(ACTIVITY_FREQUENCY, None, session.dates[0],
+                          f"session {session_id!r} is neither placed nor reported as not "
+                          "placed (kpis.json activities.unplaced)")
+            elif not reason.strip():
+                self.flag(ACTIVITY_FREQUENCY, None, session.dates[0],
+                          f"session {session_id!r} is reported as not placed without a reason")
+        for session_id in sorted(set(unplaced) - set(expected)):
+            self.flag(ACTIVITY_FREQUENCY, None, None,
+                      f"session {session_id!r} is reported as not placed, but the config "
+                      "calls for no such session")
+
+    def one_session(self, session: Session, rows: list[_Activity],
+                    shifts: Mapping[str, list[_Shift]]) -> None:
+        activity = self.activities[session.activity]
+        head = rows[0]
+        who = session.attendees[0] if session.individual else None
+        day = head.first_day
+        if any(r.activity != session.activity for r in rows):
+            self.flag(ACTIVITY_ATTENDANCE, who, day,
+                      f"session {session.id!r} mixes activities "
+                      f"{', '.join(sorted({r.activity for r in rows}))}")
+        if any((r.start, r.end) != (head.start, head.end) for r in rows):
+            self.flag(ACTIVITY_ATTENDANCE, who, day,
+                      f"the rows of session {session.id!r} do not start and end together")
+        length = (head.end - head.start) / 60
+        if length != activity.duration_minutes:
+            self.flag(ACTIVITY_WINDOW, who, day, f"session {session.id!r} lasts {length:g} "
+                                                 f"min; {activity.id} lasts "
+                                                 f"{activity.duration_minutes}")
+        low, high = activity.window_minutes
+        if day not in session.dates:
+            self.flag(ACTIVITY_WINDOW, who, day,
+                      f"session {session.id!r} on {day}, outside its block "
+                      f"{session.dates[0]}..{session.dates[-1]}")
+        elif day.weekday() not in activity.weekdays:
+            self.flag(ACTIVITY_WINDOW, who, day,
+                      f"session {session.id!r} on a {WEEKDAYS[day.weekday()]}; allowed: "
+                      f"{', '.join(activity.days)}")
+        if head.wall_start < low or head.wall_end > high:
+            self.flag(ACTIVITY_WINDOW, who, day,
+                      f"session {session.id!r} at {format_clock(head.wall_start % 1440)}-"
+                      f"{format_clock(head.wall_end % 1440)}, outside {activity.window}")
+        edge = activity.shift_edge_minutes * 60
+        for row in rows:
+            shift = next((x for x in shifts.get(row.agent_id, [])
+                          if x.start <= row.start < x.end), None)
+            if shift is not None and edge and (row.start - shift.start < edge
+                                               or shift.end - row.end < edge):
+                self.flag(ACTIVITY_WINDOW, row.agent_id, day,
+                          f"session {session.id!r} within {activity.shift_edge_minutes} min "
+                          f"of the edge of shift {shift.label}")
+        present = [r.agent_id for r in rows]
+        twice = sorted({a for a in present if present.count(a) > 1})
+        if twice:
+            self.flag(ACTIVITY_ATTENDANCE, twice[0], day,
+                      f"{twice[0]} is in session {session.id!r} twice")
+        attending = set(present) & set(session.attendees)
+        hosting = set(present) & set(session.hosts)
+        for other in sorted(set(present) - attending - hosting):
+            self.flag(ACTIVITY_ATTENDANCE, other, day,
+                      f"{other} is in session {session.id!r} but neither one of its "
+                      f"attendees nor one who may run it ({activity.host})")
+        if len(attending) < session.need:
+            self.flag(ACTIVITY_ATTENDANCE, who, day,
+                      f"session {session.id!r} has {len(attending)} of its "
+                      f"{len(session.attendees)} attendees; it needs {session.need}")
+        if activity.host != "none" and not hosting:
+            self.flag(ACTIVITY_ATTENDANCE, who, day,
+                      f"session {session.id!r} has nobody to run it ({activity.host})")
 
     # --- across days ---------------------------------------------------------------------
 
@@ -560,6 +815,7 @@ def check_schedule(
     start: date | None = None,
     days: int | None = None,
     closed_queues: Mapping[date, Collection[str]] | None = None,
+    unplaced: Mapping[str, str] | None = None,
 ) -> list[Violation]:
     """Every broken hard rule of a schedule, in a stable order (empty list = valid).
 
@@ -569,8 +825,10 @@ def check_schedule(
     for rest, consecutive days and the weekly rules of a week the horizon starts inside.
     The horizon is ``start`` and ``days`` when given, else the dates of ``requirements``,
     else those of the shifts (ValueError when there is none). ``closed_queues`` maps a
-    local date to the queue ids the special days close on it (``all``: the center). See
-    the module docstring for how each rule is read.
+    local date to the queue ids the special days close on it (``all``: the center).
+    ``unplaced`` maps the off-phone activity sessions reported as not placed to their
+    reason (kpis.json ``activities.unplaced``). See the module docstring for how each rule
+    is read.
     """
     checker = _Checker(cfg, agents, closed_queues)
     zone = cfg.center.timezone
@@ -606,15 +864,9 @@ def check_schedule(
     for agent_id in sorted(acts_by_agent):
         checker.closure_rules(acts_by_agent[agent_id])
 
+    unpaid = {a.id for a in cfg.activities if not a.paid}
     for agent_id, agent in checker.agents.items():
         mine = sorted(by_agent.get(agent_id, []), key=lambda s: s.start)
-        seen: set[date] = set()
-        for shift in mine:
-            if shift.date in seen:
-                checker.flag(ONE_SHIFT_PER_DAY, agent_id, shift.date,
-                             f"more than one shift on {shift.date}")
-            seen.add(shift.date)
-            checker.shift_rules(shift, first, last, closed)
         # Activities belong to the shift their start falls in.
         acts = sorted(acts_by_agent.get(agent_id, []), key=lambda x: (x.start, x.end))
         inside: dict[int, list[_Activity]] = defaultdict(list)
@@ -624,6 +876,15 @@ def check_schedule(
                 checker.flag(ACTIVITIES, agent_id, None, f"{act.label} lies outside any shift")
             else:
                 inside[owner].append(act)
+        seen: set[date] = set()
+        for i, shift in enumerate(mine):
+            if shift.date in seen:
+                checker.flag(ONE_SHIFT_PER_DAY, agent_id, shift.date,
+                             f"more than one shift on {shift.date}")
+            seen.add(shift.date)
+            unpaid_minutes = sum(x.end - x.start for x in inside.get(i, [])
+                                 if x.activity in unpaid) // 60
+            checker.shift_rules(shift, first, last, closed, unpaid_minutes)
         for i, shift in enumerate(mine):
             if shift.end > shift.start:
                 checker.activity_rules(shift, inside.get(i, []))
@@ -638,6 +899,11 @@ def check_schedule(
         while monday <= last:
             checker.week_rules(agent, monday, worked, known)
             monday += timedelta(days=7)
+    mine_by_agent = {a: by_agent.get(a, []) for a in checker.agents}
+    checker.leader_rules(mine_by_agent, acts_by_agent, first, days)
+    if cfg.activities:
+        sessions = activity_sessions(cfg, list(checker.agents.values()), first, days)
+        checker.session_rules(sessions, acts_by_agent, mine_by_agent, dict(unplaced or {}))
     return checker.found
 
 

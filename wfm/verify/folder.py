@@ -21,7 +21,7 @@ from wfm.config import CenterConfig
 from wfm.errors import BadInput
 from wfm.io.inputs import read_special_days
 from wfm.io.schedule_folder import ScheduleFolder, read_schedule
-from wfm.io.tables import COVERAGE_FILE, KPIS_FILE
+from wfm.io.tables import COVERAGE_FILE, KPIS_FILE, UNPLACED_KEY
 from wfm.roster import Agent
 from wfm.verify.check import COVERAGE, HORIZON, Violation, check_schedule
 from wfm.verify.coverage import check_coverage_file
@@ -41,6 +41,21 @@ def special_closures(cfg: CenterConfig) -> dict[date, frozenset[str]]:
         for day, queue in zip(closed["date"], closed["queue"], strict=True):
             found.setdefault(day, set()).add(str(queue))
     return {day: frozenset(queues) for day, queues in found.items()}
+
+
+def unplaced_sessions(kpis: dict) -> dict[str, str]:
+    """Session id -> reason, for the sessions kpis.json reports as not placed
+    (``activities_unplaced``: a list of objects with ``session`` and ``reason``); entries
+    without a session id are ignored (their sessions then count as missing)."""
+    found: dict[str, str] = {}
+    entries = kpis.get(UNPLACED_KEY)
+    if not isinstance(entries, list):
+        return found
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("session"), str):
+            reason = entry.get("reason")
+            found[entry["session"]] = reason if isinstance(reason, str) else ""
+    return found
 
 
 def folder_horizon(schedule: ScheduleFolder, folder: str | Path, start: date | None = None,
@@ -98,7 +113,8 @@ def verify_folder(
     first, length, found = folder_horizon(schedule, folder, start, days)
     found += check_schedule(cfg, agents, schedule.shifts, schedule.activities,
                             previous=previous, start=first, days=length,
-                            closed_queues=special_closures(cfg))
+                            closed_queues=special_closures(cfg),
+                            unplaced=unplaced_sessions(schedule.kpis))
     if schedule.coverage is None:
         found.append(Violation(COVERAGE, None, None, f"{COVERAGE_FILE} is missing"))
     else:

@@ -18,7 +18,13 @@ from openpyxl import Workbook
 from wfm.config import CenterConfig
 from wfm.io.files import atomic_write_with
 from wfm.reports.workbook.coverage import write_coverage
-from wfm.reports.workbook.days import activity_days, day_title, write_day
+from wfm.reports.workbook.days import (
+    activity_days,
+    activity_kinds,
+    day_title,
+    kind_colours,
+    write_day,
+)
 from wfm.reports.workbook.forecast import write_forecast
 from wfm.reports.workbook.rules import write_rules
 from wfm.reports.workbook.schedule_sheet import write_schedule_sheet
@@ -113,7 +119,8 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
     wb = Workbook(write_only=True)
     wb.properties.title = cell_text(f"Schedule {cfg.center.name}")[:200]
     wb.properties.creator = "wfm"
-    styles = Styles(wb, templates)
+    styles = Styles(wb, templates, kind_colours(cfg))
+    kinds = activity_kinds(cfg)
     agent_map = {a.agent_id: a for a in agents}
     shift_day = shifts["date"].map(lambda d: pd.Timestamp(d).date())
     cover_day = coverage["interval_start"].map(lambda t: t.date()) if len(coverage) \
@@ -125,7 +132,8 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
     for day in days:
         write_day(wb, styles, day_titles[day], cfg, day, agent_map, shifts[shift_day == day],
                    activities[activity_day == day],
-                   coverage[cover_day == day] if len(coverage) else coverage, queues, names)
+                   coverage[cover_day == day] if len(coverage) else coverage, queues, names,
+                   kinds)
     write_coverage(wb, styles, coverage_title, cfg, coverage, queues, names)
     if forecast is not None and forecast_title is not None:
         write_forecast(wb, styles, forecast_title, forecast, names)

@@ -1,8 +1,17 @@
-"""One sheet per day: a Gantt of every agent's shift by interval, and coverage per queue.
+"""One sheet per day: a Gantt of every agent's shift by interval, the leader on duty per team
+and coverage per queue.
+
+Each activity kind has its own colour and letter: work (the queue's number), break,
+lunch, a leader's, trainer's or quality analyst's duty off the phones, each off-phone
+activity of the config, and anything else ("other"). The leaders' block shows, per team and
+interval, its agents on shift and the leader on duty (a tag listed under it; a team leader
+or supervisor before a campaign leader), in red where the leader-on-duty rule
+(`wfm.config.Leadership`) is not met.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -13,9 +22,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from wfm.config import WEEKDAYS, CenterConfig
+from wfm.io.tables import BREAK_ACTIVITIES, DUTY, WORK
+from wfm.people import campaign_leaders, team_agents, team_leaders
 from wfm.reports.workbook.styles import (
-    ACTIVITY_CODES,
-    ACTIVITY_PRIORITY,
     SHORT_FILL,
     SHORT_FONT,
     Styles,
@@ -26,6 +35,57 @@ from wfm.reports.workbook.styles import (
     shift_label,
 )
 from wfm.roster import Agent
+
+#: Fills of the kinds the workbook styles do not define: duty, the config's activities (in
+#: turn) and a team with nobody on duty.
+DUTY_COLOUR = "D9D9D9"
+ACTIVITY_PALETTE = ("C9A0DC", "8EA9DB", "F8CBAD", "A9D18E", "FFE699", "B4C7E7", "D5A6BD",
+                    "C6E0B4")
+NOBODY = "nobody"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one activity kind is drawn: its cell letter (None: work shows the queue's number),
+    style stem (``wfm_<style>``) and legend text."""
+
+    name: str
+    code: str | None
+    style: str
+    label: str
+
+
+def activity_kinds(cfg: CenterConfig) -> list[Kind]:
+    """Every activity kind of the Gantt, lowest priority first (a break wins a shared cell)."""
+    kinds = [Kind(WORK, None, "work", "Work (queue no.)"), Kind("other", "O", "other", "Other (O)"),
+             Kind(DUTY, "D", "duty", "Duty (D)")]
+    taken = {"B", "L", "O", "D"}
+    for index, activity in enumerate(cfg.activities):
+        code = _code(activity.id, taken)
+        taken.add(code)
+        kinds.append(Kind(activity.id, code, f"activity{index}", f"{activity.label} ({code})"))
+    return kinds + [Kind("lunch", "L", "lunch", "Lunch (L)"),
+                    Kind("break", "B", "break", "Break (B)")]
+
+
+def _code(name: str, taken: set[str]) -> str:
+    """A short cell text for an activity: its first letter, or more until it is unique."""
+    letters = "".join(ch for ch in name if ch.isalnum()).upper() or "A"
+    for size in range(1, len(letters) + 1):
+        if letters[:size] not in taken:
+            return letters[:size]
+    number = 2
+    while f"{letters[0]}{number}" in taken:
+        number += 1
+    return f"{letters[0]}{number}"
+
+
+def kind_colours(cfg: CenterConfig) -> dict[str, str]:
+    """The fills of the kinds beyond the shared styles' (see `Styles`)."""
+    colours = {"duty": DUTY_COLOUR, NOBODY: SHORT_FILL}
+    for index in range(len(cfg.activities)):
+        colours[f"activity{index}"] = ACTIVITY_PALETTE[index % len(ACTIVITY_PALETTE)]
+    return colours
 
 
 def day_title(day: date) -> str:
@@ -60,8 +120,11 @@ def _day_intervals(cfg: CenterConfig, day: date, day_shifts: pd.DataFrame) -> pd
 
 
 def _gantt(intervals: pd.DatetimeIndex, agent_rows: dict[str, int],
-           activities: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per agent row and interval: activity priority (0 = none) and queue index (-1 = none)."""
+           activities: pd.DataFrame, kinds: list[Kind]) -> tuple[np.ndarray, np.ndarray]:
+    """Per agent row and interval: 1 + the kind's index in ``kinds`` (0 = none; the higher
+    kind wins a shared cell) and queue index (-1 = none)."""
+    priority = {kind.name: i + 1 for i, kind in enumerate(kinds)}
+    work, other = priority[WORK], priority["other"]
     n = len(intervals)
     kind = np.zeros((len(agent_rows), n), dtype=np.int8)
     queue = np.full((len(agent_rows), n), -1, dtype=np.int16)
@@ -78,21 +141,47 @@ def _gantt(intervals: pd.DatetimeIndex, agent_rows: dict[str, int],
         last = int(np.searchsorted(starts, end, side="left"))
         if last <= first:
             continue
-        priority = ACTIVITY_PRIORITY.get(str(row.activity), ACTIVITY_PRIORITY["other"])
+        level = priority.get(str(row.activity), other)
         window = kind[index, first:last]
-        higher = window < priority
-        window[higher] = priority
-        if priority == ACTIVITY_PRIORITY["work"]:
+        higher = window < level
+        window[higher] = level
+        if level == work:
             queue[index, first:last][higher] = row.queue_index
     return kind, queue
 
 
-_KIND_NAMES = {value: key for key, value in ACTIVITY_PRIORITY.items()}
+def _presence(intervals: pd.DatetimeIndex, shifts: pd.DataFrame,
+              activities: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per agent and interval: on shift (the shift overlaps it) and on duty (the shift holds
+    all of it and no break or lunch touches it), as the checker reads the leader rule."""
+    step = pd.Timedelta(minutes=int((intervals[1] - intervals[0]).total_seconds() // 60)) \
+        if len(intervals) > 1 else pd.Timedelta(minutes=15)
+    starts = intervals.asi8
+    ends = (intervals + step).asi8
+    shift_on: dict[str, np.ndarray] = {}
+    duty: dict[str, np.ndarray] = {}
+    for row in shifts.itertuples(index=False):
+        agent_id = str(row.agent_id)
+        begin, end = pd.Timestamp(row.shift_start).value, pd.Timestamp(row.shift_end).value
+        shift_on[agent_id] = shift_on.get(agent_id, np.zeros(len(starts), bool)) | (
+            (begin < ends) & (end > starts))
+        duty[agent_id] = duty.get(agent_id, np.zeros(len(starts), bool)) | (
+            (begin <= starts) & (end >= ends))
+    breaks = activities[activities["activity"].astype(str).isin(BREAK_ACTIVITIES)] \
+        if len(activities) else activities
+    for row in breaks.itertuples(index=False):
+        agent_id = str(row.agent_id)
+        if agent_id in duty:
+            begin, end = pd.Timestamp(row.start).value, pd.Timestamp(row.end).value
+            duty[agent_id] &= ~((begin < ends) & (end > starts))
+    return shift_on, duty
 
 
 def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date,
                agents: dict[str, Agent], day_shifts: pd.DataFrame, day_activities: pd.DataFrame,
-               day_coverage: pd.DataFrame, queues: list[str], queue_names: dict[str, str]) -> None:
+               day_coverage: pd.DataFrame, queues: list[str], queue_names: dict[str, str],
+               kinds: list[Kind] | None = None) -> None:
+    kinds = kinds if kinds is not None else activity_kinds(cfg)
     ws = wb.create_sheet(title)
     c = st.cell
     intervals = _day_intervals(cfg, day, day_shifts)
@@ -112,20 +201,20 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
     ordered = day_shifts.sort_values(["shift_start", "shift_end", "agent_id"])
     agent_ids = list(dict.fromkeys(str(a) for a in ordered["agent_id"]))
     agent_rows = {agent_id: i for i, agent_id in enumerate(agent_ids)}
-    kind, queue_at = _gantt(intervals, agent_rows, day_activities)
+    kind, queue_at = _gantt(intervals, agent_rows, day_activities, kinds)
     hour_start = [t.minute == 0 for t in intervals]
     slot_style = ["wfm_slot_hour" if h else "wfm_slot" for h in hour_start]
     kind_style = {
-        k: [f"wfm_{name}_hour" if h else f"wfm_{name}" for h in hour_start]
-        for k, name in _KIND_NAMES.items()
+        k + 1: [f"wfm_{kd.style}_hour" if h else f"wfm_{kd.style}" for h in hour_start]
+        for k, kd in enumerate(kinds)
     }
+    work_kind = next(i + 1 for i, kd in enumerate(kinds) if kd.name == WORK)
     tags = [str(i + 1) for i in range(len(queues))]
 
     date_text = f"{day:%A %d %B %Y}"
     ws.append([c(ws, f"{date_text}: {cfg.center.name}", "wfm_title")])
-    ws.append([c(ws, "Legend", "wfm_label"), c(ws, "Work (queue no.)", "wfm_legend_work"),
-               c(ws, "Break (B)", "wfm_legend_break"), c(ws, "Lunch (L)", "wfm_legend_lunch"),
-               c(ws, "Other (O)", "wfm_legend_other")])
+    ws.append([c(ws, "Legend", "wfm_label")]
+              + [c(ws, kd.label, f"wfm_legend_{kd.style}") for kd in kinds])
     queue_legend = "Queues: " + "   ".join(f"{tag} = {queue_names[q]}"
                                            for tag, q in zip(tags, queues, strict=True))
     ws.append([c(ws, queue_legend if queues else "", "wfm_subtitle")])
@@ -151,14 +240,16 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
             k = int(line_kind[j])
             if k == 0:
                 cells.append(c(ws, None, slot_style[j]))
-            elif k == ACTIVITY_PRIORITY["work"]:
+            elif k == work_kind:
                 q = int(line_queue[j])
                 cells.append(c(ws, tags[q] if q >= 0 else None, kind_style[k][j]))
             else:
-                cells.append(c(ws, ACTIVITY_CODES[_KIND_NAMES[k]], kind_style[k][j]))
+                cells.append(c(ws, kinds[k - 1].code, kind_style[k][j]))
         ws.append(cells)
 
     row_number = header_row + len(agent_ids)
+    row_number += _write_leaders(ws, st, cfg, agents, intervals, day_shifts, day_activities,
+                                 slot_style, hour_start)
     ws.append([])
     ws.append([c(ws, "Coverage (agents per interval)", "wfm_section")])
     row_number += 2
@@ -196,6 +287,63 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
             operator="greaterThan", formula=["0"],
             fill=PatternFill("solid", fgColor=SHORT_FILL),
             font=Font(color=SHORT_FONT, bold=True)))
+
+
+def _write_leaders(ws: object, st: Styles, cfg: CenterConfig, agents: dict[str, Agent],
+                   intervals: pd.DatetimeIndex, day_shifts: pd.DataFrame,
+                   day_activities: pd.DataFrame, slot_style: list[str],
+                   hour_start: list[bool]) -> int:
+    """The leaders' block: per team its agents on shift and the leader on duty per
+    interval, then the leaders' tags. Returns the rows written (none without leaders)."""
+    people = list(agents.values())
+    members, leaders, campaign = team_agents(people), team_leaders(people), \
+        campaign_leaders(people)
+    if not (leaders or campaign) or not len(intervals):
+        return 0
+    c = st.cell
+    shift_on, duty = _presence(intervals, day_shifts, day_activities)
+    none = np.zeros(len(intervals), bool)
+    lead = cfg.leadership
+    teams = sorted(t for t in set(members) | set(leaders) | set(campaign)
+                   if any(shift_on.get(a, none).any()
+                          for a in members.get(t, []) + leaders.get(t, []) + campaign.get(t, [])))
+    on_duty = sorted({a for t in teams for a in leaders.get(t, []) + campaign.get(t, [])
+                      if duty.get(a, none).any()}, key=lambda a: (agents[a].role == "agent", a))
+    tag = {a: f"L{i + 1}" for i, a in enumerate(on_duty)}
+    bad_style = [f"wfm_{NOBODY}_hour" if h else f"wfm_{NOBODY}" for h in hour_start]
+    lead_style = ["wfm_duty_hour" if h else "wfm_duty" for h in hour_start]
+    rows = [[], [c(ws, "Leaders on duty (agents on shift per team, leader on duty)",
+                   "wfm_section")]]
+    for team in teams:
+        count = sum((shift_on.get(a, none).astype(int) for a in members.get(team, [])),
+                    np.zeros(len(intervals), int))
+        counts = [c(ws, team, "wfm_text"), c(ws, "", "wfm_text"),
+                  c(ws, "Agents on shift", "wfm_text_bold"), c(ws, None, "wfm_text"),
+                  c(ws, None, "wfm_text")]
+        counts += [c(ws, int(n) if n else None, "wfm_small_int") for n in count]
+        cells = [c(ws, team, "wfm_text"), c(ws, "", "wfm_text"),
+                 c(ws, "Leader on duty", "wfm_text_bold"), c(ws, None, "wfm_text"),
+                 c(ws, None, "wfm_text")]
+        for j in range(len(intervals)):
+            first = [a for a in leaders.get(team, []) if duty.get(a, none)[j]]
+            second = [a for a in campaign.get(team, []) if duty.get(a, none)[j]]
+            who = (first + second)[:1]
+            broken = lead is not None and count[j] > 0 and (
+                not who or (count[j] >= lead.supervisor_from_agents and not first))
+            if broken:
+                cells.append(c(ws, tag[who[0]] if who else "!", bad_style[j]))
+            elif who:
+                cells.append(c(ws, tag[who[0]], lead_style[j]))
+            else:
+                cells.append(c(ws, None, slot_style[j]))
+        rows += [counts, cells]
+    legend = "   ".join(f"{tag[a]} = {agents[a].name} ({agents[a].role.replace('_', ' ')})"
+                        for a in on_duty)
+    rows.append([c(ws, "Leaders: " + legend if legend else "No leader on duty this day.",
+                   "wfm_subtitle")])
+    for row in rows:
+        ws.append(row)  # type: ignore[attr-defined]
+    return len(rows)
 
 
 def activity_days(shifts: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:

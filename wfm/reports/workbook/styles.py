@@ -37,13 +37,6 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CELL_TEXT_MAX = 32767
 
 
-ACTIVITY_PRIORITY = {"work": 1, "other": 2, "lunch": 3, "break": 4}
-"""When two activities share an interval the cell shows the higher one (a break wins)."""
-
-
-ACTIVITY_CODES = {"break": "B", "lunch": "L", "other": "O"}
-
-
 ACTIVITY_COLOURS = {"work": "A9D08E", "break": "FFD966", "lunch": "F4B084", "other": "9DC3E6"}
 
 
@@ -139,7 +132,10 @@ def skills_text(agent: Agent) -> str:
 class Styles:
     """Named styles registered once on the workbook; cells refer to them by name."""
 
-    def __init__(self, wb: Workbook, templates: Sequence[str]) -> None:
+    def __init__(self, wb: Workbook, templates: Sequence[str],
+                 activity_colours: dict[str, str] | None = None) -> None:
+        """Register the named styles; ``activity_colours`` adds Gantt styles (``wfm_NAME``,
+        ``wfm_NAME_hour``, ``wfm_legend_NAME``) for further activity kinds."""
         thin = Side(style="thin", color="BFBFBF")
         hour = Side(style="thin", color="7F7F7F")
         grid = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -190,7 +186,7 @@ class Styles:
             "wfm_small_dec": {"font": Font(name="Calibri", size=8), "border": grid,
                               "number_format": "0.#", "alignment": Alignment(horizontal="center")},
         }
-        for activity, colour in ACTIVITY_COLOURS.items():
+        for activity, colour in {**ACTIVITY_COLOURS, **(activity_colours or {})}.items():
             for suffix, border in (("", grid), ("_hour", hour_grid)):
                 specs[f"wfm_{activity}{suffix}"] = {
                     "font": Font(name="Calibri", size=7, color="404040"),

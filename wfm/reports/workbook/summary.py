@@ -13,6 +13,7 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
 
 from wfm.config import CenterConfig
+from wfm.io.tables import UNPLACED_KEY
 from wfm.reports.kpis import NOT_MODELLED
 from wfm.reports.workbook.styles import (
     AMBER_FILL,
@@ -139,8 +140,9 @@ def write_summary(wb: Workbook, st: Styles, title: str, cfg: CenterConfig,
             c(ws, figures["scheduled_hours"], "wfm_hours"),
             c(ws, figures["shortfall_hours"], "wfm_hours"),
         ])
+    rows += _activity_rows(st, ws, kpis)
     # Per-queue and per-day figures are in the tables above; the horizon is the period.
-    shown = {"status", "gap", "queues", "days", "horizon"}
+    shown = {"status", "gap", "queues", "days", "horizon", "activities", UNPLACED_KEY}
     extra = _flatten({k: v for k, v in kpis.items() if k not in shown})
     if extra:
         rows += [[], [c(ws, "Solver and schedule figures", "wfm_section")]]
@@ -151,6 +153,43 @@ def write_summary(wb: Workbook, st: Styles, title: str, cfg: CenterConfig,
             rows.append([c(ws, key, "wfm_label"), cell])
     for row in rows:
         ws.append(row)
+
+
+def _activity_rows(st: Styles, ws: Any, kpis: dict) -> list[list[Any]]:
+    """The off-phone activities: sessions placed and not placed, hours per week, and each
+    session not placed with its reason."""
+    figures = kpis.get("activities")
+    if not isinstance(figures, dict):
+        return []
+    c = st.cell
+    weeks = list(figures["hours_by_week"])
+    unplaced = kpis.get(UNPLACED_KEY) or []
+    rows: list[list[Any]] = [[], [c(ws, "Off-phone activities (people-hours)", "wfm_section")]]
+    rows.append([c(ws, h, "wfm_header") for h in
+                 ["Activity", "Name", "Paid", "Sessions placed", "Not placed", "Hours"]
+                 + [f"Week of {w}" for w in weeks]])
+    for activity_id, row in figures["by_activity"].items():
+        missed = sum(1 for entry in unplaced if entry.get("activity") == activity_id)
+        rows.append([c(ws, activity_id, "wfm_text"), c(ws, row["name"], "wfm_text"),
+                     c(ws, "yes" if row["paid"] else "no", "wfm_text"),
+                     c(ws, row["sessions_placed"], "wfm_int"), c(ws, missed, "wfm_int"),
+                     c(ws, row["hours"], "wfm_hours")]
+                    + [c(ws, row["hours_by_week"].get(w, 0.0), "wfm_hours") for w in weeks])
+    rows.append([c(ws, "Total", "wfm_text_bold"), c(ws, "", "wfm_text_bold"),
+                 c(ws, "", "wfm_text_bold"),
+                 c(ws, sum(r["sessions_placed"] for r in figures["by_activity"].values()),
+                   "wfm_int"), c(ws, len(unplaced), "wfm_int"),
+                 c(ws, figures["hours"], "wfm_hours_bold")]
+                + [c(ws, figures["hours_by_week"][w], "wfm_hours_bold") for w in weeks])
+    if unplaced:
+        rows += [[], [c(ws, "Sessions not placed", "wfm_section")],
+                 [c(ws, h, "wfm_header") for h in ["Session", "Activity", "Attendees", "Reason"]]]
+        for entry in unplaced:
+            rows.append([c(ws, str(entry.get("session", "")), "wfm_text"),
+                         c(ws, str(entry.get("activity", "")), "wfm_text"),
+                         c(ws, ", ".join(map(str, entry.get("attendees", []))), "wfm_text"),
+                         c(ws, str(entry.get("reason", "")), "wfm_text")])
+    return rows
 
 
 def _highlight(ws: Any, first: int, last: int) -> None:
