@@ -7,7 +7,9 @@ feasible when each break starts at least ``duration + spacing`` after the previo
 Counts decompose exactly into agents when, for every offset t of break k+1, the agents
 taking break k+1 at or before t do not exceed those taking break k at or before
 ``t - duration_k - spacing`` (pair them in sorted order), which is what `add_coverage`
-imposes. Present agents of a class are split among its queues by integer counts ``w``.
+imposes. Present agents of a class are split among its queues by integer counts ``w``;
+agents away from the queues in an off-phone activity (``away`` terms) are not present, and
+people who are not agents (``off_queue`` classes) may be present on duty (``duty``) instead.
 
 Coverage penalty per queue and interval: the k-th missing agent costs
 ``under_coverage * (1 + growth * (k - 1))`` (exact at the breakpoints of
@@ -67,6 +69,9 @@ class CoverageVars:
     work: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (class, iv, queue)
     under: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # segments
     over: dict[tuple[int, int], int] = field(default_factory=dict)
+    duty: dict[tuple[int, int], int] = field(default_factory=dict)  # (class, interval)
+    # (class, interval) -> terms of the class's agents on shift and not on a break
+    on_duty: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
     constant_cost: float = 0.0  # shortfall no schedule can avoid (no agent can be present)
 
 
@@ -83,12 +88,16 @@ def coverable(inst: Instance) -> dict[int, set[int]]:
 
 
 def add_coverage(model: LinearModel, inst: Instance,
-                 counts: dict[tuple[int, int], tuple[list[int], int]]) -> CoverageVars:
+                 counts: dict[tuple[int, int], tuple[list[int], int]],
+                 away: dict[tuple[int, int], dict[int, float]] | None = None,
+                 ) -> CoverageVars:
     """Add breaks, queue assignment and coverage penalties.
 
     ``counts`` maps (class, option) to the variables whose sum is the number of the
-    class's agents working that option, and an upper bound on it.
+    class's agents working that option, and an upper bound on it; ``away`` maps (class,
+    interval) to the terms of its agents in off-phone activities then.
     """
+    away = away or {}
     cfg = inst.cfg
     step = cfg.center.interval_minutes
     spacing = ceil(cfg.labor_rules.min_break_spacing_minutes / step)
@@ -132,7 +141,16 @@ def add_coverage(model: LinearModel, inst: Instance,
     present_terms: dict[tuple[int, int], dict[int, float]] = {}
     for (c, i), bucket in sorted(present.items()):
         cls = inst.classes[c]
-        if len(cls.queues) == 1:  # one queue: the present agents all serve it
+        cv.on_duty[c, i] = dict(bucket)
+        if (c, i) in away:
+            bucket = dict(bucket)
+            for v, coef in away[c, i].items():
+                bucket[v] = bucket.get(v, 0.0) - coef
+        if cls.off_queue:
+            duty = model.var(0, class_size[c], f"duty(class={c}, interval={i})")
+            cv.duty[c, i] = duty
+            bucket = {**bucket, duty: bucket.get(duty, 0.0) - 1.0}
+        if len(cls.queues) == 1 and not cls.off_queue:  # the present agents all serve it
             if inst.queue_closed[cls.queues[0], i]:
                 model.add(bucket, 0, 0, "queue_closed")
                 continue
@@ -140,6 +158,9 @@ def add_coverage(model: LinearModel, inst: Instance,
             present_terms[c, i] = bucket
             continue
         row = dict(bucket)
+        if not cls.queues:  # on duty or away whenever on shift and not on a break
+            model.add(row, 0, 0, "queue_assignment")
+            continue
         for rank, q in enumerate(cls.queues):
             # nobody serves a queue on a day it is closed
             top = 0 if inst.queue_closed[q, i] else class_size[c]

@@ -3,31 +3,47 @@
 Break counts of a class and option are split among its agents in sorted order: the i-th
 agent takes the i-th smallest offset of every break, which respects the spacing because
 the model holds the prefix condition between consecutive breaks (see
-`wfm.schedule.coverage`). Queue counts are split among the agents present, keeping each
-agent on the queue it served in the interval before when the counts allow.
+`wfm.schedule.coverage`). Off-phone activity sessions are then marked for their
+participants (`PlacedSession`), and queue counts split among the agents present, keeping
+each agent on the queue it served in the interval before when the counts allow; present
+people of an ``off_queue`` class beyond the queue counts are on duty.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
 
-from wfm.io.tables import ACTIVITY_COLUMNS, SHIFT_COLUMNS
+from wfm.io.tables import ACTIVITY_COLUMNS, DUTY, SHIFT_COLUMNS
 from wfm.schedule.instance import Instance
 
 WORK = "work"
 
 
+@dataclass(frozen=True)
+class PlacedSession:
+    """An off-phone activity session placed in the schedule."""
+
+    session: str  # its id
+    activity: str
+    start: int  # first interval
+    length: int  # intervals
+    people: tuple[str, ...]  # attendees and whoever runs it
+
+
 def assign_activities(inst: Instance, shifts: dict[str, list[int]],
                       break_counts: dict[tuple[int, int, int], dict[int, int]],
                       work_counts: dict[tuple[int, int, int], int],
+                      sessions: list[PlacedSession] = (),
                       ) -> dict[tuple[str, int], list[tuple[str, int]]]:
-    """Per agent and option, the activity of every interval: (``work``/``break``/``lunch``,
-    queue index or -1).
+    """Per agent and option, the activity of every interval: (``work``/``break``/``lunch``/
+    ``duty`` or an activity id, queue index or -1).
 
-    Raises ValueError when the counts do not match the shifts (an internal error).
+    Raises ValueError when the counts do not match the shifts or a session falls on a
+    break or outside its people's shifts (an internal error).
     """
     by_class_option: dict[tuple[int, int], list[str]] = defaultdict(list)
     for agent_id in sorted(shifts):
@@ -49,18 +65,29 @@ def assign_activities(inst: Instance, shifts: dict[str, list[int]],
                     rows[a][j] = (slot.activity, -1)
         for a, row in rows.items():
             plan[a, k] = row
-            for j, (activity, _) in enumerate(row):
-                if activity == WORK:
-                    present[c, o.first_interval + j].append((a, k))
+    _mark_sessions(inst, shifts, plan, sessions)
+    for (a, k), row in sorted(plan.items()):
+        c = inst.groups[inst.group_of_agent[a]].class_index
+        first = inst.options[k].first_interval
+        for j, (activity, _) in enumerate(row):
+            if activity == WORK:
+                present[c, first + j].append((a, k))
     last_queue: dict[str, int] = {}
     for (c, i), members in sorted(present.items()):
         cls = inst.classes[c]
-        if len(cls.queues) == 1:  # the model keeps no queue counts for one-queue classes
+        if len(cls.queues) == 1 and not cls.off_queue:  # no queue counts kept for the class
             left = {cls.queues[0]: len(members)}
         else:
             left = {q: work_counts.get((c, i, q), 0) for q in cls.queues}
-        if sum(left.values()) != len(members):
+        on_duty = len(members) - sum(left.values())
+        if on_duty < 0 or (on_duty and not cls.off_queue):
             raise ValueError(f"queue counts of class {c} interval {i} do not match its agents")
+        # those present beyond the queue counts are on duty: the ones already on duty stay
+        members = sorted(members, key=lambda m: last_queue.get(m[0], -1) != -2)
+        for a, k in members[:on_duty]:
+            plan[a, k][i - inst.options[k].first_interval] = (DUTY, -1)
+            last_queue[a] = -2
+        members = members[on_duty:]
         waiting = []
         for a, k in members:
             q = last_queue.get(a, -1)
@@ -77,12 +104,43 @@ def assign_activities(inst: Instance, shifts: dict[str, list[int]],
     return plan
 
 
+def _mark_sessions(inst: Instance, shifts: dict[str, list[int]],
+                   plan: dict[tuple[str, int], list[tuple[str, int]]],
+                   sessions: list[PlacedSession]) -> None:
+    """Each session's intervals in its people's rows (they must be at work there)."""
+    for placed in sessions:
+        for person in placed.people:
+            key = next((k for k in shifts.get(person, ())
+                        if inst.options[k].first_interval <= placed.start
+                        and placed.start + placed.length
+                        <= inst.options[k].first_interval + inst.options[k].n_intervals), None)
+            if key is None:
+                raise ValueError(f"session {placed.session} lies outside {person}'s shift")
+            row = plan[person, key]
+            first = inst.options[key].first_interval
+            for i in range(placed.start, placed.start + placed.length):
+                if row[i - first][0] != WORK:
+                    raise ValueError(f"session {placed.session} falls on {person}'s "
+                                     f"{row[i - first][0]}")
+                row[i - first] = (placed.activity, -1)
+
+
+def session_of(sessions: list[PlacedSession]) -> dict[tuple[str, int], str]:
+    """(person, interval) -> the id of the session they are in then."""
+    return {(person, i): placed.session for placed in sessions for person in placed.people
+            for i in range(placed.start, placed.start + placed.length)}
+
+
 def schedule_tables(inst: Instance, shifts: dict[str, list[int]],
                     plan: dict[tuple[str, int], list[tuple[str, int]]],
+                    sessions: list[PlacedSession] = (),
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The shifts and activities tables (columns of `ScheduleResult`)."""
+    """The shifts and activities tables (columns of `ScheduleResult`); a shift's paid
+    minutes are its template's less its unpaid activities'."""
     step = inst.cfg.center.interval_minutes
     stamps = list(inst.interval_starts)
+    in_session = session_of(list(sessions))
+    unpaid = {a.id for a in inst.cfg.activities if not a.paid}
 
     def at(i: int) -> pd.Timestamp:
         if i < len(stamps):
@@ -94,17 +152,23 @@ def schedule_tables(inst: Instance, shifts: dict[str, list[int]],
     for agent_id in sorted(shifts):
         for k in sorted(shifts[agent_id], key=lambda key: inst.options[key].start_minute):
             o = inst.options[k]
+            row = plan[agent_id, k]
+            unpaid_minutes = step * sum(1 for activity, _ in row if activity in unpaid)
             shift_rows.append({
                 "agent_id": agent_id, "date": inst.dates[o.day],
                 "shift_start": inst.instant(o.start_minute),
                 "shift_end": inst.instant(o.end_minute),
-                "paid_minutes": int(o.paid_minutes), "template": o.template,
+                "paid_minutes": int(o.paid_minutes) - unpaid_minutes, "template": o.template,
             })
-            row = plan[agent_id, k]
+
+            def session(j: int, agent_id: str = agent_id, first: int = o.first_interval) -> str:
+                return in_session.get((agent_id, first + j), "")
+
             j = 0
             while j < len(row):
                 end = j
-                while end + 1 < len(row) and row[end + 1] == row[j]:
+                while (end + 1 < len(row) and row[end + 1] == row[j]
+                       and session(end + 1) == session(j)):
                     end += 1
                 activity, q = row[j]
                 activity_rows.append({
@@ -113,7 +177,7 @@ def schedule_tables(inst: Instance, shifts: dict[str, list[int]],
                     "end": at(o.first_interval + end + 1),
                     "activity": activity,
                     "queue": inst.queue_ids[q] if q >= 0 else "",
-                    "session": "",
+                    "session": session(j),
                 })
                 j = end + 1
     shifts_table = pd.DataFrame(shift_rows, columns=list(SHIFT_COLUMNS))
@@ -121,6 +185,18 @@ def schedule_tables(inst: Instance, shifts: dict[str, list[int]],
     if not shifts_table.empty:
         shifts_table["paid_minutes"] = shifts_table["paid_minutes"].astype(int)
     return shifts_table, activities_table
+
+
+def plan_proficiency(inst: Instance, plan: dict[tuple[str, int], list[tuple[str, int]]],
+                     ) -> float:
+    """The proficiency cost of a plan: per agent-interval on a queue, its class's penalty."""
+    total = 0.0
+    for (agent_id, _), row in plan.items():
+        cls = inst.classes[inst.groups[inst.group_of_agent[agent_id]].class_index]
+        for activity, q in row:
+            if activity == WORK and q >= 0:
+                total += cls.penalty[cls.queues.index(q)]
+    return total
 
 
 def scheduled_counts(inst: Instance, plan: dict[tuple[str, int], list[tuple[str, int]]],

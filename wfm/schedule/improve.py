@@ -85,6 +85,11 @@ def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
             day[v] = interval_day[i]
     for (_, i), v in cover.over.items():
         day[v] = interval_day[i]
+    for (c, i), v in cover.duty.items():
+        day[v], cls[v] = interval_day[i], c
+    # variables other parts of the model add, with their day and class (activities)
+    for v, (d, c) in getattr(model, "tags_of", {}).items():
+        day[v], cls[v] = d, c
     return VariableTags(day, cls, shift)
 
 

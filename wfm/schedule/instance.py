@@ -12,12 +12,18 @@ Two levels of aggregation make large rosters tractable:
   proficiencies, languages, contract, availability and state left by ``previous``);
 * a *class* holds groups that serve the same queues with the same proficiency order, so
   coverage, breaks and queue assignment are counted per class.
+
+*Individuals* (`individual_ids`: team leaders, supervisors, trainers, quality analysts and
+campaign leaders; every agent where each one's breaks must be known) form a group and a
+class of their own, so the model knows when each of them is on a break. Classes of people
+who are not agents are ``off_queue``: their time on shift not spent on queues, breaks or
+activities is duty.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from math import ceil, floor
 from zoneinfo import ZoneInfo
@@ -103,6 +109,8 @@ class CoverageClass:
     queues: tuple[int, ...]  # queue indices, best first
     penalty: tuple[float, ...]  # per agent-interval cost of serving each queue (0 = best)
     groups: list[int] = field(default_factory=list)
+    off_queue: bool = False  # may be on shift off the queues (duty): people who are not agents
+    person: str | None = None  # the agent id of an individual's class
 
 
 @dataclass
@@ -128,6 +136,7 @@ class Instance:
     # is no option of this instance
     previous_same_dates: dict[tuple[str, int], int | None]
     utc0: datetime
+    memo: dict = field(default_factory=dict)  # what later stages compute once per instance
 
     @property
     def n_intervals(self) -> int:
@@ -226,7 +235,8 @@ def option_allowed(agent: Agent, option: ShiftOption, cfg: CenterConfig, day: da
         return "shift_templates"
     if day in agent.unavailable_dates:
         return "unavailable_dates"
-    if all(day in q.closed_dates for q in cfg.queues if agent.serves(q)):
+    if agent.role == "agent" and all(day in q.closed_dates for q in cfg.queues
+                                     if agent.serves(q)):
         return "queue_closed"
     if agent.available_window is not None:
         low, high = agent.available_window
@@ -296,9 +306,31 @@ def _required_matrix(requirements: pd.DataFrame, queue_ids: list[str],
     return required
 
 
+def individual_ids(cfg: CenterConfig, agents: list[Agent],
+                   everyone: bool = False) -> frozenset[str]:
+    """Who needs a group and class of their own: people who are not agents and campaign
+    leaders (the leader rule and the activities they run need their breaks), or
+    ``everyone``."""
+    if everyone:
+        return frozenset(a.agent_id for a in agents)
+    return frozenset(a.agent_id for a in agents if a.role != "agent" or a.is_campaign_leader)
+
+
+def queues_worked(cfg: CenterConfig, agent: Agent) -> list[int]:
+    """Indices of the queues a person may work: those served, none for a leader whose
+    ``leadership.leader_queue_share`` is 0 (or without a leadership section)."""
+    if agent.is_leader and (cfg.leadership is None or cfg.leadership.leader_queue_share <= 0):
+        return []
+    return [i for i, q in enumerate(cfg.queues) if agent.serves(q)]
+
+
 def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.DataFrame,
-                   start: date, days: int, previous: pd.DataFrame | None = None) -> Instance:
-    """Prepare a scheduling instance; raises BadInput on inconsistent inputs."""
+                   start: date, days: int, previous: pd.DataFrame | None = None,
+                   individuals: frozenset[str] | None = None) -> Instance:
+    """Prepare a scheduling instance; raises BadInput on inconsistent inputs.
+
+    ``individuals`` are the agents who get a group and class of their own (default:
+    `individual_ids`)."""
     if days < 1:
         raise BadInput(f"days must be at least 1, got {days}")
     if not agents:
@@ -343,7 +375,10 @@ def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
                 if first <= day <= last:  # inside the published period: no row means off
                     previous_same.setdefault((agent.agent_id, d), None)
 
-    groups, classes, group_of_agent = _group_agents(cfg, agents, dates, options, by_day, tails)
+    if individuals is None:
+        individuals = individual_ids(cfg, agents)
+    groups, classes, group_of_agent = _group_agents(cfg, agents, dates, options, by_day, tails,
+                                                    individuals)
     return Instance(
         cfg=cfg, agents=agents, dates=dates, weeks=weeks,
         week_days_total=[len(w) for w in weeks], interval_starts=local_index,
@@ -356,7 +391,8 @@ def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
 
 def _group_agents(cfg: CenterConfig, agents: list[Agent], dates: list[date],
                   options: list[ShiftOption], by_day: list[list[int]],
-                  tails: dict[str, Tail]) -> tuple[list[Group], list[CoverageClass], dict]:
+                  tails: dict[str, Tail], individuals: frozenset[str] = frozenset(),
+                  ) -> tuple[list[Group], list[CoverageClass], dict]:
     horizon = set(dates)
     class_keys: dict[tuple, int] = {}
     classes: list[CoverageClass] = []
@@ -364,18 +400,21 @@ def _group_agents(cfg: CenterConfig, agents: list[Agent], dates: list[date],
     groups: list[Group] = []
     group_of_agent: dict[str, int] = {}
     for agent in agents:
-        served = [(i, agent.proficiency(q)) for i, q in enumerate(cfg.queues) if agent.serves(q)]
+        served = [(i, agent.proficiency(cfg.queues[i])) for i in queues_worked(cfg, agent)]
         served.sort(key=lambda item: (-item[1], item[0]))
         best = served[0][1] if served else 0.0
-        class_key = tuple((i, round(best - p, 6)) for i, p in served)
+        person = agent.agent_id if agent.agent_id in individuals else None
+        off_queue = agent.role != "agent"
+        class_key = (tuple((i, round(best - p, 6)) for i, p in served), off_queue, person)
         if class_key not in class_keys:
             class_keys[class_key] = len(classes)
             classes.append(CoverageClass(len(classes), tuple(i for i, _ in served),
-                                         tuple(float(gap) for _, gap in class_key)))
+                                         tuple(float(gap) for _, gap in class_key[0]),
+                                         off_queue=off_queue, person=person))
         class_index = class_keys[class_key]
         tail = tails.get(agent.agent_id, Tail())
         key = (class_index, agent.contract, frozenset(agent.unavailable_dates & horizon),
-               agent.available_window, tail)
+               agent.available_window, tail, person)
         if key not in group_keys:
             group_keys[key] = len(groups)
             allowed = {
@@ -388,6 +427,17 @@ def _group_agents(cfg: CenterConfig, agents: list[Agent], dates: list[date],
         groups[group_keys[key]].agents.append(agent)
         group_of_agent[agent.agent_id] = group_keys[key]
     return groups, classes, group_of_agent
+
+
+def with_individuals(inst: Instance, individuals: frozenset[str]) -> Instance:
+    """The instance with its groups and classes rebuilt so that ``individuals`` (and the
+    instance's own individuals) each have a group and class of their own."""
+    own = frozenset(c.person for c in inst.classes if c.person is not None)
+    groups, classes, group_of_agent = _group_agents(
+        inst.cfg, inst.agents, inst.dates, inst.options, inst.options_by_day, inst.tails,
+        own | individuals)
+    return replace(inst, groups=groups, classes=classes, group_of_agent=group_of_agent,
+                   memo={})
 
 
 def workable_weekdays(cfg: CenterConfig, agent: Agent) -> set[int]:

@@ -45,6 +45,7 @@ class ScheduleResult:
     notes: list[str] = field(default_factory=list)
     milestones: dict[str, float] = field(default_factory=dict)
     unplaced: list[dict] = field(default_factory=list)
+    option_keys: dict[str, list[int]] = field(default_factory=dict)  # the solver's own
 
     @property
     def gap(self) -> float:

@@ -28,7 +28,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from math import ceil, floor
 
@@ -38,8 +38,29 @@ import pandas as pd
 from wfm.config import CenterConfig
 from wfm.errors import InfeasibleRules, NoSolution
 from wfm.roster import Agent
+from wfm.schedule.activities import (
+    MISSED,
+    Placement,
+    add_alignment,
+    add_class_layer,
+    add_session_rules,
+    add_sessions,
+    clear_class_layer,
+    group_terms,
+    missed_cost,
+    place_sessions,
+    placed_sessions,
+    session_models,
+    unplaced_entry,
+)
 from wfm.schedule.coverage import PROFICIENCY, CoverageVars, add_coverage, coverage_cost
-from wfm.schedule.extract import assign_activities, schedule_tables, scheduled_counts
+from wfm.schedule.extract import (
+    PlacedSession,
+    assign_activities,
+    plan_proficiency,
+    schedule_tables,
+    scheduled_counts,
+)
 from wfm.schedule.improve import (
     improve,
     integral,
@@ -48,7 +69,21 @@ from wfm.schedule.improve import (
     round_shift_counts,
     tag_variables,
 )
-from wfm.schedule.instance import Group, Instance, build_instance, week_limits
+from wfm.schedule.instance import (
+    Group,
+    Instance,
+    build_instance,
+    individual_ids,
+    week_limits,
+    with_individuals,
+)
+from wfm.schedule.leaders import (
+    add_leader_rules,
+    add_queue_share,
+    fixed_on_shift,
+    on_shift_terms,
+    team_schedules,
+)
 from wfm.schedule.linear import LinearModel, LpResult, LpSolver, solve_cp
 from wfm.schedule.preferences import SOFT_COMPONENTS, add_agent_preferences, add_fairness
 from wfm.schedule.result import ScheduleResult
@@ -59,6 +94,10 @@ PAID_HOURS = "paid_hours"
 COUNT_DEVIATION = "count_deviation"
 EXACT_MAX_BOOLEANS = 4000  # agent-day-option booleans up to which the exact model is used
 QUICK_SPLIT_SECONDS = 1.0  # per group and attempt in the first split
+PLACEMENT_SHARE = 0.2  # of the time limit kept to place off-phone activities (large rosters)
+TEAM_SHARE = 0.15  # of the time limit, at most, for the leader rule's team models
+#: Why a session is not placed when the search ended before sessions were placed.
+NOT_PLACED_IN_TIME = "not placed: the search ended before off-phone activities were placed"
 
 
 @dataclass
@@ -70,6 +109,8 @@ class _Context:
     seed: int
     log: Callable[[str], None]
     stop: threading.Event | None
+    final_deadline: float = 0.0  # the time limit itself (``deadline`` may keep a reserve)
+    team_shifts: dict[str, list[int]] | None = field(default_factory=dict)
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -104,6 +145,7 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
         seed=seed if seed is not None else cfg.solver.seed,
         log=log or (lambda _: None), stop=stop,
     )
+    ctx.final_deadline = ctx.deadline
     inst = ctx.inst
     ctx.log(f"{len(agents)} agents in {len(inst.groups)} groups and {len(inst.classes)} "
             f"classes, {len(inst.options)} shift options, {inst.n_intervals} intervals")
@@ -111,9 +153,18 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     booleans = sum(len(k) for g in inst.groups for k in g.options.values() for _ in g.agents)
     if method == "auto":
         method = "exact" if booleans <= EXACT_MAX_BOOLEANS else "aggregate"
+    if method == "exact" and cfg.activities:  # each one's breaks known, for the sessions
+        ctx.inst = inst = with_individuals(inst, individual_ids(cfg, agents, everyone=True))
+    elif cfg.activities:
+        ctx.deadline -= limit * PLACEMENT_SHARE
+    if cfg.leadership is not None:
+        targets = ({a.agent_id: weeks[g.index] for g in inst.groups for a in g.agents}
+                   if weeks and method == "aggregate" else None)
+        ctx.team_shifts = team_schedules(inst, targets, max(2.0, limit * TEAM_SHARE),
+                                         ctx.workers, ctx.seed)
     safe = _safe_schedule(ctx, weeks) if method == "aggregate" and weeks else None
     aggregate, cover, lp_solver = _aggregate_model(inst)
-    lp = lp_solver.solve([COVERAGE], max(1.0, ctx.left() * 0.4))
+    lp = lp_solver.solve([COVERAGE, MISSED], max(1.0, ctx.left() * 0.4))
     coverage_bound = lp.objective if lp.status == "OPTIMAL" else 0.0
     ctx.log(f"LP coverage bound {coverage_bound:.1f} in {lp.seconds:.1f}s ({lp.status})")
     if method == "exact":
@@ -194,11 +245,12 @@ def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]]) -> ScheduleResult
     """
     inst = ctx.inst
     shifts = {a.agent_id: list(weeks[g.index]) for g in inst.groups for a in g.agents}
-    realized: dict[tuple[int, int], int] = defaultdict(int)
-    for group in inst.groups:
-        for k in weeks[group.index]:
-            realized[group.class_index, k] += group.size
-    placed = _place_for_shifts(ctx, dict(realized), max(2.0, min(30.0, ctx.left() * 0.05)))
+    if ctx.team_shifts is None:  # no shifts keeping the leader rule found in time
+        return None
+    shifts.update(ctx.team_shifts)
+    realized = _realized_counts(inst, shifts)
+    placed = _place_for_shifts(ctx, dict(realized), max(2.0, min(30.0, ctx.left() * 0.05)),
+                               shifts)
     if placed is None:
         return None
     schedule = _result(ctx, shifts, *placed, 0.0, 0.0, 0.0, "FEASIBLE", 0)
@@ -253,7 +305,23 @@ def _aggregate_model(inst: Instance, per_agent: bool = False,
                 counts[group.class_index, k] = (terms + [n[k]], total + group.size)
         add_group_cuts(model, inst, group, n)
         owner.update(dict.fromkeys(range(first_var, len(model.lb)), group.class_index))
-    cover = add_coverage(model, inst, counts)
+    sessions, _ = session_models(inst)
+    away: dict[tuple[int, int], dict[int, float]] = {}
+    y_of = {a: y for by_agent in agent_vars.values() for a, y in by_agent.items()}
+    if per_agent:  # sessions need their people on shift together: held per agent
+        grouped = [sm for sm in sessions if not sm.session.individual]
+        away = add_sessions(model, inst, grouped, group_terms(inst, y_of), tag=True).away
+        for key, terms in add_alignment(model, inst, [sm for sm in sessions
+                                                      if sm.session.individual], y_of).items():
+            away.setdefault(key, {}).update(terms)
+        sessions = []
+    if sessions:
+        for key, terms in add_class_layer(model, inst, sessions, counts).items():
+            away.setdefault(key, {}).update(terms)
+    cover = add_coverage(model, inst, counts, away)
+    if per_agent:
+        add_leader_rules(model, inst, cover, lambda a: on_shift_terms(inst, y_of.get(a, {})))
+        add_queue_share(model, inst, cover, counts)
     model.group_vars = group_vars  # type: ignore[attr-defined]
     model.agent_vars = agent_vars  # type: ignore[attr-defined]
     model.owner = owner  # type: ignore[attr-defined]
@@ -287,14 +355,56 @@ def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
                                safe_coverage=safe.coverage_objective)
         tried.insert(0, f"safe schedule at {safe.wall_seconds:.1f}s")
     best.notes.append("tried: " + "; ".join(tried))
+    if ctx.inst.cfg.activities:
+        best = _with_sessions(ctx, best)
     return best
+
+
+def _with_sessions(ctx: _Context, best: ScheduleResult) -> ScheduleResult:
+    """The best schedule with its off-phone activities placed in its shifts (`place_sessions`,
+    in the time kept for it); as it was when no placement is found in time."""
+    inst = ctx.inst
+    shifts = best.option_keys
+    started = time.monotonic()
+    placement = place_sessions(inst, shifts, max(started + 1.0, ctx.final_deadline),
+                               _fixed_leader_rules)
+    if placement is None:
+        best.notes.append("off-phone activities: no placement found in time")
+        return best
+    placed = _result(ctx, shifts, {}, {}, best.penalties.get("soft_goals", 0.0),
+                     best.coverage_bound, best.best_bound, best.status, 0, placement)
+    placed.notes = best.notes + [f"off-phone activities placed in "
+                                 f"{time.monotonic() - started:.1f}s"]
+    placed.milestones = best.milestones
+    placed.first_solution_seconds = best.first_solution_seconds
+    return placed
+
+
+def _fixed_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
+                        shifts: dict[str, list[int]]) -> None:
+    """The leader rule and queue shares over fixed shifts (for the activities' placement)."""
+    counts: dict[tuple[int, int], tuple[list[int], int]] = {}
+    for (c, k), v in cover.n.items():
+        counts[c, k] = ([v], 1)
+    add_leader_rules(model, inst, cover, lambda a: fixed_on_shift(inst, shifts.get(a, [])))
+    add_queue_share(model, inst, cover, counts)
+
+
+def _realized_counts(inst: Instance, shifts: dict[str, list[int]]) -> dict[tuple[int, int], int]:
+    """Agents per (class, option) in a schedule."""
+    realized: dict[tuple[int, int], int] = defaultdict(int)
+    for agent_id, keys in shifts.items():
+        c = inst.groups[inst.group_of_agent[agent_id]].class_index
+        for k in keys:
+            realized[c, k] += 1
+    return dict(realized)
 
 
 def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, solver: LpSolver,
                      lp: LpResult, coverage_bound: float, safe: ScheduleResult | None,
                      tried: list[str]) -> ScheduleResult:
     inst = ctx.inst
-    components = [COVERAGE, PROFICIENCY, PAID_HOURS]
+    components = [COVERAGE, PROFICIENCY, PAID_HOURS, MISSED]
     group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
     tags = tag_variables(inst, model, cover, group_vars, {}, model.owner)  # type: ignore
     values: np.ndarray | None = None
@@ -304,6 +414,7 @@ def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
             start = np.round(np.asarray(lp.values))
             for v, count in counts.items():
                 start[v] = count
+            clear_class_layer(model, start)
             values = place_breaks(solver, start, tags, components,
                                   time.monotonic() + ctx.left() * 0.3)
         tried.append("LP rounded and breaks placed by day" if values is not None
@@ -448,19 +559,21 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
         shifts.update(split)
         soft_total += soft
         moved += deviation
-    realized: dict[tuple[int, int], int] = defaultdict(int)
-    for agent_id, keys in shifts.items():
-        c = inst.groups[inst.group_of_agent[agent_id]].class_index
-        for k in keys:
-            realized[c, k] += 1
+    if inst.cfg.leadership is not None:  # the split knows no leader rule: repair it
+        kept = team_schedules(inst, shifts, max(2.0, min(ctx.left() * 0.1, 60.0)),
+                              ctx.workers, ctx.seed)
+        if kept is None:
+            raise NoSolution("no split of the group counts kept the leader rule in time")
+        shifts.update(kept)
+    realized = _realized_counts(inst, shifts)
     aggregate = {ck: values[v] for ck, v in cover.n.items() if values[v]}
-    if realized == aggregate:
+    if realized == aggregate and inst.cfg.leadership is None:
         break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
                         for key, layer in cover.breaks.items()}
         work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
     else:
         ctx.log(f"group split moved {moved} agent-shifts; re-placing breaks and queues")
-        placed = _place_for_shifts(ctx, dict(realized))
+        placed = _place_for_shifts(ctx, dict(realized), shifts=shifts)
         if placed is None:
             raise NoSolution("no break and queue placement found for the split shifts in time")
         break_counts, work_counts = placed
@@ -555,8 +668,10 @@ def _greedy_split(inst: Instance, group: Group, counts: dict[int, int], workers:
 
 
 def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
-                      limit: float | None = None) -> tuple[dict, dict] | None:
-    """Breaks and queue counts for fixed shifts, each day an exact MIP (None if not in time)."""
+                      limit: float | None = None, shifts: dict[str, list[int]] | None = None,
+                      ) -> tuple[dict, dict] | None:
+    """Breaks and queue counts for fixed shifts (``shifts``, agents per class and option in
+    ``realized``), each day an exact MIP keeping the leader rule (None if not in time)."""
     inst = ctx.inst
     model = LinearModel()
     counts = {}
@@ -564,6 +679,8 @@ def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
         fixed = model.var(value, value, f"fixed{ck}")
         counts[ck] = ([fixed], value)
     cover = add_coverage(model, inst, counts)
+    if shifts is not None:
+        _fixed_leader_rules(model, inst, cover, shifts)
     tags = tag_variables(inst, model, cover, {}, {}, {})
     tags.shift[list(cover.n.values())] = True
     values = np.zeros(len(model.lb))
@@ -602,27 +719,57 @@ def _solve_exact(ctx: _Context, coverage_bound: float) -> ScheduleResult:
             fairness_terms.append(add_agent_preferences(model, inst, agent, y, day_options, work))
             y_of[agent.agent_id] = y
         add_fairness(model, inst, f"group {group.index}", fairness_terms)
-    cover = add_coverage(model, inst, counts)
+    sessions, unplaced = session_models(inst)
+    sv = add_sessions(model, inst, sessions, group_terms(inst, y_of))
+    cover = add_coverage(model, inst, counts, sv.away)
+    add_session_rules(model, inst, sv, cover, lambda a, w: (
+        {v: float(inst.options[k].paid_minutes) for k, v in y_of[a].items()
+         if inst.options[k].day in inst.weeks[w]}, 0.0))
+    add_leader_rules(model, inst, cover, lambda a: on_shift_terms(inst, y_of.get(a, {})))
+    add_queue_share(model, inst, cover, counts)
     cp_started = ctx.elapsed()
     result = solve_cp(model, time_limit_seconds=ctx.left(), workers=ctx.workers, seed=ctx.seed,
                       stop=ctx.stop, log=ctx.log, relative_gap=inst.cfg.solver.relative_gap)
+    if result.status == "INFEASIBLE":
+        diagnosed = solve_cp(model, time_limit_seconds=max(5.0, ctx.left()), workers=ctx.workers,
+                             seed=ctx.seed, components=[], assume_rules=True)
+        rules = ", ".join(r for r in diagnosed.conflicting_rules
+                          if r not in ("coverage", "queue_assignment")) or "unknown"
+        raise InfeasibleRules(f"no schedule of the roster keeps the hard rules {rules}")
     if not result.values:
         raise NoSolution(f"exact model: {result.status} after {result.seconds:.0f}s "
                          f"(time limit {ctx.deadline - ctx.started:.0f}s)")
     values = result.values
+    placed, missed = placed_sessions(sv, values)
+    why = (f"not placed: every schedule holding it breaks a hard rule or costs more than "
+           f"objective.activity_missed ({inst.cfg.objective.activity_missed:g} per attendee)"
+           if result.status == "OPTIMAL" else
+           "not placed in the solver's time (a schedule holding it may exist)")
+    unplaced += [unplaced_entry(sm.session, why) for sm in missed]
     shifts = {a: [k for k, v in y.items() if values[v]] for a, y in y_of.items()}
     break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
     soft = sum(model.value(values, c) for c in SOFT_COMPONENTS)
+    plan = assign_activities(inst, shifts, break_counts, work_counts, placed)
     schedule = _result(ctx, shifts, break_counts, work_counts, soft, coverage_bound,
-                       result.bound, result.status, 0)
+                       result.bound, result.status, 0,
+                       Placement(plan, placed, unplaced, plan_proficiency(inst, plan)))
     if result.first_solution_seconds is not None:
         schedule.first_solution_seconds = cp_started + result.first_solution_seconds
     return schedule
 
 
 # ---------------------------------------------------------------- the result
+
+def _unpaid_share(inst: Instance, row: list[tuple[str, int]], key: int) -> float:
+    """The share of an option's paid minutes its unpaid activities take."""
+    unpaid = {a.id for a in inst.cfg.activities if not a.paid}
+    if not unpaid:
+        return 0.0
+    minutes = inst.cfg.center.interval_minutes * sum(1 for a, _ in row if a in unpaid)
+    return minutes / max(1, inst.options[key].paid_minutes)
+
 
 def _count_table(inst: Instance, scheduled: dict[tuple[int, int], int]) -> pd.DataFrame:
     """The solver's agents at work per queue and interval as ``interval_start, queue,
@@ -639,18 +786,31 @@ def _count_table(inst: Instance, scheduled: dict[tuple[int, int], int]) -> pd.Da
 
 def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, work_counts: dict,
             soft: float, coverage_bound: float, total_bound: float, status: str,
-            moved: int) -> ScheduleResult:
+            moved: int, placement: Placement | None = None) -> ScheduleResult:
+    """The schedule of per-agent shifts with breaks and queue counts per class, or with
+    everything placed already (``placement``: breaks, queues and off-phone sessions).
+
+    Without a placement no session is placed (each reported as not placed in time). Its
+    coverage objective counts ``objective.activity_missed`` for the sessions some schedule
+    could have held; the paid hours are the shifts' less their unpaid activities'."""
     inst = ctx.inst
-    plan = assign_activities(inst, shifts, break_counts, work_counts)
-    shifts_table, activities = schedule_tables(inst, shifts, plan)
+    if placement is None:
+        models, unplaced = session_models(inst)
+        plan = assign_activities(inst, shifts, break_counts, work_counts)
+        placement = Placement(plan, [], unplaced + [
+            unplaced_entry(sm.session, NOT_PLACED_IN_TIME) for sm in models],
+            plan_proficiency(inst, plan))
+    plan = placement.plan
+    sessions: list[PlacedSession] = placement.sessions
+    shifts_table, activities = schedule_tables(inst, shifts, plan, sessions)
     scheduled = scheduled_counts(inst, plan)
-    coverage = coverage_cost(inst, scheduled)
-    paid = sum(_paid_cost(inst, a.contract, k) for a in inst.agents
-               for k in shifts.get(a.agent_id, []))
-    proficiency = 0.0
-    for (c, _, q), m in work_counts.items():
-        cls = inst.classes[c]
-        proficiency += m * cls.penalty[cls.queues.index(q)]
+    static = {entry["session"] for entry in session_models(inst)[1]}
+    missed = missed_cost(inst, [e for e in placement.unplaced if e["session"] not in static])
+    coverage = coverage_cost(inst, scheduled) + missed
+    paid = sum(_paid_cost(inst, a.contract, k) * (1.0 - _unpaid_share(inst, plan[a.agent_id, k],
+                                                                       k))
+               for a in inst.agents for k in shifts.get(a.agent_id, []))
+    proficiency = placement.proficiency
     objective = coverage + paid + proficiency + soft
     required_hours = float(inst.required.sum()) * inst.cfg.center.interval_minutes / 60
     short = 0
@@ -658,8 +818,10 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
         for i in range(inst.n_intervals):
             short += max(0, int(inst.required[q, i]) - scheduled.get((q, i), 0))
     step_hours = inst.cfg.center.interval_minutes / 60
+    terms = ("coverage terms and off-phone sessions not placed (objective.activity_missed "
+             "per attendee)" if inst.cfg.activities else "coverage terms only")
     notes = [f"coverage bound: LP relaxation of the aggregate model "
-             f"({len(inst.groups)} groups), coverage terms only"]
+             f"({len(inst.groups)} groups), {terms}"]
     if moved:
         notes.append(f"{moved} agent-shifts moved when splitting group counts into agents")
     elapsed = ctx.elapsed()
@@ -669,8 +831,9 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
         objective=objective, best_bound=min(total_bound, objective),
         coverage_objective=coverage, coverage_bound=min(coverage_bound, coverage),
         wall_seconds=elapsed, first_solution_seconds=elapsed,
-        penalties={"coverage": coverage, "paid_hours": paid, "proficiency": proficiency,
+        penalties={"coverage": coverage - missed, "activities_missed": missed,
+                   "paid_hours": paid, "proficiency": proficiency,
                    "soft_goals": soft, "shortfall_agent_hours": short * step_hours,
                    "required_agent_hours": required_hours},
-        notes=notes,
+        notes=notes, unplaced=placement.unplaced, option_keys=shifts,
     )

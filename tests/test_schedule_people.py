@@ -1,0 +1,232 @@
+"""Leaders and off-phone activities in the solver: small centers solved to proven optimality,
+every schedule written, re-read and passed by the independent checker."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wfm.config import CenterConfig, parse_config
+from wfm.errors import InfeasibleRules
+from wfm.io.tables import UNPLACED_KEY
+from wfm.plan import ScheduleOutcome, schedule_step
+from wfm.roster import Agent
+
+MONDAY = date(2026, 2, 2)
+TUESDAY = MONDAY + timedelta(days=1)
+WEEK = [MONDAY + timedelta(days=d) for d in range(7)]
+ZONE = "Europe/Madrid"
+
+CENTER = {
+    "center": {
+        "name": "Small", "timezone": ZONE, "interval_minutes": 30,
+        "opening_hours": {**{d: "08:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+                          "sat": "closed", "sun": "closed"},
+    },
+    "queues": [{"id": "sales_es", "channel": "voice", "skill": "sales", "language": "es"}],
+    "contracts": [{"id": "full", "min_weekly_hours": 0, "max_weekly_hours": 40,
+                   "max_working_days_per_week": 5}],
+    "shift_templates": [
+        {"id": "s6", "contracts": ["full"], "length_minutes": 360, "earliest_start": "08:00",
+         "latest_start": "12:00", "start_step_minutes": 60,
+         "breaks": [{"activity": "break", "duration_minutes": 30, "paid": True,
+                     "earliest_start_minutes": 120, "latest_start_minutes": 210}]},
+    ],
+    "labor_rules": {"min_rest_hours": 12, "max_consecutive_working_days": 6,
+                    "min_days_off_per_week": 0, "min_consecutive_days_off": 1,
+                    "max_shift_hours": 10, "min_break_spacing_minutes": 60},
+    "objective": {"paid_hours": 1, "over_coverage": 50},
+    "solver": {"time_limit_seconds": 60, "workers": 2, "seed": 0},
+}
+
+
+def center(**changes: object) -> CenterConfig:
+    data = copy.deepcopy(CENTER)
+    for key, value in changes.items():
+        data[key] = value
+    return parse_config(data)
+
+
+def person(agent_id: str, role: str = "agent", **extra: object) -> Agent:
+    takes = role == "agent"
+    return Agent(agent_id=agent_id, name=agent_id.upper(), team="T",
+                 skills={"sales": 1.0} if takes else {}, languages=("es",) if takes else (),
+                 contract="full", role=role, **extra)
+
+
+def demand(cfg: CenterConfig, by_day: dict[int, list[tuple[str, str, int]]]) -> pd.DataFrame:
+    """Requirements: per day offset, (from, to, agents) spans of the one queue."""
+    step = pd.Timedelta(minutes=cfg.center.interval_minutes)
+    rows = []
+    for offset, spans in by_day.items():
+        day = pd.Timestamp(MONDAY + timedelta(days=offset))
+        for low, high, agents in spans:
+            first = (day + pd.Timedelta(low + ":00")).tz_localize(ZONE)
+            last = (day + pd.Timedelta(high + ":00")).tz_localize(ZONE)
+            for t in pd.date_range(first, last, freq=step, inclusive="left"):
+                rows.append({"interval_start": t, "queue": "sales_es", "required": agents})
+    return pd.DataFrame(rows)
+
+
+def solve(cfg: CenterConfig, agents: list[Agent], need: pd.DataFrame, tmp_path: Path,
+          days: int = 5, method: str = "exact", seconds: float | None = None,
+          ) -> ScheduleOutcome:
+    """Solve, write, re-read and check (schedule_step raises on any violation)."""
+    from wfm.schedule import solve as solve_module
+
+    original = solve_module.EXACT_MAX_BOOLEANS
+    if method == "aggregate":
+        solve_module.EXACT_MAX_BOOLEANS = 0
+    try:
+        return schedule_step(cfg, agents, need, MONDAY, days, tmp_path / "out",
+                             time_limit_seconds=seconds)
+    finally:
+        solve_module.EXACT_MAX_BOOLEANS = original
+
+
+def on_shift(outcome: ScheduleOutcome, ids: list[str], day: date) -> np.ndarray:
+    """Per half hour from 08:00 to 18:00 of ``day``: how many of ``ids`` are on shift."""
+    shifts = outcome.folder.shifts
+    stamps = pd.date_range(pd.Timestamp(day).tz_localize(ZONE) + pd.Timedelta(hours=8),
+                           periods=20, freq="30min")
+    mine = shifts[shifts["agent_id"].isin(ids)]
+    return np.array([int(((mine["shift_start"] <= t) & (mine["shift_end"] > t)).sum())
+                     for t in stamps])
+
+
+LEAD = {"supervisor_from_agents": 6}
+TEAM = [f"a{i}" for i in range(1, 9)]
+
+
+def test_a_team_whose_only_leader_is_off_keeps_under_six_agents_on_shift(tmp_path) -> None:
+    cfg = center(leadership=LEAD)
+    agents = [person(a) for a in TEAM]
+    agents += [person("c1", leads=("T",)), person("c2", leads=("T",))]
+    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    # Monday and Tuesday want more than the team can give
+    need = demand(cfg, {0: [("08:00", "18:00", 9)], 1: [("08:00", "18:00", 9)],
+                        2: [("08:00", "18:00", 3)]})
+    outcome = solve(cfg, agents, need, tmp_path, days=3)
+    assert outcome.result.status == "OPTIMAL"
+    tuesday = on_shift(outcome, TEAM, TUESDAY)
+    assert tuesday.max() == 5  # six would need the team leader, who is off
+    assert on_shift(outcome, ["tl"], TUESDAY).max() == 0
+    # the campaign leaders cover the team's agents on Tuesday, one at a time on a break
+    assert on_shift(outcome, ["c1", "c2"], TUESDAY).max() == 2
+    # on Monday the team leader is there, and more than five agents work while on duty
+    monday = on_shift(outcome, TEAM, MONDAY)
+    assert monday.max() >= 6
+    assert (on_shift(outcome, ["tl"], MONDAY)[monday >= 6] == 1).all()
+    assert outcome.checker["valid"]
+
+
+def test_infeasible_leader_rule_is_named(tmp_path) -> None:
+    cfg = center(leadership=LEAD, contracts=[{
+        "id": "full", "min_weekly_hours": 20, "max_weekly_hours": 40,
+        "max_working_days_per_week": 5}])
+    # the agents can work Tuesday only and must work then; their only leader cannot
+    away = frozenset(d for d in WEEK if d != TUESDAY)
+    agents = [person(a, unavailable_dates=away) for a in TEAM]
+    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    need = demand(cfg, {1: [("08:00", "18:00", 9)]})
+    with pytest.raises(InfeasibleRules, match="leader_coverage") as caught:
+        solve(cfg, agents, need, tmp_path)
+    assert "team 'T'" in str(caught.value)
+    assert "min_weekly_hours" in str(caught.value)
+
+
+COACHING = {"id": "coaching", "name": "Coaching", "duration_minutes": 30,
+            "frequency": "per_agent_week", "host": "leader", "shift_edge_minutes": 60}
+
+
+def test_coaching_only_when_coach_and_agent_are_on_shift(tmp_path) -> None:
+    cfg = center(activities=[COACHING])
+    days_off = frozenset(WEEK[:3])  # the coach works Thursday and Friday only
+    agents = [person("a1"), person("a2"), person("a3", unavailable_dates=frozenset(WEEK[3:5])),
+              person("tl", "team_leader", unavailable_dates=days_off)]
+    need = demand(cfg, {d: [("08:00", "18:00", 2)] for d in range(5)})
+    outcome = solve(cfg, agents, need, tmp_path, days=7)
+    assert outcome.result.status == "OPTIMAL"
+    acts = outcome.folder.activities
+    coaching = acts[acts["activity"] == "coaching"]
+    sessions = coaching.groupby("session")["agent_id"].apply(sorted).to_dict()
+    assert sessions == {"coaching:2026-02-02:a1": ["a1", "tl"],
+                        "coaching:2026-02-02:a2": ["a2", "tl"]}
+    assert set(coaching["start"].dt.date) <= set(WEEK[3:5])
+    # a3 works only when the coach is off: reported with its reason, not dropped
+    missed = outcome.report.kpis[UNPLACED_KEY]
+    assert [m["session"] for m in missed] == ["coaching:2026-02-02:a3"]
+    assert "no time at which its attendees and one who may run it can all be on shift" \
+        in missed[0]["reason"]
+    shifts = outcome.folder.shifts
+    for row in coaching.itertuples():
+        shift = shifts[(shifts["agent_id"] == row.agent_id)
+                       & (shifts["shift_start"] <= row.start) & (shifts["shift_end"] >= row.end)]
+        assert len(shift) == 1
+        assert row.start - shift["shift_start"].iloc[0] >= pd.Timedelta(minutes=60)
+        assert shift["shift_end"].iloc[0] - row.end >= pd.Timedelta(minutes=60)
+    assert outcome.report.kpis["activities"]["by_activity"]["coaching"]["sessions_placed"] == 2
+
+
+def test_team_meeting_with_everyone_at_the_quietest_time(tmp_path) -> None:
+    meeting = {"id": "team_meeting", "duration_minutes": 60, "frequency": "per_team_week",
+               "host": "leader", "days": ["wed"]}
+    cfg = center(activities=[meeting])
+    agents = [person(a) for a in ("a1", "a2", "a3", "a4")] + [person("tl", "team_leader")]
+    busy = [("08:00", "18:00", 4)]
+    quiet = [("08:00", "14:00", 4), ("15:00", "18:00", 4)]  # nothing needed 14:00-15:00
+    need = demand(cfg, {0: busy, 1: busy, 2: quiet, 3: busy, 4: busy})
+    outcome = solve(cfg, agents, need, tmp_path, days=7)  # a whole week: one meeting
+    assert outcome.result.status == "OPTIMAL"
+    acts = outcome.folder.activities
+    rows = acts[acts["activity"] == "team_meeting"]
+    assert sorted(rows["agent_id"]) == ["a1", "a2", "a3", "a4", "tl"]
+    assert set(rows["session"]) == {"team_meeting:2026-02-02:T"}
+    start = pd.Timestamp("2026-02-04 14:00").tz_localize(ZONE)
+    assert set(rows["start"]) == {start} and set(rows["end"]) == {start + pd.Timedelta(hours=1)}
+    assert outcome.report.kpis[UNPLACED_KEY] == []
+
+
+def test_training_without_a_trainer_on_shift_is_reported_with_its_reason(tmp_path) -> None:
+    training = {"id": "training", "name": "Product training", "duration_minutes": 120,
+                "frequency": "once", "host": "trainer", "attendees": {"hired_within_days": 30}}
+    cfg = center(activities=[training])
+    agents = [person("a1", hire_date=MONDAY - timedelta(days=10)), person("a2"),
+              person("tr", "trainer", unavailable_dates=frozenset(WEEK))]
+    need = demand(cfg, {d: [("08:00", "18:00", 1)] for d in range(5)})
+    outcome = solve(cfg, agents, need, tmp_path)
+    missed = outcome.report.kpis[UNPLACED_KEY]
+    assert missed == [{"session": "training:2026-02-02", "activity": "training",
+                       "attendees": ["a1"], "need": 1, "reason": (
+                           "nobody who may run it (trainer: tr (unavailable on every allowed "
+                           "day)) can work a shift that holds it (mon, tue, wed, thu, fri, "
+                           "sat, sun any time from 2026-02-02 to 2026-02-06)")}]
+    assert not (outcome.folder.activities["activity"] == "training").any()
+    assert outcome.checker["valid"]
+
+
+def test_large_roster_method_keeps_the_leader_rule_and_places_sessions(tmp_path) -> None:
+    meeting = {"id": "team_meeting", "duration_minutes": 60, "frequency": "per_team_week",
+               "host": "leader", "days": ["wed"], "attendance": 0.75}
+    cfg = center(leadership=LEAD, activities=[COACHING, meeting])
+    agents = [person(a) for a in TEAM]
+    agents += [person("c1", leads=("T",)), person("c2", leads=("T",))]
+    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    need = demand(cfg, {0: [("08:00", "18:00", 9)], 1: [("08:00", "18:00", 9)],
+                        2: [("08:00", "18:00", 3)], 3: [("08:00", "18:00", 5)],
+                        4: [("08:00", "18:00", 5)]})
+    outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=25)
+    assert outcome.checker["valid"]  # leader rule, sessions' windows and attendance held
+    assert on_shift(outcome, TEAM, TUESDAY).max() <= 5
+    acts = outcome.folder.activities
+    placed = set(acts.loc[acts["session"] != "", "session"])
+    assert "team_meeting:2026-02-02:T" in placed
+    missed = outcome.report.kpis[UNPLACED_KEY]
+    assert len(placed) + len(missed) == 11  # ten coaching sessions and the meeting
+    assert all(m["reason"] for m in missed) and len(missed) <= 1
+    assert outcome.result.coverage_bound <= outcome.result.coverage_objective

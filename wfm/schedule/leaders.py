@@ -1,0 +1,288 @@
+"""The leader on duty in the models: the rule's rows, leaders' time on queues, and a per-team
+model that proves the rule can be kept (or names what breaks it) and repairs shifts to keep it.
+
+A team's agents, leaders and campaign leaders are `wfm.people`'s. In every interval, with
+``A`` the team's agents on shift, ``L`` its leaders on duty and ``C`` its campaign leaders
+on duty (``on duty``: on shift and not on a break, `CoverageVars.on_duty` of their own
+classes), the rows are
+
+- ``leader_coverage``: ``A - (n - N + 1) L <= N - 1`` (from ``N`` =
+  ``supervisor_from_agents`` agents a leader; ``n`` the team's agents) and
+  ``A - n (L + C) <= 0`` (from one agent a leader or a campaign leader);
+- ``span_of_control``: ``A - m (L + C) <= 0`` with ``m`` = ``max_agents_per_leader``;
+- ``leader_queue_share``: per leader and day, the intervals on queues at most
+  ``floor(share * length)`` of the shift worked.
+
+``A`` is a sum of per-agent shift variables, or a constant when the shifts are fixed
+(`TeamCounts`), so the rows hold in the exact model, the large-roster per-agent model and
+every placement of breaks for fixed shifts; the group-count model (the coverage bound)
+leaves them out, which keeps its bound valid.
+
+`team_schedules` solves, per set of teams linked by shared leaders, a CP-SAT model of their
+people's own rules, the leaders' breaks and the rows above: it raises `InfeasibleRules`
+naming the rules that conflict when no schedule keeps them, and returns shifts for those
+people that keep them, as close as it finds to the ones it is given.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from math import floor
+
+from wfm.errors import InfeasibleRules
+from wfm.people import campaign_leaders, team_agents, team_leaders
+from wfm.schedule.activities import (
+    MISSED,
+    add_alignment,
+    add_sessions,
+    group_terms,
+    session_models,
+)
+from wfm.schedule.coverage import CoverageVars, add_coverage
+from wfm.schedule.instance import Instance
+from wfm.schedule.linear import INF, LinearModel, solve_cp
+from wfm.schedule.rules import add_agent_rules
+
+LEADER_COVERAGE = "leader_coverage"
+SPAN_OF_CONTROL = "span_of_control"
+LEADER_QUEUE_SHARE = "leader_queue_share"
+REPAIR = "repair"
+
+#: Per interval: the terms and constant of a count of people on shift.
+TeamCounts = dict[int, tuple[dict[int, float], float]]
+
+
+@dataclass(frozen=True)
+class Teams:
+    """Who is in and who leads each team (ids)."""
+
+    agents: dict[str, list[str]]
+    leaders: dict[str, list[str]]
+    campaign: dict[str, list[str]]
+
+    @property
+    def people(self) -> set[str]:
+        """Everyone the leader rule is about."""
+        return {p for part in (self.agents, self.leaders, self.campaign)
+                for ids in part.values() for p in ids}
+
+
+def teams_of(inst: Instance) -> Teams:
+    """The instance's teams as `wfm.people` reads the roster."""
+    return Teams(team_agents(inst.agents), team_leaders(inst.agents),
+                 campaign_leaders(inst.agents))
+
+
+def on_shift_terms(inst: Instance, y: dict[int, int]) -> TeamCounts:
+    """Per interval, the option variables of one person that cover it."""
+    found: TeamCounts = {}
+    for k, v in y.items():
+        o = inst.options[k]
+        for i in range(o.first_interval, o.first_interval + o.n_intervals):
+            found.setdefault(i, ({}, 0.0))[0][v] = 1.0
+    return found
+
+
+def fixed_on_shift(inst: Instance, keys: list[int]) -> TeamCounts:
+    """Per interval, 1 where one of a person's fixed shifts covers it."""
+    found: TeamCounts = {}
+    for k in keys:
+        o = inst.options[k]
+        for i in range(o.first_interval, o.first_interval + o.n_intervals):
+            found[i] = ({}, 1.0)
+    return found
+
+
+def add_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
+                     on_shift: Callable[[str], TeamCounts]) -> None:
+    """The leader-on-duty and span-of-control rows (see the module); ``on_shift(agent)``
+    gives an agent's on-shift count per interval."""
+    lead = inst.cfg.leadership
+    if lead is None:
+        return
+    teams = teams_of(inst)
+    class_of = {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
+                for a in inst.agents}
+    for team, members in sorted(teams.agents.items()):
+        count: dict[int, tuple[dict[int, float], float]] = {}
+        for agent_id in members:
+            for i, (terms, constant) in on_shift(agent_id).items():
+                row, base = count.get(i, ({}, 0.0))
+                for v, coef in terms.items():
+                    row[v] = row.get(v, 0.0) + coef
+                count[i] = (row, base + constant)
+        size = len(members)
+        first = teams.leaders.get(team, [])
+        second = teams.campaign.get(team, [])
+        need = lead.supervisor_from_agents
+        for i, (terms, constant) in sorted(count.items()):
+            if not terms and constant <= 0:
+                continue
+            leaders = _duty(cover, class_of, first, i)
+            anyone = {**leaders}
+            for v, coef in _duty(cover, class_of, second, i).items():
+                anyone[v] = anyone.get(v, 0.0) + coef
+            reach = len(terms) + constant
+            if reach >= need:
+                _add(model, terms, leaders, -(size - need + 1), need - 1 - constant,
+                     LEADER_COVERAGE)
+            _add(model, terms, anyone, -size, -constant, LEADER_COVERAGE)
+            span = lead.max_agents_per_leader
+            if span is not None and reach > span:
+                _add(model, terms, anyone, -span, -constant, SPAN_OF_CONTROL)
+
+
+def _duty(cover: CoverageVars, class_of: dict[str, int], ids: list[str],
+          interval: int) -> dict[int, float]:
+    found: dict[int, float] = {}
+    for person in ids:
+        for v, coef in cover.on_duty.get((class_of[person], interval), {}).items():
+            found[v] = found.get(v, 0.0) + coef
+    return found
+
+
+def _add(model: LinearModel, terms: dict[int, float], duty: dict[int, float], factor: float,
+         upper: float, rule: str) -> None:
+    row = dict(terms)
+    for v, coef in duty.items():
+        row[v] = row.get(v, 0.0) + factor * coef
+    if not row:
+        if upper < 0:
+            model.add({}, 1, 1, rule)  # a constant count no leader can cover: infeasible
+        return
+    model.add(row, -INF, upper, rule)
+
+
+def add_queue_share(model: LinearModel, inst: Instance, cover: CoverageVars,
+                    counts: dict[tuple[int, int], tuple[list[int], int]]) -> None:
+    """Per leader and day: intervals on queues at most ``floor(share * length)`` of the
+    option worked (``counts`` as for `add_coverage`)."""
+    lead = inst.cfg.leadership
+    share = lead.leader_queue_share if lead is not None else 0.0
+    leaders = {inst.groups[inst.group_of_agent[a.agent_id]].class_index
+               for a in inst.agents if a.is_leader}
+    day_of = {}
+    index = {d: i for i, d in enumerate(inst.dates)}
+    for i, stamp in enumerate(inst.interval_starts):
+        day_of[i] = index.get(stamp.date(), -1)
+    rows: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
+    for (c, i, _), w in cover.work.items():
+        if c in leaders:
+            rows[c, day_of[i]][w] = 1.0
+    for (c, k), (terms, _) in counts.items():
+        if c in leaders and (c, inst.options[k].day) in rows:
+            allowed = floor(share * inst.options[k].n_intervals + 1e-9)
+            for v in terms:
+                row = rows[c, inst.options[k].day]
+                row[v] = row.get(v, 0.0) - allowed
+    for row in rows.values():
+        model.add(row, -INF, 0, LEADER_QUEUE_SHARE)
+
+
+def team_components(inst: Instance) -> list[list[str]]:
+    """Sets of teams linked by a leader or campaign leader who leads more than one."""
+    teams = teams_of(inst)
+    parent: dict[str, str] = {}
+
+    def find(team: str) -> str:
+        while parent.setdefault(team, team) != team:
+            team = parent[team]
+        return team
+
+    for part in (teams.leaders, teams.campaign):
+        by_person: dict[str, list[str]] = defaultdict(list)
+        for team, ids in part.items():
+            for person in ids:
+                by_person[person].append(team)
+        for led in by_person.values():
+            for other in led[1:]:
+                parent[find(other)] = find(led[0])
+    for team in teams.agents:
+        find(team)
+    found: dict[str, list[str]] = defaultdict(list)
+    for team in sorted(parent):
+        found[find(team)].append(team)
+    return sorted(found.values())
+
+
+def team_schedules(inst: Instance, targets: dict[str, list[int]] | None, seconds: float,
+                   workers: int, seed: int) -> dict[str, list[int]] | None:
+    """Shifts that keep the leader rule for everyone it concerns (see the module), as close
+    to ``targets`` as found; raises InfeasibleRules when no schedule keeps it. None when
+    some set of teams found nothing in its time."""
+    if inst.cfg.leadership is None:
+        return {}
+    teams = teams_of(inst)
+    components = team_components(inst)
+    found: dict[str, list[int]] = {}
+    for position, component in enumerate(components):
+        people = sorted({p for t in component for part in (teams.agents, teams.leaders,
+                                                           teams.campaign)
+                         for p in part.get(t, [])})
+        share = max(1.0, seconds / (len(components) - position))
+        shifts = _component(inst, component, people, targets, share, workers, seed)
+        if shifts is None:
+            return None
+        found.update(shifts)
+    return found
+
+
+def _component(inst: Instance, component: list[str], people: list[str],
+               targets: dict[str, list[int]] | None, seconds: float, workers: int,
+               seed: int) -> dict[str, list[int]] | None:
+    model = LinearModel()
+    agents = {a.agent_id: a for a in inst.agents}
+    y_of: dict[str, dict[int, int]] = {}
+    counts: dict[tuple[int, int], tuple[list[int], int]] = {}
+    step = inst.cfg.center.interval_minutes
+    for person in people:
+        group = inst.groups[inst.group_of_agent[person]]
+        y = {k: model.var(0, 1, f"y({person},{k})")
+             for keys in group.options.values() for k in keys}
+        add_agent_rules(model, inst, agents[person], y, group.options, group.tail)
+        y_of[person] = y
+        if inst.classes[group.class_index].person == person:
+            for k, v in y.items():
+                counts[group.class_index, k] = ([v], 1)
+        wanted = (targets or {}).get(person)
+        if wanted is None:
+            continue
+        by_day = {inst.options[k].day: k for k in wanted}
+        for k, v in y.items():
+            day = inst.options[k].day
+            if day not in by_day:
+                model.cost(REPAIR, v, 10.0)  # a shift where it had a day off
+                continue
+            model.hints[v] = int(k == by_day[day])
+            moved = abs(inst.options[k].start_minute - inst.options[by_day[day]].start_minute)
+            model.cost(REPAIR, v, -10.0 + (0.0 if k == by_day[day] else 2.0 + moved / step / 10))
+    away = None
+    if targets is not None:  # shifts that also hold the teams' sessions where they can
+        inside = set(people)
+        sessions = [sm for sm in session_models(inst)[0]
+                    if set(sm.session.attendees) <= inside
+                    and (not sm.session.hosts or set(sm.session.hosts) <= inside)]
+        away = add_sessions(model, inst, [sm for sm in sessions if not sm.session.individual],
+                            group_terms(inst, y_of)).away
+        for key, terms in add_alignment(model, inst, [sm for sm in sessions
+                                                      if sm.session.individual], y_of).items():
+            away.setdefault(key, {}).update(terms)
+    cover = add_coverage(model, inst, counts, away)
+    add_leader_rules(model, inst, cover, lambda a: on_shift_terms(inst, y_of.get(a, {})))
+    result = solve_cp(model, time_limit_seconds=seconds, workers=workers, seed=seed,
+                      components=[REPAIR, MISSED], first_only=targets is None)
+    if result.values:
+        return {p: [k for k, v in y.items() if result.values[v]] for p, y in y_of.items()}
+    if result.status != "INFEASIBLE":
+        return None
+    diagnosed = solve_cp(model, time_limit_seconds=max(5.0, seconds), workers=workers,
+                         seed=seed, components=[], assume_rules=True)
+    rules = ", ".join(r for r in diagnosed.conflicting_rules
+                      if r not in ("coverage", "queue_assignment", "breaks")) or LEADER_COVERAGE
+    if LEADER_COVERAGE not in rules and SPAN_OF_CONTROL not in rules:
+        rules = f"{LEADER_COVERAGE}, {rules}"
+    names = ", ".join(repr(t) for t in component)
+    raise InfeasibleRules(f"team{'s' if len(component) > 1 else ''} {names}: no schedule of "
+                          f"its agents and leaders keeps the hard rules {rules}")
