@@ -78,25 +78,34 @@ def unplaced_entry(session: Session, reason: str) -> dict:
             "attendees": list(session.attendees), "need": session.need, "reason": reason}
 
 
+def wall_clock(inst: Instance) -> tuple[list, list[int]]:
+    """Per interval of the instance: its local date and wall-clock minute (computed once)."""
+    if "wall_clock" not in inst.memo:
+        stamps = inst.interval_starts
+        inst.memo["wall_clock"] = (list(stamps.date),
+                                   list(stamps.hour * 60 + stamps.minute))
+    return inst.memo["wall_clock"]
+
+
+def interval_days(inst: Instance) -> list[int]:
+    """Per interval of the instance: the index of its local date in the horizon (-1: none)."""
+    index = {d: i for i, d in enumerate(inst.dates)}
+    return [index.get(d, -1) for d in wall_clock(inst)[0]]
+
+
 def candidate_starts(inst: Instance, activity: Activity, session: Session) -> list[int]:
     """The intervals at which a session may start: on a date of its block and an allowed
     weekday, with all of it inside the activity's window on that date's wall clock."""
     step = inst.cfg.center.interval_minutes
     length = activity.duration_minutes // step
     low, high = activity.window_minutes
-    dates = set(session.dates)
-    stamps = inst.interval_starts
+    dates = {d for d in session.dates if d.weekday() in activity.weekdays}
+    days, minutes = wall_clock(inst)
     found = []
     for t in range(inst.n_intervals - length + 1):
-        day = stamps[t].date()
-        if day not in dates or day.weekday() not in activity.weekdays:
-            continue
-        begin = stamps[t].hour * 60 + stamps[t].minute
-        last = stamps[t + length - 1]
-        if last.date() != day:
-            continue
-        end = last.hour * 60 + last.minute + step
-        if low <= begin and end <= high:
+        last = t + length - 1
+        if (days[t] in dates and days[last] == days[t] and low <= minutes[t]
+                and minutes[last] + step <= high):
             found.append(t)
     return found
 
@@ -110,19 +119,30 @@ def option_holds(inst: Instance, key: int, start: int, length: int, edge: int) -
 
 
 def group_terms(inst: Instance, y_of: dict[str, dict[int, int]]) -> ShiftTerms:
-    """`ShiftTerms` over per-person option variables (``y_of[person][option]``)."""
+    """`ShiftTerms` over per-person option variables (``y_of[person][option]``): for each
+    person and session shape, the start -> variables table is built once."""
+    tables: dict[tuple[str, int, int], dict[int, list[int]]] = {}
+
     def terms(person: str, start: int, length: int, edge: int) -> list[int] | None:
-        found = [v for k, v in y_of.get(person, {}).items()
-                 if option_holds(inst, k, start, length, edge)]
-        return found or None
+        key = (person, length, edge)
+        if key not in tables:
+            table: dict[int, list[int]] = defaultdict(list)
+            for k, v in y_of.get(person, {}).items():
+                o = inst.options[k]
+                for t in range(o.first_interval + edge,
+                               o.first_interval + o.n_intervals - edge - length + 1):
+                    table[t].append(v)
+            tables[key] = dict(table)
+        return tables[key].get(start)
     return terms
 
 
 def fixed_terms(inst: Instance, shifts: dict[str, list[int]]) -> ShiftTerms:
     """`ShiftTerms` for fixed shifts: [] where a person's shift holds it, else None."""
+    holds = group_terms(inst, {p: {k: k for k in keys} for p, keys in shifts.items()})
+
     def terms(person: str, start: int, length: int, edge: int) -> list[int] | None:
-        return [] if any(option_holds(inst, k, start, length, edge)
-                         for k in shifts.get(person, ())) else None
+        return [] if holds(person, start, length, edge) is not None else None
     return terms
 
 
@@ -253,7 +273,7 @@ def add_sessions(model: LinearModel, inst: Instance, sessions: list[SessionModel
     tags_of: dict[int, tuple[int, int]] = getattr(model, "tags_of", {})
     if tag:
         model.tags_of = tags_of  # type: ignore[attr-defined]
-    day_index = {d: i for i, d in enumerate(inst.dates)}
+    interval_day = interval_days(inst)
     for sm in sessions:
         s = sm.session
         miss = model.var(0, 1, f"missed({s.id})")
@@ -266,7 +286,7 @@ def add_sessions(model: LinearModel, inst: Instance, sessions: list[SessionModel
         for t in joint_starts(sm, terms):
             x = model.var(0, 1, f"session({s.id}, start={t})")
             found.x[s.id, t] = x
-            day = day_index.get(inst.interval_starts[t].date(), -1)
+            day = interval_day[t]
             if tag:
                 tags_of[x] = (day, -1)
             row[x] = 1.0
@@ -359,10 +379,7 @@ def add_session_rules(model: LinearModel, inst: Instance, sv: SessionVars,
     step = inst.cfg.center.interval_minutes
     activity_of = {sm.session.id: sm.activity.id for sm in sv.sessions}
     week_of_day = {d: w for w, days in enumerate(inst.weeks) for d in days}
-    day_of = [-1] * inst.n_intervals
-    index = {d: i for i, d in enumerate(inst.dates)}
-    for i, stamp in enumerate(inst.interval_starts):
-        day_of[i] = index.get(stamp.date(), -1)
+    day_of = interval_days(inst)
     people = {a.agent_id: a for a in inst.agents}
     net: dict[tuple[str, int], dict[int, float]] = defaultdict(dict)
     for (person, s, t), v in sv.occupancy.items():
@@ -406,7 +423,7 @@ def add_alignment(model: LinearModel, inst: Instance, sessions: list[SessionMode
     weight = inst.cfg.objective.activity_missed
     class_of = {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
                 for a in inst.agents}
-    day_index = {d: i for i, d in enumerate(inst.dates)}
+    interval_day = interval_days(inst)
     tags_of: dict[int, tuple[int, int]] = getattr(model, "tags_of", {})
     model.tags_of = tags_of  # type: ignore[attr-defined]
     terms = group_terms(inst, y_of)
@@ -426,7 +443,7 @@ def add_alignment(model: LinearModel, inst: Instance, sessions: list[SessionMode
             if mine is None or (s.hosts and not hosts):
                 continue
             x = model.var(0, 1, f"session({s.id}, start={t})")
-            tags_of[x] = (day_index.get(inst.interval_starts[t].date(), -1), c)
+            tags_of[x] = (interval_day[t], c)
             row[x] = 1.0
             model.add({x: 1.0, **{v: -1.0 for v in mine}}, -INF, 0, ACTIVITIES)
             if hosts:
@@ -453,8 +470,7 @@ def add_class_layer(model: LinearModel, inst: Instance, sessions: list[SessionMo
     weight = inst.cfg.objective.activity_missed
     class_of = {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
                 for a in inst.agents}
-    day_index = {d: i for i, d in enumerate(inst.dates)}
-    interval_day = [day_index.get(t.date(), -1) for t in inst.interval_starts]
+    interval_day = interval_days(inst)
     tags_of: dict[int, tuple[int, int]] = getattr(model, "tags_of", {})
     model.tags_of = tags_of  # type: ignore[attr-defined]
     families: dict[tuple[str, object], list[SessionModel]] = defaultdict(list)
@@ -593,8 +609,9 @@ def _place_day(inst: Instance, shifts: dict[str, list[int]], sessions: list[Sess
             realized[c, k] += 1
     for ck, value in sorted(realized.items()):
         counts[ck] = ([model.var(value, value, f"fixed{ck}")], value)
+    interval_day = interval_days(inst)
     sessions = [replace(sm, starts=[t for t in sm.starts
-                                    if inst.interval_starts[t].date() == inst.dates[day]])
+                                    if interval_day[t] == day])
                 for sm in sessions]
     sv = add_sessions(model, day_inst, sessions, fixed_terms(day_inst, shifts))
     cover = add_coverage(model, day_inst, counts, sv.away)
@@ -651,12 +668,12 @@ def choose_days(inst: Instance, shifts: dict[str, list[int]], sessions: list[Ses
         for person in placed.people:
             busy[person] |= set(range(placed.start, placed.start + placed.length))
     chosen: dict[str, int] = {}
-    index = {d: i for i, d in enumerate(inst.dates)}
+    interval_day = interval_days(inst)
     tried = tried or {}
     load: dict[tuple[str, int], int] = defaultdict(int)  # sessions per person and day
     for placed in taken:
         for person in placed.people:
-            load[person, index[inst.interval_starts[placed.start].date()]] += 1
+            load[person, interval_day[placed.start]] += 1
 
     def cost(person: str, t: int, length: int) -> float:
         q = best.get(person)
@@ -672,7 +689,7 @@ def choose_days(inst: Instance, shifts: dict[str, list[int]], sessions: list[Ses
         s = sm.session
         pick: tuple[float, int, list[str], str | None] | None = None
         for t in sm.starts:
-            if index[inst.interval_starts[t].date()] in tried.get(s.id, ()):
+            if interval_day[t] in tried.get(s.id, ()):
                 continue
             span = set(range(t, t + sm.length))
             free = [a for a in s.attendees if terms(a, t, sm.length, sm.edge) is not None
@@ -687,7 +704,7 @@ def choose_days(inst: Instance, shifts: dict[str, list[int]], sessions: list[Ses
                     continue
             ranked = sorted(free, key=lambda a: cost(a, t, sm.length))
             taking = ranked if s.need == len(s.attendees) else ranked[:s.need]
-            day = index[inst.interval_starts[t].date()]
+            day = interval_day[t]
             # spread a person's sessions over their days: their breaks need room too
             value = sum(cost(a, t, sm.length) for a in taking) + LOAD_COST * sum(
                 load[p, day] for p in [*taking, *([host] if host else [])])
@@ -696,7 +713,7 @@ def choose_days(inst: Instance, shifts: dict[str, list[int]], sessions: list[Ses
         if pick is None:
             continue
         _, t, taking, host = pick
-        chosen[s.id] = index[inst.interval_starts[t].date()]
+        chosen[s.id] = interval_day[t]
         for person in [*taking, *([host] if host else [])]:
             busy[person] |= set(range(t, t + sm.length))
             load[person, chosen[s.id]] += 1

@@ -9,7 +9,8 @@ measured between real instants.
 Two levels of aggregation make large rosters tractable:
 
 * a *group* holds agents that are interchangeable for every hard rule (same skills with
-  proficiencies, languages, contract, availability and state left by ``previous``);
+  proficiencies, languages, contract, availability and state left by ``previous``, and
+  the same team when the config has a leader rule);
 * a *class* holds groups that serve the same queues with the same proficiency order, so
   coverage, breaks and queue assignment are counted per class.
 
@@ -378,7 +379,7 @@ def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     if individuals is None:
         individuals = individual_ids(cfg, agents)
     groups, classes, group_of_agent = _group_agents(cfg, agents, dates, options, by_day, tails,
-                                                    individuals)
+                                                    individuals, cfg.leadership is not None)
     return Instance(
         cfg=cfg, agents=agents, dates=dates, weeks=weeks,
         week_days_total=[len(w) for w in weeks], interval_starts=local_index,
@@ -392,7 +393,7 @@ def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
 def _group_agents(cfg: CenterConfig, agents: list[Agent], dates: list[date],
                   options: list[ShiftOption], by_day: list[list[int]],
                   tails: dict[str, Tail], individuals: frozenset[str] = frozenset(),
-                  ) -> tuple[list[Group], list[CoverageClass], dict]:
+                  by_team: bool = False) -> tuple[list[Group], list[CoverageClass], dict]:
     horizon = set(dates)
     class_keys: dict[tuple, int] = {}
     classes: list[CoverageClass] = []
@@ -414,7 +415,7 @@ def _group_agents(cfg: CenterConfig, agents: list[Agent], dates: list[date],
         class_index = class_keys[class_key]
         tail = tails.get(agent.agent_id, Tail())
         key = (class_index, agent.contract, frozenset(agent.unavailable_dates & horizon),
-               agent.available_window, tail, person)
+               agent.available_window, tail, person, agent.team if by_team else None)
         if key not in group_keys:
             group_keys[key] = len(groups)
             allowed = {
@@ -435,7 +436,19 @@ def with_individuals(inst: Instance, individuals: frozenset[str]) -> Instance:
     own = frozenset(c.person for c in inst.classes if c.person is not None)
     groups, classes, group_of_agent = _group_agents(
         inst.cfg, inst.agents, inst.dates, inst.options, inst.options_by_day, inst.tails,
-        own | individuals)
+        own | individuals, inst.cfg.leadership is not None)
+    return replace(inst, groups=groups, classes=classes, group_of_agent=group_of_agent,
+                   memo={})
+
+
+def counting_instance(inst: Instance) -> Instance:
+    """The instance grouped for counting alone: no individuals, no team in the groups (the
+    coverage bound and the large-roster start need no one's identity); the instance itself
+    when it has neither."""
+    if not any(c.person for c in inst.classes) and inst.cfg.leadership is None:
+        return inst
+    groups, classes, group_of_agent = _group_agents(
+        inst.cfg, inst.agents, inst.dates, inst.options, inst.options_by_day, inst.tails)
     return replace(inst, groups=groups, classes=classes, group_of_agent=group_of_agent,
                    memo={})
 

@@ -18,37 +18,36 @@ classes), the rows are
 every placement of breaks for fixed shifts; the group-count model (the coverage bound)
 leaves them out, which keeps its bound valid.
 
-`team_schedules` solves, per set of teams linked by shared leaders, a CP-SAT model of their
-people's own rules, the leaders' breaks and the rows above: it raises `InfeasibleRules`
-naming the rules that conflict when no schedule keeps them, and returns shifts for those
-people that keep them, as close as it finds to the ones it is given.
+`team_schedules` solves, per set of teams linked by shared leaders, a model of their
+people's own rules, the leaders' breaks and the rows above (HiGHS; CP-SAT with an
+assumption per rule names the rules that conflict when HiGHS proves there is no
+schedule, raised as `InfeasibleRules`), and returns shifts for those people that keep
+them, as close as it finds to the ones it is given (a day worked where it was off, or off
+where it worked, costs most; a start moved costs by how far).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import floor
+
+import numpy as np
 
 from wfm.errors import InfeasibleRules
 from wfm.people import campaign_leaders, team_agents, team_leaders
-from wfm.schedule.activities import (
-    MISSED,
-    add_alignment,
-    add_sessions,
-    group_terms,
-    session_models,
-)
+from wfm.schedule.activities import interval_days
 from wfm.schedule.coverage import CoverageVars, add_coverage
 from wfm.schedule.instance import Instance
-from wfm.schedule.linear import INF, LinearModel, solve_cp
+from wfm.schedule.linear import INF, LinearModel, LpSolver, solve_cp
 from wfm.schedule.rules import add_agent_rules
 
 LEADER_COVERAGE = "leader_coverage"
 SPAN_OF_CONTROL = "span_of_control"
 LEADER_QUEUE_SHARE = "leader_queue_share"
 REPAIR = "repair"
+REPAIR_GAP = 0.05  # a repair within this share of its best bound is good enough
 
 #: Per interval: the terms and constant of a count of people on shift.
 TeamCounts = dict[int, tuple[dict[int, float], float]]
@@ -105,6 +104,9 @@ def add_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
     teams = teams_of(inst)
     class_of = {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
                 for a in inst.agents}
+    interval_day = interval_days(inst)
+    tags_of: dict[int, tuple[int, int]] = getattr(model, "tags_of", {})
+    model.tags_of = tags_of  # type: ignore[attr-defined]
     for team, members in sorted(teams.agents.items()):
         count: dict[int, tuple[dict[int, float], float]] = {}
         for agent_id in members:
@@ -120,11 +122,17 @@ def add_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
         for i, (terms, constant) in sorted(count.items()):
             if not terms and constant <= 0:
                 continue
+            reach = len(terms) + constant
+            if len(terms) > 4:  # the count once, its rows then short
+                on = model.var(0, size, f"on_shift(team={team}, interval={i})")
+                model.add({on: 1.0, **{v: -c for v, c in terms.items()}}, constant, constant,
+                          LEADER_COVERAGE)
+                tags_of[on] = (interval_day[i], -1)
+                terms, constant = {on: 1.0}, 0.0
             leaders = _duty(cover, class_of, first, i)
             anyone = {**leaders}
             for v, coef in _duty(cover, class_of, second, i).items():
                 anyone[v] = anyone.get(v, 0.0) + coef
-            reach = len(terms) + constant
             if reach >= need:
                 _add(model, terms, leaders, -(size - need + 1), need - 1 - constant,
                      LEADER_COVERAGE)
@@ -163,10 +171,7 @@ def add_queue_share(model: LinearModel, inst: Instance, cover: CoverageVars,
     share = lead.leader_queue_share if lead is not None else 0.0
     leaders = {inst.groups[inst.group_of_agent[a.agent_id]].class_index
                for a in inst.agents if a.is_leader}
-    day_of = {}
-    index = {d: i for i, d in enumerate(inst.dates)}
-    for i, stamp in enumerate(inst.interval_starts):
-        day_of[i] = index.get(stamp.date(), -1)
+    day_of = interval_days(inst)
     rows: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
     for (c, i, _), w in cover.work.items():
         if c in leaders:
@@ -258,23 +263,18 @@ def _component(inst: Instance, component: list[str], people: list[str],
             model.hints[v] = int(k == by_day[day])
             moved = abs(inst.options[k].start_minute - inst.options[by_day[day]].start_minute)
             model.cost(REPAIR, v, -10.0 + (0.0 if k == by_day[day] else 2.0 + moved / step / 10))
-    away = None
-    if targets is not None:  # shifts that also hold the teams' sessions where they can
-        inside = set(people)
-        sessions = [sm for sm in session_models(inst)[0]
-                    if set(sm.session.attendees) <= inside
-                    and (not sm.session.hosts or set(sm.session.hosts) <= inside)]
-        away = add_sessions(model, inst, [sm for sm in sessions if not sm.session.individual],
-                            group_terms(inst, y_of)).away
-        for key, terms in add_alignment(model, inst, [sm for sm in sessions
-                                                      if sm.session.individual], y_of).items():
-            away.setdefault(key, {}).update(terms)
-    cover = add_coverage(model, inst, counts, away)
+    # the leaders' breaks and duty, without their queues: no coverage here
+    off_queues = replace(inst, classes=[replace(c, queues=(), penalty=(), off_queue=True)
+                                        for c in inst.classes])
+    cover = add_coverage(model, off_queues, counts)
     add_leader_rules(model, inst, cover, lambda a: on_shift_terms(inst, y_of.get(a, {})))
-    result = solve_cp(model, time_limit_seconds=seconds, workers=workers, seed=seed,
-                      components=[REPAIR, MISSED], first_only=targets is None)
+    # HiGHS finds these shifts faster than CP-SAT; CP-SAT names the rules when it cannot
+    result = LpSolver(model).solve_mip([REPAIR], np.zeros(len(model.lb)),
+                                       np.ones(len(model.lb), dtype=bool), seconds,
+                                       relative_gap=REPAIR_GAP)
     if result.values:
-        return {p: [k for k, v in y.items() if result.values[v]] for p, y in y_of.items()}
+        values = np.round(result.values)
+        return {p: [k for k, v in y.items() if values[v]] for p, y in y_of.items()}
     if result.status != "INFEASIBLE":
         return None
     diagnosed = solve_cp(model, time_limit_seconds=max(5.0, seconds), workers=workers,

@@ -73,6 +73,7 @@ from wfm.schedule.instance import (
     Group,
     Instance,
     build_instance,
+    counting_instance,
     individual_ids,
     week_limits,
     with_individuals,
@@ -111,6 +112,7 @@ class _Context:
     stop: threading.Event | None
     final_deadline: float = 0.0  # the time limit itself (``deadline`` may keep a reserve)
     team_shifts: dict[str, list[int]] | None = field(default_factory=dict)
+    counting: Instance | None = None  # the instance grouped for counting (bound and start)
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -163,7 +165,8 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
         ctx.team_shifts = team_schedules(inst, targets, max(2.0, limit * TEAM_SHARE),
                                          ctx.workers, ctx.seed)
     safe = _safe_schedule(ctx, weeks) if method == "aggregate" and weeks else None
-    aggregate, cover, lp_solver = _aggregate_model(inst)
+    ctx.counting = counting_instance(inst)
+    aggregate, cover, lp_solver = _aggregate_model(ctx.counting)
     lp = lp_solver.solve([COVERAGE, MISSED], max(1.0, ctx.left() * 0.4))
     coverage_bound = lp.objective if lp.status == "OPTIMAL" else 0.0
     ctx.log(f"LP coverage bound {coverage_bound:.1f} in {lp.seconds:.1f}s ({lp.status})")
@@ -380,6 +383,18 @@ def _with_sessions(ctx: _Context, best: ScheduleResult) -> ScheduleResult:
     return placed
 
 
+def _agent_values_result(ctx: _Context, model: LinearModel, cover: CoverageVars,
+                         values: list[int]) -> ScheduleResult:
+    """The schedule of a per-agent model's vector as it is."""
+    shifts = {a: [k for k, v in y.items() if values[v]]
+              for by_agent in model.agent_vars.values()  # type: ignore[attr-defined]
+              for a, y in by_agent.items()}
+    break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
+                    for key, layer in cover.breaks.items()}
+    work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
+    return _result(ctx, shifts, break_counts, work_counts, 0.0, 0.0, 0.0, "FEASIBLE", 0)
+
+
 def _fixed_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
                         shifts: dict[str, list[int]]) -> None:
     """The leader rule and queue shares over fixed shifts (for the activities' placement)."""
@@ -403,7 +418,7 @@ def _realized_counts(inst: Instance, shifts: dict[str, list[int]]) -> dict[tuple
 def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, solver: LpSolver,
                      lp: LpResult, coverage_bound: float, safe: ScheduleResult | None,
                      tried: list[str]) -> ScheduleResult:
-    inst = ctx.inst
+    inst = ctx.counting or ctx.inst
     components = [COVERAGE, PROFICIENCY, PAID_HOURS, MISSED]
     group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
     tags = tag_variables(inst, model, cover, group_vars, {}, model.owner)  # type: ignore
@@ -426,7 +441,8 @@ def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
     ctx.log(f"rounded schedule: objective {float(solver.cost_vector(components) @ values):.1f}")
     started_split = time.monotonic()
     best, shifts = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
-                                    quick=True, budget_seconds=ctx.left() * 0.3)
+                                    quick=True, budget_seconds=ctx.left() * 0.3, inst=inst)
+    inst = ctx.inst
     best.first_solution_seconds = best.wall_seconds
     split_seconds = time.monotonic() - started_split
     ctx.log(f"first schedule from the LP at {best.wall_seconds:.1f}s, coverage "
@@ -456,8 +472,11 @@ def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, sol
         tried.append(f"search stopped within solver.relative_gap "
                      f"{inst.cfg.solver.relative_gap:.2%} of the coverage bound")
     if not ctx.stopped() and ctx.left() >= 1.0:
-        final, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
-                                    quick=False, budget_seconds=ctx.left() * 0.8)
+        try:
+            final, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
+                                     quick=False, budget_seconds=ctx.left() * 0.8)
+        except NoSolution:  # moved shifts that no break placement could keep in time
+            final = _agent_values_result(ctx, model, cover, integral(values))
         if final.objective <= best.objective:
             final.first_solution_seconds = best.first_solution_seconds
             final.milestones.update(milestones)
@@ -523,14 +542,18 @@ def _first_by_cp_sat(ctx: _Context, model: LinearModel, lp: LpResult, components
 
 def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values: list[int],
                   coverage_bound: float, quick: bool, budget_seconds: float,
+                  inst: Instance | None = None,
                   ) -> tuple[ScheduleResult, dict[str, list[int]]]:
     """Split every group's counts into agents, then build the schedule.
 
     ``quick`` takes each group's first exact split instead of the best for preferences;
-    ``budget_seconds`` is shared among the groups by size.
+    ``budget_seconds`` is shared among the groups by size; ``inst`` is the instance of the
+    model's groups (the counting instance for the first split). A split of the counting
+    instance's groups is repaired for the leader rule and its breaks placed anew.
     Returns the schedule and the shifts per agent.
     """
-    inst = ctx.inst
+    counted = inst is not None and inst is not ctx.inst
+    inst = inst or ctx.inst
     group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
     agent_vars: dict[int, dict[str, dict[int, int]]] = model.agent_vars  # type: ignore
     shifts: dict[str, list[int]] = {}
@@ -559,15 +582,15 @@ def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values
         shifts.update(split)
         soft_total += soft
         moved += deviation
-    if inst.cfg.leadership is not None:  # the split knows no leader rule: repair it
-        kept = team_schedules(inst, shifts, max(2.0, min(ctx.left() * 0.1, 60.0)),
+    if counted and inst.cfg.leadership is not None:  # the split knows no leader rule
+        kept = team_schedules(ctx.inst, shifts, max(2.0, min(ctx.left() * 0.1, 60.0)),
                               ctx.workers, ctx.seed)
         if kept is None:
             raise NoSolution("no split of the group counts kept the leader rule in time")
         shifts.update(kept)
-    realized = _realized_counts(inst, shifts)
+    realized = _realized_counts(ctx.inst, shifts)
     aggregate = {ck: values[v] for ck, v in cover.n.items() if values[v]}
-    if realized == aggregate and inst.cfg.leadership is None:
+    if realized == aggregate and not counted:
         break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
                         for key, layer in cover.breaks.items()}
         work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
