@@ -584,7 +584,80 @@ def generate_agents(
     roster["preferred_start"] = start_pref
     columns = ["agent_id", "name", "team", "skills", "languages", "contract",
                "unavailable_dates", "available_window", "preferred_days_off", "preferred_start"]
-    return roster[columns]
+    if cfg.leadership is None and not cfg.activities:
+        return roster[columns]
+    roster = _with_people(cfg, roster, is_part, names, seed, plan_start)
+    return roster[[*columns, "role", "leads", "hire_date"]]
+
+
+#: Teams a supervisor leads in the sample; each team also has its own team leader.
+TEAMS_PER_SUPERVISOR = 4
+#: Agents per team who are also its campaign leaders (one full-time, one part-time).
+CAMPAIGN_LEADERS_PER_TEAM = 2
+#: Agents hired shortly before the planned week (the new hires' training).
+NEW_HIRES = 6
+
+
+def _with_people(cfg: CenterConfig, roster: pd.DataFrame, is_part: np.ndarray,
+                 names: set[str], seed: int, plan_start: date) -> pd.DataFrame:
+    """The agents with the people around them, when the config has a leader rule or
+    activities: campaign leaders in each team, a hire date for everyone (a few new hires), a
+    team leader per team and a supervisor per `TEAMS_PER_SUPERVISOR` teams (with a leader
+    rule), and a trainer and a quality analyst when an activity needs one to run it."""
+    rng = np.random.default_rng([seed, 101])  # the agents' own draws stay as they were
+    roster = roster.copy()
+    roster["role"] = "agent"
+    roster["leads"] = ""
+    teams = list(dict.fromkeys(roster["team"]))
+    if cfg.leadership is not None:
+        for team in teams:
+            members = roster.index[roster["team"] == team]
+            full = [i for i in members if not is_part[i]]
+            part = [i for i in members if is_part[i]]
+            chosen = ([full[0]] if full else []) + ([part[0]] if part else full[1:2])
+            for i in chosen[:CAMPAIGN_LEADERS_PER_TEAM]:
+                roster.loc[i, "leads"] = team
+    days_ago = rng.integers(120, 8 * 365, len(roster))
+    for i in rng.choice(len(roster), size=min(NEW_HIRES, len(roster)), replace=False):
+        days_ago[i] = int(rng.integers(3, 45))
+    roster["hire_date"] = [(plan_start - timedelta(days=int(d))).isoformat() for d in days_ago]
+    full = "full_time" if "full_time" in {c.id for c in cfg.contracts} else cfg.contracts[0].id
+    people: list[dict] = []
+
+    def add(prefix: str, number: int, role: str, team: str, leads: str = "",
+            skills: str = "", languages: str = "") -> None:
+        while True:
+            name = (f"{rng.choice(_FIRST_ES)} {rng.choice(_SURNAMES_ES)} "
+                    f"{rng.choice(_SURNAMES_ES)}")
+            if name not in names:
+                names.add(name)
+                break
+        people.append({"agent_id": f"{prefix}{number:02d}", "name": name, "team": team,
+                       "skills": skills, "languages": languages, "contract": full,
+                       "unavailable_dates": "", "available_window": "",
+                       "preferred_days_off": "", "preferred_start": "", "role": role,
+                       "leads": leads, "hire_date": (plan_start - timedelta(
+                           days=int(rng.integers(2 * 365, 12 * 365)))).isoformat()})
+
+    if cfg.leadership is not None:
+        for number, team in enumerate(teams, start=1):
+            # a team leader knows the team's most common skills, in its languages
+            members = roster[roster["team"] == team]
+            skills = members["skills"].str.split(";").explode().str.split(":").str[0]
+            main = skills.value_counts().index[0]
+            languages = sorted(set(";".join(members["languages"]).split(";")))
+            add("L", number, "team_leader", team, skills=f"{main}:1",
+                languages=";".join(languages))
+        for number in range(0, len(teams), TEAMS_PER_SUPERVISOR):
+            led = teams[number:number + TEAMS_PER_SUPERVISOR]
+            add("S", number // TEAMS_PER_SUPERVISOR + 1, "supervisor", "Supervisión",
+                leads=";".join(led))
+    hosts = {a.host for a in cfg.activities}
+    if "trainer" in hosts:
+        add("T", 1, "trainer", "Formación")
+    if "quality" in hosts:
+        add("Q", 1, "quality", "Calidad")
+    return pd.concat([roster, pd.DataFrame(people)], ignore_index=True)
 
 
 # ---------------------------------------------------------------- files
