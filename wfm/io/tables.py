@@ -72,3 +72,24 @@ KNOWN_ACTIVITIES = (WORK, *BREAK_ACTIVITIES, *OTHER_ACTIVITIES)
 CHANNELS = ("voice", "chat", "email", "outbound")
 #: Channels whose service level wfm projects with queueing math (Erlang C / A).
 LIVE_CHANNELS = ("voice", "chat")
+
+# --- the simulation (`wfm simulate`) -----------------------------------------------------
+
+#: What the simulation measures per queue and interval (and per day, per queue); each
+#: figure is the mean over replications, with ``<figure>_ci95`` its 95% half-width.
+SIMULATION_FIGURES = ("offered", "answered", "abandoned", "service_level", "asa_seconds",
+                      "abandon_rate", "occupancy")
+SIMULATION_COLUMNS = (
+    "interval_start", "queue",
+    *(name for figure in SIMULATION_FIGURES for name in (figure, f"{figure}_ci95")),
+    "projected_service_level",
+)
+#: Per queue and day: the same figures, the projection, the target and how far they agree.
+SIMULATION_DAY_COLUMNS = (
+    "date", "queue",
+    *(name for figure in SIMULATION_FIGURES for name in (figure, f"{figure}_ci95")),
+    "projected_service_level", "service_level_target", "projection_outside_ci",
+    "intervals_outside_ci", "intervals_compared",
+)
+#: The calibration's record, written into the schedule folder it publishes.
+CALIBRATION_FILE = "calibration.json"
