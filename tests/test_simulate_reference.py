@@ -4,8 +4,10 @@ the same schedule, the same rules, independent code and random streams."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.sim_center import START, agent, center, flat_volume, folder, voice
 from tests.sim_reference import simulate_reference
@@ -49,3 +51,36 @@ def test_a_small_multi_skill_center_agrees_with_the_reference() -> None:
         assert 0.3 < mine < 1.0 or queue_id == "m"  # loaded enough to tell a difference
         bound = math.hypot(np.nan_to_num(my_half), np.nan_to_num(half))
         assert abs(mine - level) <= max(bound, 1e-9), (queue_id, mine, level, bound)
+
+
+@pytest.mark.slow
+def test_the_demo_week_agrees_with_the_reference_within_two_points(tmp_path) -> None:
+    """The README's demo schedule: weekly voice and chat service levels within 2 points."""
+    from typer.testing import CliRunner
+
+    from wfm.cli.main import app
+    from wfm.io.config_file import load_config
+    from wfm.io.inputs import read_agents, read_forecast
+    from wfm.io.schedule_folder import read_schedule
+    from wfm.run.folders import latest_run
+    from wfm.verify.folder import folder_horizon
+
+    repo = Path(__file__).resolve().parent.parent
+    config = repo / "configs" / "example.yaml"
+    result = CliRunner().invoke(app, ["run", "--config", str(config), "--out",
+                                      str(tmp_path / "runs"), "--as-of", "2026-11-22",
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    run = latest_run(tmp_path / "runs")
+    cfg = load_config(config)
+    roster = read_agents(repo / "sample_data" / "agents.csv", cfg)
+    schedule = read_schedule(run, cfg)
+    start, days, _ = folder_horizon(schedule, run)
+    forecast = read_forecast(run / "forecast.csv", cfg)
+    ours = simulate_schedule(cfg, roster, schedule, forecast, start, days,
+                             SimulationOptions(reps=20)).queues.set_index("queue")
+    theirs = _reference_levels(simulate_reference(
+        cfg, roster, schedule.activities, schedule.shifts, forecast, start, days, 20, seed=11))
+    for queue in cfg.queues:
+        if queue.channel in ("voice", "chat"):
+            assert abs(ours.loc[queue.id, "service_level"] - theirs[queue.id][0]) <= 0.02
