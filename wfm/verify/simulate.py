@@ -343,8 +343,9 @@ def build_model(cfg: CenterConfig, agents: Sequence[Agent], schedule: ScheduleFo
     ``volume`` has ``interval_start`` (tz-aware), ``queue``, ``offered`` and
     ``aht_seconds``: a forecast (Poisson arrivals at ``offered``) or, with ``replay``, a
     history (exactly ``offered`` contacts, which must be whole). Rows outside the horizon
-    are ignored. Raises BadInput when the schedule names agents the roster lacks or the
-    volume has no row in the horizon.
+    are ignored. ``options.absence_day_share`` sets the absence probabilities. Raises
+    BadInput when the schedule names agents the roster lacks or the volume has no row in
+    the horizon.
     """
     zone = cfg.center.timezone
     grid = interval_grid(cfg.center, start, days).reset_index(drop=True)

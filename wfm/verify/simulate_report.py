@@ -170,6 +170,7 @@ def day_table(cfg: CenterConfig, run: SimulationRun, coverage: pd.DataFrame | No
     figures = _figures(_sum_by(run.tallies, labels))
     level, offered = _projected(run, coverage)
     day_level = _weighted(level, offered, labels, len(dates))
+    day_outside = _outside(figures, day_level)
     interval_figures = _figures(run.tallies)
     outside = _outside(interval_figures, level).astype(float)
     compared = (np.isfinite(level) & np.isfinite(interval_figures["service_level"][0])
@@ -189,10 +190,7 @@ def day_table(cfg: CenterConfig, run: SimulationRun, coverage: pd.DataFrame | No
                 row[f"{figure}_ci95"] = half[d, j]
             row["projected_service_level"] = day_level[d, j]
             row["service_level_target"] = targets[queue_id]
-            row["projection_outside_ci"] = bool(_outside(
-                {"service_level": (figures["service_level"][0][d:d + 1, j:j + 1],
-                                   figures["service_level"][1][d:d + 1, j:j + 1])},
-                day_level[d:d + 1, j:j + 1])[0, 0])
+            row["projection_outside_ci"] = bool(day_outside[d, j])
             row["intervals_outside_ci"] = int(outside_days[d, j])
             row["intervals_compared"] = int(compared_days[d, j])
             rows.append(row)
