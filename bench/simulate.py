@@ -97,20 +97,23 @@ def run_speed(args: argparse.Namespace) -> None:
     sim.compile_engine()
     compile_seconds = time.perf_counter() - started
     options = sim.SimulationOptions(reps=1)
-    timings, contacts = [], 0.0
+    walls, cpus, contacts = [], [], 0.0
     for rep in range(args.repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         counts = sim.replicate(model, options, rep)
-        timings.append(time.perf_counter() - started)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - started_cpu)
         contacts = float(counts["contacts"])
-    print(f"{args.agents} agents, {len(schedule.shifts)} shifts, {contacts:.0f} contacts; "
-          f"model built in {build:.1f} s, engine compiled or loaded in {compile_seconds:.1f} s")
-    print("one replication (draws, event loop, tallies), seconds: "
-          + ", ".join(f"{t:.2f}" for t in timings))
+    lines = [f"{args.agents} agents, {len(schedule.shifts)} shifts, {contacts:.0f} contacts in "
+             f"the last replication; model built in {build:.1f} s, engine compiled or loaded "
+             f"from numba's cache in {compile_seconds:.1f} s",
+             "one replication (draws, event loop, tallies), wall seconds: "
+             + ", ".join(f"{t:.2f}" for t in walls) + f" (best {min(walls):.2f})",
+             "  CPU seconds: " + ", ".join(f"{t:.2f}" for t in cpus)]
     draw = sim.draw_replication(model, options, np.random.default_rng(0))
     started = time.perf_counter()
     sim.run_draw(model, draw)
-    print(f"event loop alone, compiled: {time.perf_counter() - started:.2f} s")
+    lines.append(f"event loop alone, compiled: {time.perf_counter() - started:.2f} s wall")
     if args.interpreted:
         loop = engine.run_replication.py_func
         saved = {name: getattr(engine, name) for name in ("_push", "_pop", "_unlist",
@@ -129,10 +132,13 @@ def run_speed(args: argparse.Namespace) -> None:
              model.group_queues_start["skills"], model.group_queues["skills"],
              model.group_queues_key["skills"], model.group_of, draw.window_agent_start,
              draw.window_start, draw.window_end, draw.window_carry)
-        print(f"event loop alone, interpreted by CPython: {time.perf_counter() - started:.1f} s")
+        lines.append(f"event loop alone, the same code interpreted by CPython: "
+                     f"{time.perf_counter() - started:.1f} s wall")
         for name, compiled in saved.items():
             setattr(engine, name, compiled)
-    print(machine())
+    record(args.record, "One replication of a 1,000-agent week",
+           "python bench/simulate.py " + " ".join(sys.argv[1:]),
+           "```\n" + "\n".join(lines) + "\n```\n")
 
 
 def record(path: Path | None, title: str, command: str, body: str) -> None:
