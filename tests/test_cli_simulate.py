@@ -168,3 +168,11 @@ def test_the_simulation_imports_neither_the_solver_nor_the_staffing_math() -> No
             for name in names:
                 assert not name.startswith(("wfm.schedule", "wfm.staffing", "wfm.reports")), \
                     (path.name, name)
+
+
+def test_simulate_needs_the_horizon_kpis_json_records(center_files: dict[str, Path]) -> None:
+    (center_files["schedule"] / KPIS_FILE).unlink()
+    result = runner.invoke(app, _args(center_files, "--forecast",
+                                      str(center_files["forecast"])))
+    assert result.exit_code == 2
+    assert "no horizon" in result.output
