@@ -8,7 +8,9 @@ interval's net scheduled agents for the queue's own Erlang model to project the
 simulated day's service level less its 95% half-width. Each interval then needs
 ``max(min_agents, agents_needed - g)`` agents on the phones, with shrinkage as the plan
 has it: queue-intervals of days that did better than their target need fewer agents,
-those of days that fell short more. It schedules again with those requirements (through
+those of days that fell short more (unless the schedule was already short of that day's
+requirements by more than `SHORT_SHARE` of them: the roster, not the requirement, held
+it back). It schedules again with those requirements (through
 `wfm.plan.schedule_step`: solved, written, re-read, checked) and repeats until the
 requirements stop changing or ``max_iterations`` schedules have been made.
 
@@ -55,6 +57,9 @@ from wfm.verify.simulate_report import SimulationReport, simulate_schedule
 #: a loss (a negative gain: contacts left waiting from one interval into the next) is
 #: taken up to half that, so one poor schedule does not inflate the next requirements.
 MAX_GAIN_SHARE = 0.5
+#: A queue-day whose schedule is short of its requirements by more than this share of the
+#: required agent-hours takes no loss: more requirements would not be scheduled either.
+SHORT_SHARE = 0.05
 
 
 @dataclass
@@ -190,6 +195,8 @@ def next_requirements(cfg: CenterConfig, plan: pd.DataFrame, coverage: pd.DataFr
         cfg.center.timezone).dt.as_unit("ns")).merge(counts, on=["interval_start", "queue"],
                                                      how="left")
     merged["scheduled"] = merged["scheduled"].fillna(0.0)
+    short = np.maximum(merged["required"].to_numpy(float)
+                       - merged["scheduled"].to_numpy(float), 0.0)
     shrink = shrinkage_rates(merged["interval_start"], cfg)
     net = np.floor(merged["scheduled"].to_numpy(float) * (1.0 - shrink) + 1e-9)
     required = merged["required"].to_numpy(np.int64).copy()
@@ -213,8 +220,10 @@ def next_requirements(cfg: CenterConfig, plan: pd.DataFrame, coverage: pd.DataFr
             need = merged["agents_needed"].to_numpy(float)[rows]
             aht = merged["aht_seconds"].to_numpy(float)[rows]
             cap = max(1.0, MAX_GAIN_SHARE * float(need[busy].mean()))
+            scheduled_short = short[rows].sum() > SHORT_SHARE * max(
+                1.0, float(merged["required"].to_numpy(float)[rows].sum()))
             gain = pooling_gain(queue, net[rows][busy], offered[busy], aht[busy], minutes,
-                                level, cap, floor=-cap / 2.0)
+                                level, cap, floor=0.0 if scheduled_short else -cap / 2.0)
             gains[f"{queue.id} {day}"] = round(gain, 3)
             # Open intervals keep the queue's minimum; shrinkage as the plan has it.
             wanted = np.where(need > 0, np.maximum(need - gain, queue.min_agents), 0.0)
