@@ -243,7 +243,8 @@ def test_a_history_is_replayed_count_for_count_and_must_be_whole() -> None:
                for s in range(3)}
     assert len(poisson) > 1
     volume.loc[5, "offered"] = 2.5
-    with pytest.raises(BadInput, match="row 7, column offered: a replayed history needs whole"):
+    with pytest.raises(BadInput, match="queue a, interval 2026-03-02T09:15: a replayed "
+                                       "history needs whole contacts, got offered 2.5"):
         sim.build_model(cfg, roster, folder(roster, 1, "a"), volume, START, 1, replay=True)
 
 

@@ -192,11 +192,13 @@ def _volume_grid(cfg: CenterConfig, volume: pd.DataFrame, grid: pd.DataFrame,
     col_index = column.to_numpy()[inside].astype(np.int64)
     counts = volume["offered"].to_numpy(float)[inside]
     handle = volume["aht_seconds"].to_numpy(float)[inside]
-    if replay and (np.abs(counts - np.rint(counts)) > 1e-9).any():
-        bad = int(np.flatnonzero(inside)[np.flatnonzero(
-            np.abs(counts - np.rint(counts)) > 1e-9)[0]])
-        raise BadInput(f"{source}: row {bad + 2}, column offered: a replayed history needs "
-                       f"whole contacts, got {counts[np.abs(counts - np.rint(counts)) > 1e-9][0]}")
+    fractional = np.abs(counts - np.rint(counts)) > 1e-9
+    if replay and fractional.any():
+        first = int(np.flatnonzero(fractional)[0])
+        stamp = grid["interval_start"].iloc[row_index[first]].tz_localize(None)
+        raise BadInput(f"{source}: queue {queue_ids[col_index[first]]}, interval "
+                       f"{stamp:%Y-%m-%dT%H:%M}: a replayed history needs whole contacts, "
+                       f"got offered {counts[first]:g}")
     offered[row_index, col_index] = np.rint(counts) if replay else counts
     aht[row_index, col_index] = handle
     offered[~open_by_queue] = 0.0
