@@ -50,11 +50,12 @@ def agent(agent_id: str, skills: dict[str, float]) -> Agent:
 
 
 def folder(agents: list[Agent], days: int, queue: str, begin: str = "08:00",
-           end: str = "20:00", breaks: tuple[tuple[str, str], ...] = ()) -> ScheduleFolder:
+           end: str = "20:00", breaks: tuple[tuple[str, str], ...] = (),
+           first: date = START) -> ScheduleFolder:
     """Every agent works ``begin``-``end`` each day on ``queue``, with the same breaks."""
     shifts, activities = [], []
     for day in range(days):
-        today = START + timedelta(days=day)
+        today = first + timedelta(days=day)
 
         def at(clock: str, today: date = today) -> pd.Timestamp:
             return pd.Timestamp(f"{today}T{clock}").tz_localize(ZONE)
@@ -73,19 +74,19 @@ def folder(agents: list[Agent], days: int, queue: str, begin: str = "08:00",
             activities.append({"agent_id": person.agent_id, "start": cursor, "end": at(end),
                                "activity": "work", "queue": queue})
     return ScheduleFolder(shifts=pd.DataFrame(shifts), activities=pd.DataFrame(activities),
-                          start=START, days=days)
+                          start=first, days=days)
 
 
 def flat_volume(cfg: CenterConfig, days: int, per_interval: dict[str, float],
-                aht: dict[str, float], begin: str = "08:00", end: str = "19:00"
-                ) -> pd.DataFrame:
+                aht: dict[str, float], begin: str = "08:00", end: str = "19:00",
+                first: date = START) -> pd.DataFrame:
     """The same contacts in every interval from ``begin`` to ``end`` each day, per queue."""
     stamps = []
     for day in range(days):
-        today = START + timedelta(days=day)
-        stamps += list(pd.date_range(pd.Timestamp(f"{today}T{begin}"),
-                                     pd.Timestamp(f"{today}T{end}"), freq="15min",
-                                     inclusive="left").tz_localize(ZONE))
+        today = first + timedelta(days=day)
+        stamps += list(pd.date_range(pd.Timestamp(f"{today}T{begin}").tz_localize(ZONE),
+                                     pd.Timestamp(f"{today}T{end}").tz_localize(ZONE),
+                                     freq="15min", inclusive="left"))
     rows = [{"interval_start": s, "queue": q, "offered": n, "aht_seconds": aht[q]}
             for s in stamps for q, n in per_interval.items()]
     return pd.DataFrame(rows)

@@ -274,3 +274,25 @@ def test_volume_outside_the_horizon_is_refused() -> None:
 def test_bad_options_are_refused(options: dict, message: str) -> None:
     with pytest.raises(BadInput, match=message):
         sim.SimulationOptions(**options)
+
+
+def test_a_night_without_an_hour_is_simulated_in_real_time() -> None:
+    # Madrid moves its clocks forward on 2026-03-29 at 02:00: that day has 92 intervals.
+    from datetime import date
+
+    cfg = center([voice("a", "x")], hours="00:00-24:00")
+    roster = [agent(f"A{i}", {"x": 1.0}) for i in range(3)]
+    first = date(2026, 3, 28)
+    schedule = folder(roster, 2, "a", begin="00:00", end="23:45", first=first)
+    volume = flat_volume(cfg, 2, {"a": 2.0}, {"a": 120.0}, begin="00:00", end="23:45",
+                         first=first)
+    model = sim.build_model(cfg, roster, schedule, volume, first, 2)
+    assert model.intervals == 96 + 92
+    run = sim.simulate(model, sim.SimulationOptions(reps=2, workers=1))
+    duty = run.tallies["duty_seconds"].sum(axis=(1, 2))
+    # 23:45 of wall clock is 23.75 h of work on the first day and 22.75 h on the second,
+    # plus any contact finished after the end of a shift.
+    scheduled = 3 * (23.75 + 22.75) * 3600.0
+    assert (duty >= scheduled).all() and (duty < scheduled + 6 * 1800.0).all()
+    offered = run.tallies["offered"][:, 96:].sum(axis=(1, 2))
+    assert (offered > 0).all()
