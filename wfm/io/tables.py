@@ -48,9 +48,12 @@ SHIFT_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_minutes",
 ACTIVITY_COLUMNS = ("agent_id", "start", "end", "activity", "queue")
 #: ``offered`` and ``aht_seconds`` are the volume the schedule was built for (empty where
 #: unknown), so the projected service level can be recomputed from the folder alone.
+#: ``worked``, ``backlog`` and ``past_due`` are items of deferred work (email, back office)
+#: worked in the interval, waiting at its end, and waiting past their due time; empty for
+#: other queues.
 COVERAGE_COLUMNS = (
     "interval_start", "queue", "required", "scheduled", "shortfall", "offered", "aht_seconds",
-    "projected_service_level",
+    "projected_service_level", "worked", "backlog", "past_due",
 )
 
 # --- the run folder ----------------------------------------------------------------------
@@ -69,9 +72,11 @@ BREAK_ACTIVITIES = ("break", "lunch")
 OTHER_ACTIVITIES = ("training", "meeting", "coaching")
 KNOWN_ACTIVITIES = (WORK, *BREAK_ACTIVITIES, *OTHER_ACTIVITIES)
 
-CHANNELS = ("voice", "chat", "email", "outbound")
+CHANNELS = ("voice", "chat", "email", "backoffice", "outbound")
 #: Channels whose service level wfm projects with queueing math (Erlang C / A).
 LIVE_CHANNELS = ("voice", "chat")
+#: Channels of work that waits in a backlog and is judged against a response target.
+DEFERRED_CHANNELS = ("email", "backoffice")
 
 # --- the simulation (`wfm simulate`) -----------------------------------------------------
 
