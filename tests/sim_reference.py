@@ -206,11 +206,12 @@ def simulate_reference(cfg: CenterConfig, agents: list[Agent], activities: pd.Da
                             if queue.patience_seconds and not deferred else math.inf)
                 due = math.inf
                 if queue.response_hours is not None:
-                    clock = open_starts.index(k * step) * step + (t - k * step)
-                    target = clock + queue.response_hours * 3600.0
-                    slot = int(target // step)
-                    if slot < len(open_starts):
-                        due = open_starts[slot] + (target - slot * step)
+                    # Due at the end of the open interval response_hours after the start
+                    # of the arrival interval.
+                    last = open_starts.index(k * step) + round(
+                        queue.response_hours * 3600.0 / step) - 1
+                    if last < len(open_starts):
+                        due = open_starts[last] + step
                 contacts.append({"arrival": t, "queue": j,
                                  "handle": rng.exponential(row.aht_seconds),
                                  "deadline": math.inf if deferred

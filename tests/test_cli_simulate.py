@@ -19,6 +19,7 @@ from wfm.io.inputs import roster_table
 from wfm.io.schedule_folder import activities_for_file, shifts_for_file
 from wfm.io.tables import (
     ACTIVITIES_FILE,
+    COVERAGE_COLUMNS,
     COVERAGE_FILE,
     KPIS_FILE,
     SCHEDULE_FILE,
@@ -61,9 +62,8 @@ def center_files(tmp_path: Path) -> dict[str, Path]:
     coverage = volume.assign(required=2, scheduled=4, shortfall=0,
                              projected_service_level=np.where(volume["queue"] == "mail",
                                                               np.nan, 0.5))
-    write_table(coverage[["interval_start", "queue", "required", "scheduled", "shortfall",
-                          "offered", "aht_seconds", "projected_service_level"]],
-                out / COVERAGE_FILE)
+    coverage = coverage.assign(worked=np.nan, backlog=np.nan, past_due=np.nan)
+    write_table(coverage[list(COVERAGE_COLUMNS)], out / COVERAGE_FILE)
     write_json({"horizon": {"start": START.isoformat(), "days": 2}}, out / KPIS_FILE)
     return {"config": config, "agents": agents, "forecast": forecast, "schedule": out,
             "tmp": tmp_path}

@@ -296,3 +296,37 @@ def test_a_night_without_an_hour_is_simulated_in_real_time() -> None:
     assert (duty >= scheduled).all() and (duty < scheduled + 6 * 1800.0).all()
     offered = run.tallies["offered"][:, 96:].sum(axis=(1, 2))
     assert (offered > 0).all()
+
+
+def _deferred_center(**queue: object):
+    cfg = center([{"id": "m", "channel": "backoffice", "skill": "w", "language": "es",
+                   **queue}])
+    roster = [agent("W", {"w": 1.0})]
+    volume = flat_volume(cfg, 2, {"m": 1.0}, {"m": 60.0})
+    return cfg, roster, volume
+
+
+def test_deferred_work_is_due_as_the_staffing_stage_states() -> None:
+    at = {"08:00": 0, "09:00": 4}
+    cfg, roster, volume = _deferred_center(response_hours=1)
+    model = _model(cfg, roster, folder(roster, 2, "m"), volume)
+    # An hour of open time from the start of the arrival interval: 09:00-09:15 -> 10:00.
+    assert model.due_at[32 + at["09:00"], 0] == 10 * 3600.0
+    # 19:45 on the first day: that interval and three of the next morning, so 08:45.
+    assert model.due_at[32 + 47, 0] == (24 + 8.75) * 3600.0
+    cfg, roster, volume = _deferred_center(due_time="12:00")
+    model = _model(cfg, roster, folder(roster, 2, "m"), volume)
+    assert model.due_at[32 + at["08:00"], 0] == (24 + 12) * 3600.0
+    assert np.isinf(model.due_at[96 + 40, 0])  # the second day's work is due after it
+
+
+def test_a_starting_backlog_arrives_with_the_first_open_interval() -> None:
+    cfg, roster, volume = _deferred_center(response_hours=2, starting_backlog=5)
+    model = _model(cfg, roster, folder(roster, 2, "m"), volume)
+    draw = sim.draw_replication(model, sim.SimulationOptions(), np.random.default_rng(0))
+    first = draw.arrival == 8 * 3600.0
+    assert first.sum() == 5
+    assert (draw.due[first] == 10 * 3600.0).all()
+    run = sim.simulate(model, sim.SimulationOptions(reps=2, workers=1))
+    offered_first = run.tallies["offered"][:, 32, 0]
+    assert (offered_first >= 5).all()

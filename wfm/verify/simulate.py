@@ -18,8 +18,11 @@ The model (one replication):
   to ``concurrency - 1`` others;
 - patience: exponential with mean ``patience_seconds`` for queues that have one, else
   none; every live contact still waiting when the center closes (the end of the open
-  period it arrived in) abandons then. Deferred work (email, outbound) never abandons: it
-  is a backlog worked in idle time, carried over closed hours;
+  period it arrived in) abandons then. Deferred work (email, back office, outbound) never
+  abandons: it is a backlog worked in idle time, carried over closed hours, due as the
+  staffing stage states (``response_hours`` or ``due_time``); a queue's
+  ``starting_backlog`` arrives with its first open interval. Outbound queues are a
+  backlog of their ``offered`` volume: the campaigns' dialing is not simulated;
 - agents at work from ``activities.csv``: every ``work`` row makes the agent available
   for all the queues whose skill and language it has (the queue the row names is only
   used to attribute occupancy); breaks, lunch and other activities as scheduled, and the
@@ -62,10 +65,10 @@ import numpy as np
 import pandas as pd
 
 from wfm.calendar import interval_grid
-from wfm.config import CenterConfig
+from wfm.config import CenterConfig, Queue, parse_clock_minutes
 from wfm.errors import BadInput
 from wfm.io.schedule_folder import ScheduleFolder
-from wfm.io.tables import WORK
+from wfm.io.tables import DEFERRED_CHANNELS, WORK
 from wfm.roster import Agent
 from wfm.verify import simulate_engine as engine
 
@@ -79,7 +82,7 @@ TALLIES = ("offered", "answered", "abandoned", "within", "judged", "wait_seconds
            "waits", "busy_seconds", "duty_seconds")
 
 _KINDS = {"voice": engine.VOICE, "chat": engine.CHAT, "email": engine.DEFERRED,
-          "outbound": engine.DEFERRED}
+          "backoffice": engine.DEFERRED, "outbound": engine.DEFERRED}
 
 
 @dataclass(frozen=True)
@@ -132,13 +135,13 @@ class CenterModel:
     queue_concurrency: np.ndarray
     answer_seconds: np.ndarray  # NaN for deferred queues
     patience_seconds: np.ndarray  # inf without patience
-    response_seconds: np.ndarray  # deferred answer window in open seconds; NaN without one
+    due_at: np.ndarray  # per interval and queue: when deferred work arriving then is due
+    backlog_items: np.ndarray  # per queue: deferred items waiting at the horizon start
+    backlog_interval: np.ndarray  # per queue: its first open interval (they count there)
     offered: np.ndarray  # expected (forecast) or exact (replay) contacts per interval
     aht_seconds: np.ndarray
     replay: bool
     closes_at: np.ndarray  # per interval: end of the open period it lies in (seconds)
-    open_intervals: np.ndarray  # indices of the open intervals, in order
-    open_before: np.ndarray  # open seconds before each open interval
     agent_ids: list[str]
     group_of: np.ndarray
     queue_groups_start: dict[str, np.ndarray]
@@ -218,10 +221,8 @@ def _volume_grid(cfg: CenterConfig, volume: pd.DataFrame, grid: pd.DataFrame,
     return offered, aht, notes
 
 
-def _open_periods(grid: pd.DataFrame, step: float) -> tuple[np.ndarray, np.ndarray,
-                                                            np.ndarray]:
-    """Per interval the end (seconds) of the open period it lies in; the open intervals
-    and the open seconds before each of them."""
+def _closing_times(grid: pd.DataFrame, step: float) -> np.ndarray:
+    """Per interval the end (seconds) of the open period it lies in."""
     is_open = grid["is_open"].to_numpy(bool)
     closes_at = np.zeros(len(grid))
     end = len(grid) * step
@@ -229,9 +230,41 @@ def _open_periods(grid: pd.DataFrame, step: float) -> tuple[np.ndarray, np.ndarr
         if not is_open[k]:
             end = k * step
         closes_at[k] = end
-    open_intervals = np.flatnonzero(is_open)
-    open_before = np.arange(len(open_intervals), dtype=float) * step
-    return closes_at, open_intervals, open_before
+    return closes_at
+
+
+def _due_times(queue: Queue, grid: pd.DataFrame, is_open: np.ndarray, step: float
+               ) -> np.ndarray:
+    """When deferred work arriving in each interval is due (seconds; inf when after the
+    horizon or not deferred), on the center's open time as the staffing stage states it:
+    ``response_hours``: the end of the open interval that many open hours after the start
+    of the first open interval at or after the arrival; ``due_time``: the end of the last
+    open interval ending by that time of day on the next open day (its last open interval
+    when it closes earlier)."""
+    due = np.full(len(grid), np.inf)
+    open_index = np.flatnonzero(is_open)
+    if queue.response_hours is not None:
+        count = max(1, round(queue.response_hours * 3600.0 / step))
+        first = np.searchsorted(open_index, np.arange(len(grid)), side="left")
+        last = first + count - 1
+        inside = last < open_index.size
+        due[inside] = (open_index[last[inside]] + 1) * step
+    elif queue.due_time is not None:
+        limit = parse_clock_minutes(queue.due_time)
+        minute = grid["minute_of_day"].to_numpy()
+        days = grid["date"].to_numpy()
+        ends: dict[object, int] = {}
+        for day in dict.fromkeys(days):
+            rows = np.flatnonzero((days == day) & is_open)
+            if rows.size:
+                fitting = rows[minute[rows] + step / 60.0 <= limit]
+                ends[day] = int(fitting[-1] if fitting.size else rows[-1])
+        open_days = list(ends)
+        for day in dict.fromkeys(days):
+            later = [d for d in open_days if d > day]
+            if later:
+                due[days == day] = (ends[later[0]] + 1) * step
+    return due
 
 
 def _groups(cfg: CenterConfig, agents: Sequence[Agent], routing: Routing
@@ -358,7 +391,27 @@ def build_model(cfg: CenterConfig, agents: Sequence[Agent], schedule: ScheduleFo
     for j, queue in enumerate(cfg.queues):
         open_by_queue[grid["date"].isin(set(queue.closed_dates)).to_numpy(), j] = False
     offered, aht, notes = _volume_grid(cfg, volume, grid, open_by_queue, replay, source)
-    closes_at, open_intervals, open_before = _open_periods(grid, step)
+    closes_at = _closing_times(grid, step)
+    due_at = np.full(offered.shape, np.inf)
+    backlog_items = np.zeros(len(queue_ids), dtype=np.int64)
+    backlog_interval = np.zeros(len(queue_ids), dtype=np.int64)
+    for j, queue in enumerate(cfg.queues):
+        if queue.channel not in DEFERRED_CHANNELS:
+            continue
+        due_at[:, j] = _due_times(queue, grid, open_by_queue[:, j], step)
+        opened = np.flatnonzero(open_by_queue[:, j])
+        items = round(queue.starting_backlog)
+        if items and opened.size:
+            # Due from the first open interval as if just arrived, at the queue's mean
+            # handle time over the horizon.
+            backlog_items[j], backlog_interval[j] = items, opened[0]
+            known = (offered[:, j] > 0) & np.isfinite(aht[:, j])
+            if not known.any():
+                raise BadInput(f"queues[{j}].starting_backlog: queue {queue.id} has no "
+                               f"handle time in {source} to work its backlog at")
+            mean = (offered[known, j] * aht[known, j]).sum() / offered[known, j].sum()
+            if not offered[opened[0], j] > 0:
+                aht[opened[0], j] = mean
 
     roster = list(agents)
     agent_index = {a.agent_id: i for i, a in enumerate(roster)}
@@ -396,10 +449,8 @@ def build_model(cfg: CenterConfig, agents: Sequence[Agent], schedule: ScheduleFo
         patience_seconds=np.array([q.patience_seconds if q.patience_seconds is not None
                                    and _KINDS[q.channel] != engine.DEFERRED else np.inf
                                    for q in cfg.queues]),
-        response_seconds=np.array([q.response_hours * 3600.0 if q.response_hours is not None
-                                   else np.nan for q in cfg.queues]),
+        due_at=due_at, backlog_items=backlog_items, backlog_interval=backlog_interval,
         offered=offered, aht_seconds=aht, replay=replay, closes_at=closes_at,
-        open_intervals=open_intervals, open_before=open_before,
         agent_ids=[a.agent_id for a in roster], group_of=group_of,
         queue_groups_start={r: d[1] for r, d in group_data.items()},
         queue_groups={r: d[2] for r, d in group_data.items()},
@@ -440,10 +491,19 @@ def _contacts(model: CenterModel, options: SimulationOptions, rng: np.random.Gen
     step = model.step_seconds
     mean = model.offered.ravel()
     counts = np.rint(mean).astype(np.int64) if model.replay else rng.poisson(mean)
-    cell = np.repeat(np.arange(mean.size), counts)
+    # The backlog waiting at the horizon start arrives with the first open interval.
     queues = len(model.queue_ids)
+    start_cells = model.backlog_interval * queues + np.arange(queues)
+    counts[start_cells] += model.backlog_items
+    cell = np.repeat(np.arange(mean.size), counts)
     interval, queue = cell // queues, cell % queues
     arrival = (interval + rng.random(cell.size)) * step
+    waiting = np.zeros(cell.size, dtype=bool)
+    ends = np.cumsum(counts)
+    for j in np.flatnonzero(model.backlog_items):
+        last = ends[start_cells[j]]
+        waiting[last - model.backlog_items[j]:last] = True
+    arrival[waiting] = interval[waiting] * step
     aht = model.aht_seconds.ravel()[cell]
     if options.handle_times == "exponential":
         handle = rng.exponential(aht)
@@ -457,20 +517,7 @@ def _contacts(model: CenterModel, options: SimulationOptions, rng: np.random.Gen
     deferred = model.queue_kind[queue] == engine.DEFERRED
     deadline = np.where(deferred, np.inf,
                         np.minimum(arrival + waited, model.closes_at[interval]))
-    due = np.full(cell.size, np.inf)
-    window = model.response_seconds[queue]
-    timed = deferred & np.isfinite(window)
-    if timed.any():
-        # The answer window runs over open time only.
-        slot = np.searchsorted(model.open_intervals, interval[timed])
-        clock = model.open_before[slot] + (arrival[timed] - interval[timed] * step)
-        target = clock + window[timed]
-        where = np.searchsorted(model.open_before, target, side="right") - 1
-        inside = target < len(model.open_intervals) * step
-        ends = np.full(where.size, np.inf)
-        ends[inside] = (model.open_intervals[where[inside]] * step
-                        + (target[inside] - model.open_before[where[inside]]))
-        due[timed] = ends
+    due = model.due_at.ravel()[cell]
     order = np.argsort(arrival, kind="stable")
     return (arrival[order], queue[order], handle[order], deadline[order], due[order])
 

@@ -6,9 +6,10 @@ and then averaged over the replications that have it, with a 95% confidence half
 
 - ``offered``, ``answered``, ``abandoned``: contacts per replication (by arrival interval);
 - ``service_level``: live queues: contacts answered within the queue's answer time over
-  all offered (abandoned ones count as missed, as in Erlang A); deferred queues: items
-  finished inside their answer window (``response_hours`` of open time) over the items
-  whose window ends inside the horizon; empty for outbound (no window);
+  all offered (abandoned ones count as missed, as in Erlang A); deferred queues (email,
+  back office): items finished by their due time (``response_hours`` of open time or
+  ``due_time`` on the next open day, as the staffing stage sets it) over the items due
+  inside the horizon; empty for outbound (no target);
 - ``asa_seconds``: mean time to answer or to abandon over the contacts answered or
   abandoned (the staffing math's definition, over all offered);
 - ``abandon_rate``: abandoned over offered;
@@ -30,9 +31,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from wfm.config import CenterConfig
+from wfm.config import CenterConfig, Queue
 from wfm.io.schedule_folder import ScheduleFolder
 from wfm.io.tables import (
+    DEFERRED_CHANNELS,
     LIVE_CHANNELS,
     SIMULATION_COLUMNS,
     SIMULATION_DAY_COLUMNS,
@@ -102,6 +104,12 @@ def _projected(run: SimulationRun, coverage: pd.DataFrame | None) -> tuple[np.nd
     level[r, c] = coverage["projected_service_level"].to_numpy(float)[inside]
     offered[r, c] = coverage["offered"].to_numpy(float)[inside]
     return level, offered
+
+
+def _target(queue: Queue) -> float:
+    """The queue's service-level target (NaN for outbound, which has none)."""
+    judged = (*LIVE_CHANNELS, *DEFERRED_CHANNELS)
+    return queue.service_level_target if queue.channel in judged else np.nan
 
 
 def _outside(figures: dict, projected: np.ndarray) -> np.ndarray:
@@ -179,8 +187,7 @@ def day_table(cfg: CenterConfig, run: SimulationRun, coverage: pd.DataFrame | No
     compared_days = np.zeros_like(outside_days)
     np.add.at(outside_days, labels, outside)
     np.add.at(compared_days, labels, compared)
-    targets = {q.id: (q.service_level_target if q.channel in LIVE_CHANNELS else np.nan)
-               for q in cfg.queues}
+    targets = {q.id: _target(q) for q in cfg.queues}
     rows = []
     for d, day in enumerate(dates):
         for j, queue_id in enumerate(model.queue_ids):
@@ -213,8 +220,7 @@ def queue_table(cfg: CenterConfig, run: SimulationRun, coverage: pd.DataFrame | 
             row[figure] = mean[0, j]
             row[f"{figure}_ci95"] = half[0, j]
         row["projected_service_level"] = projected[0, j]
-        row["service_level_target"] = (queue.service_level_target
-                                       if queue.channel in LIVE_CHANNELS else np.nan)
+        row["service_level_target"] = _target(queue)
         rows.append(row)
     return pd.DataFrame(rows)
 
