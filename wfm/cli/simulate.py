@@ -65,10 +65,10 @@ def simulate(
     Every work activity makes its agent available for all the queues the agent's skills
     and languages serve; contacts are routed to qualified agents only, breaks and the end
     of a shift wait for the contact in hand, chats share an agent up to the queue's
-    concurrency, email is a backlog worked in idle time, and absence is drawn from the
-    configured shrinkage. Prints per queue and day the simulated service level with its
-    95% confidence interval beside coverage.csv's projection, and says where they disagree
-    beyond it. The horizon is the one kpis.json records.
+    concurrency, email and back office are a backlog worked in idle time, and absence is
+    drawn from the configured shrinkage. Prints per queue and day the simulated service
+    level with its 95% confidence interval beside coverage.csv's projection, and says
+    where they disagree beyond it. The horizon is the one kpis.json records.
 
     Example: wfm simulate --config configs/example.yaml --schedule runs/latest
     --forecast runs/latest/forecast.csv --out simulation.csv
