@@ -132,6 +132,7 @@ def _sections() -> dict[type, list]:
         c.LaborRules: ["labor_rules"], c.ObjectiveWeights: ["objective"],
         c.SolverLimits: ["solver"], c.Planning: ["planning"], c.Inputs: ["inputs"],
         c.ExtraColumns: ["inputs", "extra_columns"],
+        c.KpiSettings: ["kpi"], c.AdherenceSettings: ["adherence"],
         c.CenterConfig: [],
     }
 
@@ -212,7 +213,7 @@ def test_every_model_is_covered_by_the_type_tests():
 
 def test_numeric_field_lists_are_complete():
     numbers, wholes = _fields_of(float), _fields_of(int)
-    assert len(numbers) == 24 and len(wholes) == 20
+    assert len(numbers) == 26 and len(wholes) == 20
     assert (["queues", 0], "answer_seconds") in numbers
     assert (["queues", 0], "patience_seconds") in numbers
     assert (["solver"], "seed") in wholes

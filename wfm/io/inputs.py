@@ -12,23 +12,28 @@ import math
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from wfm.calendar import interval_grid
 from wfm.config import WEEKDAYS, CenterConfig, parse_clock_minutes
 from wfm.errors import BadInput
 from wfm.io.cells import (
+    _end_after_start,
+    _first_bad,
     _integers,
     _missing,
     _numbers,
     _strings,
     carried_columns,
+    local_times,
     parse_interval_keys,
     text_cells,
 )
 from wfm.io.files import TIMESTAMP_FORMAT, read_table
 from wfm.io.schedule_folder import parse_shifts
 from wfm.io.tables import (
+    AGENT_STATE_COLUMNS,
     FORECAST_COLUMNS,
     FORECAST_KEY_COLUMNS,
     HISTORY_COLUMNS,
@@ -66,9 +71,28 @@ def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history
     for column in HISTORY_OPTIONAL:
         if column in table.columns:
             result[column] = _numbers(table, column, source, allow_missing=True)
+    _check_history_parts(result, source)
     for column in carried:
         result[column] = _strings(table, column, source, required=False)
     return result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+
+
+#: Counts that are a part of another count of the same row: (part, whole).
+_HISTORY_PARTS = (("answered_within", "handled"), ("answered_within", "offered"),
+                  ("short_abandoned", "abandoned"), ("short_abandoned", "offered"))
+
+
+def _check_history_parts(result: pd.DataFrame, source: str) -> None:
+    """Raise BadInput for the first row whose answered-within or short-abandoned count is
+    larger than the count it is a part of."""
+    for part, whole in _HISTORY_PARTS:
+        if part not in result.columns or whole not in result.columns:
+            continue
+        larger = (result[part] > result[whole]).to_numpy()
+        if larger.any():
+            row = int(np.flatnonzero(larger)[0])
+            raise BadInput(f"{source}: row {row + 2}, column {part}: {result[part].iloc[row]:g} "
+                           f"is more than {whole} ({result[whole].iloc[row]:g})")
 
 
 def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str) -> None:
@@ -101,6 +125,83 @@ def read_history(path: str | Path, cfg: CenterConfig, complete: bool = True) -> 
     if complete:
         check_history_complete(history, cfg, str(path))
     return history
+
+
+def parse_agent_states(table: pd.DataFrame, cfg: CenterConfig, source: str = "agent states",
+                       agents: set[str] | None = None) -> pd.DataFrame:
+    """Validate agent state logs (``agent_id, state, start, end``) against the config.
+
+    Returns ``agent_id``, ``state`` (as written), ``category`` (what the config's
+    ``adherence.states`` maps it to), ``start`` and ``end`` (tz-aware, center zone) and the
+    columns named in ``inputs.extra_columns.agent_states`` (text), in file order. Rows of
+    different agents may interleave, but each agent's rows must be in time order: naive
+    times of the repeated hour of a fall-back night are resolved by that order (see
+    `wfm.io.cells.local_times`); times with a UTC offset are converted. Raises BadInput
+    naming file, row and column for a missing or unknown column, an empty cell, a state
+    the config does not map, an agent not in ``agents`` (when given), a bad or nonexistent
+    local time, an end not after its start, and a row that starts before the previous row
+    of the same agent starts (out of order) or ends (overlap).
+    """
+    _missing(table, AGENT_STATE_COLUMNS, source)
+    carried = carried_columns(table, AGENT_STATE_COLUMNS, cfg.inputs.extra_columns.agent_states,
+                              "state log", "inputs.extra_columns.agent_states", source)
+    if table.empty:
+        raise BadInput(f"{source}: no rows")
+    table = table.reset_index(drop=True)
+    ids = _strings(table, "agent_id", source, required=True)
+    if agents is not None:
+        unknown = ~ids.isin(agents)
+        if unknown.any():
+            row = _first_bad(unknown)
+            raise BadInput(f"{source}: row {row}, column agent_id: agent {ids.iloc[row - 2]!r} "
+                           "is not on the roster")
+    states = _strings(table, "state", source, required=True)
+    mapping = cfg.adherence.states
+    category = states.map(mapping)
+    if category.isna().any():
+        row = _first_bad(category.isna())
+        raise BadInput(f"{source}: row {row}, column state: unknown state "
+                       f"{states.iloc[row - 2]!r}; adherence.states names "
+                       f"{', '.join(sorted(mapping))}")
+    zone = cfg.center.timezone
+    out = pd.DataFrame({"agent_id": ids, "state": states, "category": category.astype(str)})
+    out["start"] = local_times(table["start"], zone, source, "start", ids)
+    out["end"] = local_times(table["end"], zone, source, "end", ids, lower=out["start"])
+    _end_after_start(out["start"], out["end"], source, "end")
+    _check_state_order(out, source)
+    for column in carried:
+        out[column] = _strings(table, column, source, required=False)
+    return out
+
+
+def _check_state_order(states: pd.DataFrame, source: str) -> None:
+    """Raise BadInput for the first row that starts before the previous row of its agent
+    starts (out of time order) or ends (overlapping records)."""
+    by_agent = states.groupby("agent_id", sort=False)
+    previous_start = by_agent["start"].shift(1)
+    previous_end = by_agent["end"].shift(1)
+    previous_row = pd.Series(np.arange(len(states)) + 2, index=states.index).groupby(
+        states["agent_id"], sort=False).shift(1)
+    unordered = (states["start"] < previous_start).to_numpy()
+    overlapping = (states["start"] < previous_end).to_numpy() & ~unordered
+    bad = unordered | overlapping
+    if not bad.any():
+        return
+    position = int(np.flatnonzero(bad)[0])
+    agent = states["agent_id"].iloc[position]
+    other = int(previous_row.iloc[position])
+    if unordered[position]:
+        raise BadInput(f"{source}: row {position + 2}, column start: starts before row {other} "
+                       f"of agent {agent!r}; each agent's rows must be in time order")
+    ends = previous_end.iloc[position].tz_localize(None)
+    raise BadInput(f"{source}: row {position + 2}, column start: overlaps row {other} of agent "
+                   f"{agent!r}, which ends at {ends:%Y-%m-%dT%H:%M:%S}")
+
+
+def read_agent_states(path: str | Path, cfg: CenterConfig, agents: set[str] | None = None
+                      ) -> pd.DataFrame:
+    """Read and validate agent state logs (see `parse_agent_states`)."""
+    return parse_agent_states(read_table(path), cfg, str(path), agents)
 
 
 def read_agents(path: str | Path, cfg: CenterConfig) -> list[Agent]:
