@@ -8,7 +8,9 @@ center's zone.
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -35,9 +37,11 @@ from wfm.io.schedule_folder import parse_shifts
 from wfm.io.tables import (
     AGENT_STATE_COLUMNS,
     FORECAST_COLUMNS,
+    FORECAST_FILE,
     FORECAST_KEY_COLUMNS,
     HISTORY_COLUMNS,
     HISTORY_OPTIONAL,
+    MANIFEST_FILE,
     OPTIONAL_ROSTER_COLUMNS,
     REQUIREMENTS_KEY_COLUMNS,
     ROSTER_COLUMNS,
@@ -238,6 +242,94 @@ def read_forecast(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
     return result
 
 
+
+
+@dataclass
+class PublishedForecast:
+    """The forecast a nightly run published: its run, as-of date, horizon and table."""
+
+    run_id: str
+    as_of: date
+    start: date
+    days: int
+    forecast: pd.DataFrame
+
+
+def read_manifest(path: Path) -> dict:
+    """A run's manifest as a mapping; BadInput when it is not a JSON object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise BadInput(f"{path}: expected a JSON object")
+    return data
+
+
+def run_folders(runs_dir: str | Path) -> list[Path]:
+    """The finished run folders of a runs folder (`wfm.run.folders`), oldest first: every
+    folder that is not hidden (a run in progress), not a link (``latest``) and not a
+    failed run."""
+    from wfm.run.folders import FAILED_SUFFIX
+
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        raise BadInput(f"{runs_dir}: no such runs folder")
+    return sorted(p for p in runs_dir.iterdir()
+                  if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+                  and not p.name.endswith(FAILED_SUFFIX))
+
+
+def recorded_config(runs_dir: str | Path) -> CenterConfig:
+    """The config the newest run of ``runs_dir`` recorded in its manifest."""
+    from wfm.config import parse_config
+
+    for folder in reversed(run_folders(runs_dir)):
+        path = folder / MANIFEST_FILE
+        if path.exists() and isinstance(read_manifest(path).get("config"), dict):
+            return parse_config(read_manifest(path)["config"], f"{path}: config")
+    raise BadInput(f"{runs_dir}: no run recorded its config; give --config")
+
+
+def published_forecasts(runs_dir: str | Path, cfg: CenterConfig
+                        ) -> tuple[list[PublishedForecast], list[tuple[str, str]]]:
+    """Every forecast the runs of ``runs_dir`` published, and the folders without one
+    (name, why)."""
+    found: list[PublishedForecast] = []
+    skipped: list[tuple[str, str]] = []
+    for folder in run_folders(runs_dir):
+        result = read_published_forecast(folder, cfg)
+        if isinstance(result, str):
+            skipped.append((folder.name, result))
+        else:
+            found.append(result)
+    return found, skipped
+
+
+def read_published_forecast(folder: Path, cfg: CenterConfig) -> PublishedForecast | str:
+    """The forecast a run folder published, or why it has none (a run that did not
+    finish well, a folder without a manifest or forecast). Raises BadInput for a manifest
+    that is not JSON or lacks its as-of date and horizon, and for a bad forecast file."""
+    manifest_path = folder / MANIFEST_FILE
+    if not manifest_path.exists():
+        return f"no {MANIFEST_FILE}"
+    manifest = read_manifest(manifest_path)
+    if manifest.get("status") != "ok":
+        return f"status {manifest.get('status')!r}: nothing was published"
+    if not (folder / FORECAST_FILE).exists():
+        return f"no {FORECAST_FILE}"
+    horizon = manifest.get("horizon")
+    try:
+        as_of = date.fromisoformat(str(manifest["as_of"]))
+        start = date.fromisoformat(str(horizon["start"]))
+        days = int(horizon["days"])
+    except (KeyError, TypeError, ValueError):
+        raise BadInput(f"{manifest_path}: needs as_of and horizon.start and horizon.days"
+                       ) from None
+    forecast = read_forecast(folder / FORECAST_FILE, cfg)
+    return PublishedForecast(folder.name, as_of, start, days, forecast)
 
 
 def read_previous(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:

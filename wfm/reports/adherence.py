@@ -51,6 +51,7 @@ from wfm.config import CenterConfig
 from wfm.errors import BadInput
 from wfm.io.files import TIMESTAMP_FORMAT
 from wfm.io.tables import (
+    ACTIVITIES_FILE,
     ADHERENCE_COLUMNS,
     ADHERENCE_TOTAL_COLUMNS,
     EXCEPTION_COLUMNS,
@@ -58,6 +59,7 @@ from wfm.io.tables import (
     NEUTRAL,
     OFFLINE,
     OTHER_ACTIVITIES,
+    SCHEDULE_FILE,
     WORK,
     WORK_STATES,
 )
@@ -190,7 +192,7 @@ def adherence_report(
     grace_minutes: float | None = None,
     start: date | None = None,
     days: int | None = None,
-    sources: tuple[str, str] = ("schedule.csv", "activities.csv"),
+    sources: tuple[str, str] = (SCHEDULE_FILE, ACTIVITIES_FILE),
 ) -> AdherenceReport:
     """Adherence, conformance and exceptions of ``states`` against a schedule.
 
@@ -515,3 +517,22 @@ def _queue_totals(seg: dict[str, np.ndarray], runs: dict[str, np.ndarray], cfg: 
                           "worked_minutes": np.nan, "exceptions": exceptions.astype(int),
                           "agents": agents, "scope": "queue"})
     return table[table["scheduled_minutes"] > 0]
+
+
+def summary_lines(report: AdherenceReport) -> list[str]:
+    """The totals per team, queue and day, and the exceptions by kind, as printed."""
+    lines = [f"adherence {report.first} to {report.last}; {note}" if i == 0 else f"note: {note}"
+             for i, note in enumerate(report.notes)]
+    lines.append(f"{'per':<7}{'':<16}{'agents':>7}{'scheduled h':>13}{'out h':>8}"
+                 f"{'adherence':>11}{'conformance':>13}{'exceptions':>12}")
+    for row in report.totals.itertuples(index=False):
+        adherence = "-" if pd.isna(row.adherence) else f"{row.adherence:.1%}"
+        conformance = "-" if pd.isna(row.conformance) else f"{row.conformance:.1%}"
+        lines.append(f"{row.scope:<7}{str(row.key):<16}{row.agents:>7}"
+                     f"{row.scheduled_minutes / 60:>13.1f}{row.out_of_adherence_minutes / 60:>8.1f}"
+                     f"{adherence:>11}{conformance:>13}{row.exceptions:>12}")
+    counts = report.exceptions["kind"].value_counts() if len(report.exceptions) else {}
+    lines.append("exceptions: " + (", ".join(f"{kind} {int(counts[kind])}"
+                                             for kind in EXCEPTION_KINDS if kind in counts)
+                                   or "none"))
+    return lines

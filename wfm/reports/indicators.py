@@ -402,3 +402,32 @@ def _merge_all_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
                          _order=np.arange(len(table)))
     table = table.sort_values(["key", "_last", "_order"], kind="stable")
     return table.drop(columns=["_last", "_order"])
+
+
+#: Rows `summary_lines` prints at most (the last ones).
+PRINTED_ROWS = 60
+
+
+def _cell(value: object, pattern: str) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    return pattern.format(value)
+
+
+def summary_lines(report: KpiReport) -> list[str]:
+    """The formula, the notes and the last `PRINTED_ROWS` rows, as printed."""
+    lines = [report.formula]
+    lines += [f"note: {note}" for note in report.notes]
+    table = report.table
+    if len(table) > PRINTED_ROWS:
+        lines.append(f"(the first {len(table) - PRINTED_ROWS} of {len(table)} rows are in "
+                     "--out and --xlsx)")
+    lines.append(f"{'queue':<14}{'period':<21}{'offered':>9}{'abandon':>9}{'AHT s':>8}"
+                 f"{'SL':>8}{'ASA s':>8}{'occup.':>8}{'utilis.':>8}")
+    for row in table.tail(PRINTED_ROWS).itertuples(index=False):
+        lines.append(
+            f"{row.queue:<14}{row.period:<21}{_cell(row.offered, '{:.0f}'):>9}"
+            f"{_cell(row.abandonment_rate, '{:.1%}'):>9}{_cell(row.aht_seconds, '{:.0f}'):>8}"
+            f"{_cell(row.service_level, '{:.1%}'):>8}{_cell(row.asa_seconds, '{:.1f}'):>8}"
+            f"{_cell(row.occupancy, '{:.1%}'):>8}{_cell(row.utilisation, '{:.1%}'):>8}")
+    return lines
