@@ -227,3 +227,19 @@ def test_state_time_outside_the_horizon_is_left_out_and_said(example_cfg) -> Non
     result = report(example_cfg, grace=3, states=states, start=MONDAY, days=7)
     assert set(result.agent_days["date"]) == {MONDAY}
     assert any("60.0 logged-in minutes" in note for note in result.notes)
+
+
+def test_a_lunch_taken_logged_out_that_runs_over_is_a_long_break(example_cfg) -> None:
+    def m(clock: str) -> pd.Timestamp:
+        return at(MONDAY, clock)
+
+    # A2 logs out for lunch at 12:00 and is back at 12:40 instead of 12:30
+    states = logs([("A2", "available", m("09:00"), m("10:00")),
+                   ("A2", "coaching", m("10:00"), m("10:30")),
+                   ("A2", "available", m("10:30"), m("12:00")),
+                   ("A2", "on_contact", m("12:40"), m("14:00"))])
+    result = report(example_cfg, grace=3, plan={"A2": PLAN["A2"]}, states=states)
+    (exception,) = result.exceptions.itertuples(index=False)
+    assert (exception.kind, exception.start[11:16], exception.minutes) == ("long_break",
+                                                                           "12:30", 10)
+    assert by_agent(result)["A2"].adherence == pytest.approx(1 - 10 / 300)

@@ -19,7 +19,8 @@ forgiven; a longer one counts in full and is listed as an exception:
 
 - ``absent``: no logged-in time at all during the shift (one row for the shift);
 - ``late_login`` / ``early_logout``: offline from the shift's start / until its end;
-- ``long_break``: still in a break or lunch state after the scheduled break or lunch;
+- ``long_break``: still in a break or lunch state (or still logged out after a lunch
+  taken logged out) after the scheduled break or lunch;
 - ``missed_training``: another state during scheduled training, a meeting or coaching;
 - ``unscheduled_work``: logged in outside any shift (it counts in conformance, not in
   adherence);
@@ -331,13 +332,16 @@ def _runs(seg: dict[str, np.ndarray], grace_ms: float, shift_count: int
 
 
 def _after_break(seg: dict[str, np.ndarray], starts: np.ndarray) -> np.ndarray:
-    """True where a stretch continues a scheduled break or lunch the agent was on."""
+    """True where a stretch continues a scheduled break or lunch the agent was on (in a
+    break or lunch state, or logged out for lunch)."""
     previous = np.maximum(starts - 1, 0)
-    breaks = [_ACTIVITY["break"], _ACTIVITY["lunch"]]
+    scheduled, kind = seg["scheduled"][previous], seg["kind"][previous]
+    on_break = (np.isin(scheduled, [_ACTIVITY["break"], _ACTIVITY["lunch"]])
+                & np.isin(kind, [_KIND["break"], _KIND["lunch"]]))
+    out_to_lunch = (scheduled == _ACTIVITY["lunch"]) & (kind == _KIND[OFFLINE])
     return ((starts > 0) & (seg["agent"][previous] == seg["agent"][starts])
-            & (seg["end"][previous] == seg["start"][starts])
-            & np.isin(seg["scheduled"][previous], breaks)
-            & np.isin(seg["kind"][previous], [_KIND["break"], _KIND["lunch"]]))
+            & (seg["end"][previous] == seg["start"][starts]) & (on_break | out_to_lunch)
+            & (kind == seg["kind"][starts]))
 
 
 def _classify(runs: dict[str, np.ndarray], shift_start: np.ndarray, shift_end: np.ndarray
@@ -352,8 +356,7 @@ def _classify(runs: dict[str, np.ndarray], shift_start: np.ndarray, shift_end: n
         ("absent", runs["absent"]),
         ("late_login", offline & (runs["start"] == shift_start[at])),
         ("early_logout", offline & (runs["end"] == shift_end[at])),
-        ("long_break", np.isin(runs["kind"], [_KIND["break"], _KIND["lunch"]])
-         & runs["after_break"]),
+        ("long_break", runs["after_break"]),
         ("missed_training", runs["training"]),
     ]
     for name, mask in rules:
@@ -405,7 +408,14 @@ def _agent_days(seg: dict[str, np.ndarray], runs: dict[str, np.ndarray], agents:
         "exceptions": exceptions[keep].astype(int),
     })
     _ratios(table)
-    return table.reindex(columns=list(ADHERENCE_COLUMNS))
+    return _rounded(table).reindex(columns=list(ADHERENCE_COLUMNS))
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """Minute columns to the hundredth (the ratios are computed before rounding)."""
+    minutes = [c for c in table.columns if c.endswith("minutes") or c == "minutes"]
+    table[minutes] = table[minutes].astype(float).round(2)
+    return table
 
 
 def _ratios(table: pd.DataFrame) -> None:
@@ -466,7 +476,7 @@ def _exceptions(runs: dict[str, np.ndarray], agents: list[Agent], cfg: CenterCon
         "kind": table["kind"].to_numpy(),
         "start": _local_text(table["start_ms"].to_numpy(dtype=np.int64), zone),
         "end": _local_text(table["end_ms"].to_numpy(dtype=np.int64), zone),
-        "minutes": table["minutes"].to_numpy(dtype=float),
+        "minutes": table["minutes"].to_numpy(dtype=float).round(2),
         "scheduled": table["scheduled"].to_numpy(), "actual": table["actual"].to_numpy(),
         "queue": table["queue"].to_numpy(),
     }).reindex(columns=list(EXCEPTION_COLUMNS))
@@ -492,7 +502,7 @@ def _totals(seg: dict[str, np.ndarray], runs: dict[str, np.ndarray], agent_days:
     table["exceptions"] = table["exceptions"].astype(int)
     table["agents"] = table["agents"].astype(int)
     _ratios(table)
-    return table.reindex(columns=list(ADHERENCE_TOTAL_COLUMNS))
+    return _rounded(table).reindex(columns=list(ADHERENCE_TOTAL_COLUMNS))
 
 
 def _queue_totals(seg: dict[str, np.ndarray], runs: dict[str, np.ndarray], cfg: CenterConfig

@@ -370,6 +370,9 @@ def kpi_report(cfg: CenterConfig, history: pd.DataFrame | None, by: str = "day",
             table, found = history_indicators(part.reset_index(drop=True), cfg, by)
             frames.append(table)
             notes += found
+        else:
+            notes.append(f"volume, handle time and service level: the history has no rows "
+                         f"from {first} to {last}")
     if history is None:
         notes.append("volume, handle time and service level: no history given")
     if states is None:
