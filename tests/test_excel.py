@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -368,20 +367,6 @@ def test_cli_export_from_schedule_folder(case: dict, tmp_path) -> None:
     missing = CliRunner().invoke(export_app, ["--config", str(config), "--schedule",
                                               str(tmp_path / "nope"), "--out", str(out)])
     assert missing.exit_code == 2
-
-
-def test_libreoffice_converts_the_workbook(case: dict, tmp_path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("soffice not found: install libreoffice-calc-nogui to run the PDF check")
-    result = subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(case["path"])],
-        capture_output=True, text=True, timeout=240, check=False)
-    pdf = tmp_path / "schedule.pdf"
-    assert result.returncode == 0, result.stderr
-    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
-    assert pdf.stat().st_size > 10_000
 
 
 def empty_coverage() -> pd.DataFrame:

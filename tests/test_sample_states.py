@@ -13,9 +13,9 @@ from wfm.errors import BadInput
 from wfm.io.files import write_table
 from wfm.io.inputs import read_agent_states
 from wfm.reports.adherence import adherence_report
-from wfm.samples.synthetic import synthetic_roster
 from wfm.samples.plans import sample_schedule
 from wfm.samples.states import Deviations, agent_state_logs
+from wfm.samples.synthetic import synthetic_roster
 
 START = date(2026, 11, 23)
 
