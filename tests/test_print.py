@@ -115,3 +115,15 @@ def test_adherence_and_accuracy_pages_hold_their_tables(pdfs: dict) -> None:
     accuracy = "\n".join(page_texts(pdfs["accuracy"]))
     assert "seasonal_naive" in accuracy and "interval wMAPE by run" in accuracy
     assert PLAN and len(monday_logs()) and len(schedule(PLAN)[0]) == 3
+
+
+def test_without_the_tools_ci_fails_instead_of_skipping(monkeypatch) -> None:
+    import pdf_tools
+
+    monkeypatch.setattr(pdf_tools.shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI_REQUIRE_SOFFICE", "1")
+    with pytest.raises(pytest.fail.Exception, match="soffice, pdftotext, pdftoppm not found"):
+        pdf_tools.require_tools()
+    monkeypatch.delenv("CI_REQUIRE_SOFFICE")
+    with pytest.raises(pytest.skip.Exception):
+        pdf_tools.require_tools()

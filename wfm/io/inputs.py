@@ -154,21 +154,23 @@ def parse_agent_states(table: pd.DataFrame, cfg: CenterConfig, source: str = "ag
     table = table.reset_index(drop=True)
     ids = _strings(table, "agent_id", source, required=True)
     if agents is not None:
-        unknown = ~ids.isin(agents)
+        unknown = pd.Series(pd.Index(sorted(agents)).get_indexer(ids) < 0, index=ids.index)
         if unknown.any():
             row = _first_bad(unknown)
             raise BadInput(f"{source}: row {row}, column agent_id: agent {ids.iloc[row - 2]!r} "
                            "is not on the roster")
     states = _strings(table, "state", source, required=True)
     mapping = cfg.adherence.states
-    category = states.map(mapping)
-    if category.isna().any():
-        row = _first_bad(category.isna())
+    position = pd.Index(list(mapping)).get_indexer(states)  # hashed: fast on millions of rows
+    if (position < 0).any():
+        row = _first_bad(position < 0)
         raise BadInput(f"{source}: row {row}, column state: unknown state "
                        f"{states.iloc[row - 2]!r}; adherence.states names "
                        f"{', '.join(sorted(mapping))}")
+    category = np.array(list(mapping.values()), dtype=object)[position]
     zone = cfg.center.timezone
-    out = pd.DataFrame({"agent_id": ids, "state": states, "category": category.astype(str)})
+    out = pd.DataFrame({"agent_id": ids, "state": states,
+                        "category": pd.Series(category, index=table.index, dtype=str)})
     out["start"] = local_times(table["start"], zone, source, "start", ids)
     out["end"] = local_times(table["end"], zone, source, "end", ids, lower=out["start"])
     _end_after_start(out["start"], out["end"], source, "end")

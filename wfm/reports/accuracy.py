@@ -152,8 +152,11 @@ def _pooled(daily: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return table.reset_index()
 
 
-def _ordered(table: pd.DataFrame, cfg: CenterConfig, keys: list[str]) -> pd.DataFrame:
-    queue_order = {q.id: i for i, q in enumerate(cfg.queues)}
+def _ordered(table: pd.DataFrame, cfg: CenterConfig | list[str], keys: list[str]
+             ) -> pd.DataFrame:
+    """Rows by queue (config order, or the order given), then ``keys``, then model."""
+    queues = [q.id for q in cfg.queues] if isinstance(cfg, CenterConfig) else cfg
+    queue_order = {q: i for i, q in enumerate(queues)}
     model_order = {m: i for i, m in enumerate(MODELS)}
     table = table.assign(_q=table["queue"].map(queue_order), _m=table["model"].map(model_order))
     return table.sort_values(["_q", *keys, "_m"], kind="stable").drop(columns=["_q", "_m"])
@@ -182,14 +185,17 @@ def _by_run(daily: pd.DataFrame, cfg: CenterConfig) -> pd.DataFrame:
 
 
 def summary_lines(report: AccuracyReport) -> list[str]:
-    """Per queue and shown horizon: interval wMAPE of the published forecast and the
-    baselines, and the days scored."""
-    table = report.by_horizon
+    """Per queue: interval wMAPE of the published forecast and the baselines 1, 7 and 14
+    days ahead (where scored) and over every day ahead, with the days scored."""
     lines = [f"{'queue':<14}{'days ahead':>11}{'published':>11}{'seasonal naive':>16}"
              f"{'4-week mean':>13}{'days':>6}"]
+    if report.daily.empty:
+        return lines
+    shown = report.by_horizon[report.by_horizon["horizon_days"].isin(SHOWN_HORIZONS)]
+    every = _pooled(report.daily, ["queue", "model"]).assign(horizon_days="all")
+    order = list(dict.fromkeys(report.by_horizon["queue"]))
+    table = _ordered(pd.concat([shown, every], ignore_index=True), order, [])
     for (queue, horizon), part in table.groupby(["queue", "horizon_days"], sort=False):
-        if horizon not in SHOWN_HORIZONS:
-            continue
         wmape = dict(zip(part["model"], part["wmape"], strict=True))
         days = int(part["days_scored"].iloc[0])
 
@@ -197,6 +203,6 @@ def summary_lines(report: AccuracyReport) -> list[str]:
             value = values.get(model)
             return "-" if value is None or pd.isna(value) else f"{value:.1%}"
 
-        lines.append(f"{queue:<14}{horizon:>11}{pct(PUBLISHED):>11}"
+        lines.append(f"{queue:<14}{horizon!s:>11}{pct(PUBLISHED):>11}"
                      f"{pct(SeasonalNaive.alias):>16}{pct(WeekMean.alias):>13}{days:>6}")
     return lines
