@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from timing import data_rows, record, summary, timed  # noqa: E402
+from timing import data_rows, report, summary, timed  # noqa: E402
 
 CONFIG = ROOT / "configs" / "example.yaml"
 HISTORY = ROOT / "sample_data" / "history.csv.gz"
@@ -35,7 +35,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="wfm-bench-kpi-"))
     lines = []
     try:
-        rows = {}
+        rows: dict[str, int] = {}
+        best: dict[str, float] = {}
+        cpu: dict[str, float] = {}
         for by in ("day", "interval"):
             out = folder / f"kpi-{by}.csv"
             command = [wfm, "kpi", "--config", str(CONFIG), "--history", str(HISTORY),
@@ -43,27 +45,23 @@ def main() -> None:
             runs = [timed(command) for _ in range(args.repeat)]
             rows[by] = data_rows(out)
             lines.append(summary(f"wfm kpi --by {by} ({rows[by]} rows)", runs))
-            if by == "day":
-                best_day = min(w for w, _ in runs)
-            else:
-                best_interval = min(w for w, _ in runs)
+            best[by] = min(w for w, _, _ in runs)
+            cpu[by] = min(c for _, _, c in runs)
         validate = [timed([wfm, "validate", "--config", str(CONFIG), "--history",
                            str(HISTORY)]) for _ in range(args.repeat)]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    read = min(w for w, _ in validate)
+    read = min(w for w, _, _ in validate)
     lines += [
         summary("baseline: wfm validate --history (the same read)", validate),
-        f"ratio wfm kpi / wfm validate (best of each): day {best_day / read:.2f}, "
-        f"interval {best_interval / read:.2f}",
-        f"target: at most 5 s: {'met' if max(best_day, best_interval) <= 5 else 'NOT met'}",
+        f"ratio wfm kpi / wfm validate (best wall of each): day {best['day'] / read:.2f}, "
+        f"interval {best['interval'] / read:.2f}",
+        f"target: at most 5 s: wall {'met' if max(best.values()) <= 5 else 'NOT met'}, CPU "
+        f"{'met' if max(cpu.values()) <= 5 else 'NOT met'} ({max(cpu.values()):.2f} s)",
     ]
-    print("\n".join(lines))
-    if args.record:
-        record(args.record, "KPI benchmark",
-               "Target: `wfm kpi` over two years of 15-minute history for 6 queues in at most "
-               "5 s (see the script's docstring).",
-               "python bench/kpi.py " + " ".join(sys.argv[1:]), lines)
+    report(lines, args.record, "KPI benchmark",
+           "Target: `wfm kpi` over two years of 15-minute history for 6 queues in at most 5 s "
+           "(see the script's docstring).")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import os
 import platform
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,10 +26,10 @@ def machine() -> str:
             f"- free -g:\n\n```\n{run(['free', '-g']).rstrip()}\n```\n")
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """Run ``command`` under ``/usr/bin/time -v``; returns (wall seconds, peak RSS MiB).
-
-    Raises RuntimeError with the command's stderr when it fails.
+def timed(command: list[str]) -> tuple[float, float, float]:
+    """Run ``command`` under ``/usr/bin/time -v``; returns (wall seconds, peak RSS MiB, CPU
+    seconds: user + system, what an idle machine's wall time would be for a one-thread
+    command). Raises RuntimeError with the command's stderr when it fails.
     """
     result = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True,
                             check=False)
@@ -37,11 +38,13 @@ def timed(command: list[str]) -> tuple[float, float]:
     clock = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)",
                       result.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
-    assert clock and rss, result.stderr
+    cpu = [float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
+                                        result.stderr)]
+    assert clock and rss and len(cpu) == 2, result.stderr
     seconds = 0.0
     for part in clock.group(1).split(":"):
         seconds = seconds * 60 + float(part)
-    return seconds, int(rss.group(1)) / 1024
+    return seconds, int(rss.group(1)) / 1024, sum(cpu)
 
 
 def record(path: Path, title: str, intro: str, command: str, lines: list[str]) -> None:
@@ -58,12 +61,21 @@ def record(path: Path, title: str, intro: str, command: str, lines: list[str]) -
     path.write_text(text, encoding="utf-8")
 
 
-def summary(name: str, runs: list[tuple[float, float]]) -> str:
-    """``name: 1.23, 1.19 s (best 1.19); peak 456 MiB``."""
-    walls = [wall for wall, _ in runs]
-    return (f"{name}: " + ", ".join(f"{w:.2f}" for w in walls) + f" s (best {min(walls):.2f}, "
-            f"median {sorted(walls)[len(walls) // 2]:.2f}); peak memory "
-            f"{max(rss for _, rss in runs):.0f} MiB")
+def summary(name: str, runs: list[tuple[float, float, float]]) -> str:
+    """``name: wall 1.23, 1.19 s (best 1.19, median 1.21); CPU 1.10, 1.08 s; peak 456 MiB``."""
+    walls = [wall for wall, _, _ in runs]
+    return (f"{name}: wall " + ", ".join(f"{w:.2f}" for w in walls) + f" s (best "
+            f"{min(walls):.2f}, median {sorted(walls)[len(walls) // 2]:.2f}); CPU "
+            + ", ".join(f"{c:.2f}" for _, _, c in runs) + " s; peak memory "
+            f"{max(rss for _, rss, _ in runs):.0f} MiB")
+
+
+def report(lines: list[str], path: Path | None, title: str, intro: str) -> None:
+    """Print the result lines and, with ``path``, record them under this script's command."""
+    print("\n".join(lines))
+    if path is not None:
+        command = f"python bench/{Path(sys.argv[0]).name} " + " ".join(sys.argv[1:])
+        record(path, title, intro, command.rstrip(), lines)
 
 
 def data_rows(path: Path) -> int:

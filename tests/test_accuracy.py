@@ -124,9 +124,9 @@ def test_cli_accuracy_writes_tables_and_workbook(cfg: CenterConfig, runs: Path, 
                                       "--by-run", str(by_run), "--xlsx", str(xlsx)])
     assert result.exit_code == 0, result.output
     assert "2 runs scored" in result.output and "skipped 20261102T013000Z" in result.output
-    # day 1 ahead and every day ahead: published 7/60 and (35 + 6) / (210 + 90)
+    # day 1 ahead and every day ahead: published 7 / 60 and (30 + 6) / (180 + 90)
     assert "sales                   1      11.7%" in result.output
-    assert "sales                 all      13.7%" in result.output
+    assert "sales                 all      13.3%" in result.output
     table = pd.read_csv(out)
     assert set(table["model"]) == {"published", "seasonal_naive", "week_mean4"}
     assert len(pd.read_csv(by_run)) == 6
