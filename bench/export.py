@@ -23,14 +23,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from timing import machine
+from timing import machine  # noqa: E402
 
-from wfm.calendar import interval_grid
-from wfm.config import WEEKDAYS, CenterConfig, DayHours
-from wfm.io.config_file import load_config
-from wfm.reports.kpis import schedule_figures
-from wfm.reports.workbook.book import write_workbook
-from wfm.roster import Agent
+from wfm.calendar import interval_grid  # noqa: E402
+from wfm.config import WEEKDAYS, CenterConfig, DayHours  # noqa: E402
+from wfm.io.config_file import load_config  # noqa: E402
+from wfm.reports.kpis import schedule_figures  # noqa: E402
+from wfm.reports.workbook.book import write_workbook  # noqa: E402
+from wfm.roster import Agent  # noqa: E402
 
 TEAMS = ("Atlas", "Boreal", "Cierzo", "Levante", "Poniente", "Tramontana")
 FIRST = ("Lucía", "Martín", "Sofía", "Hugo", "O'Brien", "Zoë", "Ángel", "Chloé", "Iñigo", "Emma")
