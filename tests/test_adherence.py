@@ -243,3 +243,15 @@ def test_a_lunch_taken_logged_out_that_runs_over_is_a_long_break(example_cfg) ->
     assert (exception.kind, exception.start[11:16], exception.minutes) == ("long_break",
                                                                            "12:30", 10)
     assert by_agent(result)["A2"].adherence == pytest.approx(1 - 10 / 300)
+
+
+def test_an_absent_shift_with_a_lunch_is_one_exception(example_cfg) -> None:
+    # A2 never logs in; offline during the lunch is in adherence and splits the shift in two
+    states = logs([("A1", "available", at(MONDAY, "09:00"), at(MONDAY, "13:00"))])
+    result = report(example_cfg, grace=3, plan={"A1": PLAN["A1"], "A2": PLAN["A2"]},
+                    states=states)
+    absent = result.exceptions[result.exceptions["kind"] == "absent"]
+    assert [(e.start[11:16], e.end[11:16], e.minutes) for e in absent.itertuples()] == [
+        ("09:00", "14:00", 270)]
+    assert by_agent(result)["A2"].exceptions == 1
+    assert result.totals.query("scope == 'all'")["exceptions"].iloc[0] == len(result.exceptions)

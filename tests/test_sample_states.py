@@ -82,3 +82,16 @@ def test_a_config_without_a_lunch_state_is_refused(example_cfg, week) -> None:
         update={"states": states})})
     with pytest.raises(BadInput, match="adherence.states: no state is mapped to 'lunch'"):
         agent_state_logs(cfg, shifts, activities)
+
+
+def test_committed_state_logs_are_those_of_the_demo_schedule(example_cfg, tmp_path) -> None:
+    from wfm.io.inputs import read_agents
+    from wfm.samples.states import write_agent_states
+
+    repo = Path(__file__).resolve().parent.parent / "sample_data"
+    path, _ = write_agent_states(example_cfg, repo / "demo_schedule", tmp_path, compress=True)
+    assert path.read_bytes() == (repo / "agent_states.csv.gz").read_bytes()
+    roster = read_agents(repo / "agents.csv", example_cfg)
+    states = read_agent_states(repo / "agent_states.csv.gz", example_cfg,
+                               {a.agent_id for a in roster})
+    assert len(states) == 68329

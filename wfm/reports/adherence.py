@@ -346,7 +346,16 @@ def _runs(seg: dict[str, np.ndarray], grace_ms: float, shift_count: int
             "scheduled": np.where(training >= 0, training, seg["scheduled"][starts]),
             "queue": seg["queue"][starts], "training": training >= 0, "absent": absent,
             "counted": (duration > grace_ms) | absent,
+            # an absent shift is one exception however many stretches its lunch splits
+            "listed": ((duration > grace_ms) & ~absent) | (absent & _first_of_shift(shift)),
             "after_break": _after_break(seg, starts)}
+
+
+def _first_of_shift(shift: np.ndarray) -> np.ndarray:
+    """True for the first stretch of each shift (stretches come in time order)."""
+    first = np.ones(len(shift), dtype=bool)
+    first[1:] = shift[1:] != shift[:-1]
+    return first
 
 
 def _after_break(seg: dict[str, np.ndarray], starts: np.ndarray) -> np.ndarray:
@@ -413,8 +422,8 @@ def _agent_days(seg: dict[str, np.ndarray], runs: dict[str, np.ndarray], agents:
     }
     exceptions = np.zeros(size)
     if runs["count"]:
-        counted = runs["counted"]
-        np.add.at(exceptions, runs["agent"][counted] * days + (runs["day"][counted] - base), 1)
+        listed = runs["listed"]
+        np.add.at(exceptions, runs["agent"][listed] * days + (runs["day"][listed] - base), 1)
     keep = np.flatnonzero((scheduled > 0) | (figures["worked_minutes"] > 0)
                           | (figures["unscheduled_minutes"] > 0))
     table = pd.DataFrame({
@@ -539,7 +548,7 @@ def _queue_totals(seg: dict[str, np.ndarray], runs: dict[str, np.ndarray], cfg: 
               for q in range(queues)]
     exceptions = np.zeros(queues)
     if runs["count"]:
-        picked = runs["counted"] & (runs["queue"] >= 0)
+        picked = runs["listed"] & (runs["queue"] >= 0)
         np.add.at(exceptions, runs["queue"][picked], 1)
     table = pd.DataFrame({"key": [q.id for q in cfg.queues], "scheduled_minutes": scheduled,
                           "out_of_adherence_minutes": out, "working_minutes": np.nan,

@@ -23,7 +23,8 @@ service level over the voice and chat queues).
 With agent state logs, the ``all`` rows also carry the agents' time: ``occupancy`` =
 handling (on contact and after-contact work) / (handling + available), the occupancy the
 staffing stage plans with ``max_occupancy``; and with the schedule's paid time,
-``utilisation`` = logged-in time (every state but offline and neutral) / paid time. State
+``utilisation`` = logged-in time (every state but offline, neutral and lunch, which is
+unpaid) / paid time. State
 time counts in the period it falls in by the clock; paid time in the period of the
 shift's date, so utilisation is not measured per interval.
 """
@@ -307,7 +308,9 @@ def agent_time(states: pd.DataFrame, shifts: pd.DataFrame | None, cfg: CenterCon
     zero = np.zeros(len(edges) - 1)
     handling = sum((column.get(c, zero) for c in HANDLING_STATES), zero)
     available = column.get("available", zero)
-    logged_in = sum((column[c] for c in categories if c not in (OFFLINE, NEUTRAL)), zero)
+    # lunch is unpaid time off the phones: like the paid time, logged-in time leaves it out
+    logged_in = sum((column[c] for c in categories if c not in (OFFLINE, NEUTRAL, "lunch")),
+                    zero)
     keys = pd.Series(edges[:-1]) if by == "interval" else pd.Series(
         edges[:-1].tz_localize(None))
     table = pd.DataFrame({"key": keys, "handling_hours": handling / 3600.0,

@@ -3,7 +3,9 @@
 Every shift is lived second by second: the agent logs in near the shift start (up to three
 minutes early or one late), works the scheduled queue in cycles of available -> on contact
 -> after-contact work (handle times from the schedule's coverage, the idle time from the
-planned occupancy), takes breaks, lunch and sessions as scheduled (a few seconds off) and
+offered load over the agents scheduled on the queue: the agents scheduled for shrinkage
+that does not happen are idle), takes breaks, lunch and sessions as scheduled (a few
+seconds off) and
 logs out near the end. Some logs out for lunch (no record), the others log the lunch
 state. Then the deviations a center sees (`Deviations`): late logins, early logouts,
 long breaks, one missed training, meeting or coaching session when the schedule has one,
