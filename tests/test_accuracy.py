@@ -138,3 +138,20 @@ def test_cli_accuracy_writes_tables_and_workbook(cfg: CenterConfig, runs: Path, 
     missing = CliRunner().invoke(app, ["accuracy", "--runs", str(tmp_path / "nope"), "--config",
                                        str(config), "--history", str(history_path)])
     assert missing.exit_code == 2 and "no such runs folder" in missing.output
+
+
+@pytest.mark.parametrize(("manifest", "message"), [
+    ("{not json", "manifest.json: not valid JSON"),
+    ('{"status": "ok", "horizon": {"start": "2026-11-02", "days": 7}}',
+     "manifest.json: needs as_of and horizon.start and horizon.days"),
+    ("[1, 2]", "manifest.json: expected a JSON object"),
+])
+def test_a_broken_manifest_is_named(cfg: CenterConfig, tmp_path: Path, manifest: str,
+                                    message: str) -> None:
+    runs = tmp_path / "runs"
+    write_run(runs, "20261101T013000Z", cfg, date(2026, 11, 1), 25.0)
+    (runs / "20261101T013000Z" / "manifest.json").write_text(manifest, encoding="utf-8")
+    from wfm.errors import BadInput
+
+    with pytest.raises(BadInput, match=message):
+        published_forecasts(runs, cfg)

@@ -101,6 +101,7 @@ def test_kpi_with_state_logs_and_schedule(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--from", "2026-13-01"], "--from: expected a date YYYY-MM-DD, got '2026-13-01'"),
     (["--by", "hour"], "Invalid value for '--by'"),
+    (["--from", "2026-11-30", "--to", "2026-11-01"], "--from 2026-11-30 is after --to 2026-11-01"),
 ])
 def test_kpi_bad_options_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     history = tmp_path / "history.csv"

@@ -3,6 +3,8 @@ and the schedule workbook's Summary is one landscape page holding its figures.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -127,3 +129,30 @@ def test_without_the_tools_ci_fails_instead_of_skipping(monkeypatch) -> None:
     monkeypatch.delenv("CI_REQUIRE_SOFFICE")
     with pytest.raises(pytest.skip.Exception):
         pdf_tools.require_tools()
+
+
+@pytest.mark.slow
+def test_the_demo_workbooks_print_readably(example_cfg: CenterConfig, tmp_path) -> None:
+    """The demo week's schedule workbook (130 agents) and its adherence report as PDF."""
+    from wfm.io.inputs import read_agent_states, read_agents
+    from wfm.io.schedule_folder import read_schedule
+    from wfm.plan import export_step
+    from wfm.reports.adherence import adherence_report
+
+    repo = Path(__file__).resolve().parent.parent / "sample_data"
+    roster = read_agents(repo / "agents.csv", example_cfg)
+    folder = read_schedule(repo / "demo_schedule", example_cfg)
+    schedule_book = export_step(example_cfg, roster, folder, tmp_path / "demo.xlsx")
+    states = read_agent_states(repo / "agent_states.csv.gz", example_cfg)
+    adherence_book = tmp_path / "demo_adherence.xlsx"
+    write_adherence_workbook(adherence_book, example_cfg, adherence_report(
+        example_cfg, roster, folder.shifts, folder.activities, states, None, folder.start,
+        folder.days))
+    pdfs = to_pdf([schedule_book, adherence_book], tmp_path)
+    for pdf in pdfs.values():
+        pages = page_texts(pdf)
+        sizes = median_word_points(pdf)
+        assert all(f"Page {n} of {len(pages)}" in text for n, text in enumerate(pages, 1))
+        assert min(sizes) >= READABLE_POINTS, sizes
+    pages = page_texts(pdfs[schedule_book])
+    assert "Schedule summary" in pages[0] and pages[1].lstrip().startswith("Schedule:")

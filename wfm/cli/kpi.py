@@ -11,6 +11,7 @@ import typer
 from wfm.cli.common import exit_on_error
 from wfm.cli.options import ConfigOption, HistoryOption, input_path, parse_date
 from wfm.cli.report_options import ActualsOption, OutOption, XlsxOption, write_outputs
+from wfm.errors import BadInput
 
 app = typer.Typer()
 
@@ -61,6 +62,8 @@ def kpi(
         cfg = load_config(config)
         first = parse_date(start, "--from") if start is not None else None
         last = parse_date(end, "--to") if end is not None else None
+        if first is not None and last is not None and first > last:
+            raise BadInput(f"--from {first} is after --to {last}")
         if history is not None or cfg.inputs.history is not None or actuals is None:
             path = input_path(history, cfg.inputs.history, "--history", "history")
             table = read_history(path, cfg, complete=False)
