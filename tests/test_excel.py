@@ -455,3 +455,30 @@ def test_weekly_paid_hours_follow_calendar_weeks(case: dict, tmp_path) -> None:
         this_week = mine[mine["date"] < next_monday]["paid_minutes"].sum()
         assert body[agent.agent_id][header.index(f"Paid h wk {start:%d/%m}")] == \
             pytest.approx(this_week / 60)
+
+
+def test_every_sheet_prints_landscape_fitted_with_footer(case: dict) -> None:
+    wb = case["wb"]
+    for ws in wb.worksheets:
+        assert ws.print_area, ws.title
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        footer = ws.oddFooter
+        assert footer.left.text == "Iberia Contact Center - &A"
+        assert footer.center.text == "2026-03-23 to 2026-03-29"
+        assert footer.right.text == "Page &P of &N"
+        if ws.title != "Summary":
+            assert ws.print_title_rows, ws.title
+    summary = wb["Summary"]
+    assert summary.page_setup.fitToHeight == 1  # one page
+    assert wb["Schedule"].page_setup.fitToHeight == 0  # as many pages as it takes
+    monday = _day_sheet(wb, MONDAY)
+    assert monday.row_breaks.brk, "the coverage of a day starts a printed page"
+
+
+def test_day_sheets_chart_each_queue_with_work(case: dict) -> None:
+    wb = openpyxl.load_workbook(case["path"])
+    monday = _day_sheet(wb, MONDAY)
+    covered = case["coverage"][case["coverage"]["interval_start"].dt.date == MONDAY]
+    busy = covered.groupby("queue")[["required", "scheduled"]].sum().sum(axis=1)
+    assert len(monday._charts) == int((busy > 0).sum()) > 0
