@@ -12,7 +12,7 @@ from wfm.reports.workbook.report import Column, TableSheet, write_report
 
 _MINUTES = [
     Column("scheduled_minutes", "Scheduled min", "wfm_dec", 10),
-    Column("out_of_adherence_minutes", "Out of adherence min", "wfm_dec", 11),
+    Column("out_of_adherence_minutes", "Out of adherence min", "wfm_dec", 13),
     Column("adherence", "Adherence", "wfm_pct", 10),
     Column("working_minutes", "Working min", "wfm_dec", 10),
     Column("worked_minutes", "Worked min", "wfm_dec", 10),

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from wfm.io.files import atomic_write_with
 from wfm.reports.workbook.pages import (
+    LINE_POINTS,
     Footer,
     finish_page,
     merge_across,
@@ -102,6 +103,8 @@ def _write_table(wb: Workbook, st: Styles, sheet: TableSheet, title: str) -> int
     line = _notes_width(sheet.columns)
     for offset, note in enumerate(sheet.notes):
         ws.row_dimensions[2 + offset].height = wrapped_height(note, line)
+    if any(len(col.label) > col.width for col in sheet.columns):  # headers wrap: two lines
+        ws.row_dimensions[header_row].height = 2 * LINE_POINTS + 4
     ws.append([c(ws, sheet.heading, "wfm_title")])
     for note in sheet.notes:
         ws.append([c(ws, note, "wfm_note")])
