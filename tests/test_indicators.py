@@ -89,7 +89,8 @@ def test_service_level_under_each_formula(cfg, formula: str, short: float | None
     assert row(report, "billing_es", "2026-11-23")["service_level"] == pytest.approx(monday)
     assert row(report, "billing_es", "2026-11-24")["service_level"] == pytest.approx(1.0)
     assert formula in report.formula
-    assert set(report.table["service_level_formula"]) == {report.formula}
+    assert set(report.table["service_level_formula"]) == {
+        formula if short is None else f"{formula} {short:g} s"}
 
 
 def test_intervals_weeks_and_months(cfg) -> None:

@@ -61,6 +61,14 @@ def service_level_formula_text(settings: KpiSettings) -> str:
             f"(kpi.service_level_formula: {settings.service_level_formula})")
 
 
+def service_level_formula_name(settings: KpiSettings) -> str:
+    """The formula's short name for every row of the CSV: ``offered``, ``answered`` or
+    ``offered_less_short_abandons 5 s``."""
+    if settings.service_level_formula == "offered_less_short_abandons":
+        return f"offered_less_short_abandons {settings.short_abandon_seconds:g} s"
+    return settings.service_level_formula
+
+
 @dataclass
 class KpiReport:
     """The indicators (`KPI_COLUMNS`), how they were measured and what could not be."""
@@ -391,7 +399,7 @@ def kpi_report(cfg: CenterConfig, history: pd.DataFrame | None, by: str = "day",
     table = _merge_all_rows(frames)
     period, period_start = _period_labels(table["key"], by)
     table["period"], table["period_start"] = period, period_start
-    table["service_level_formula"] = formula
+    table["service_level_formula"] = service_level_formula_name(cfg.kpi)
     return KpiReport(table.reindex(columns=list(KPI_COLUMNS)).reset_index(drop=True), by,
                      formula, first, last, notes)
 
