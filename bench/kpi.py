@@ -56,8 +56,9 @@ def main() -> None:
         summary("baseline: wfm validate --history (the same read)", validate),
         f"ratio wfm kpi / wfm validate (best wall of each): day {best['day'] / read:.2f}, "
         f"interval {best['interval'] / read:.2f}",
-        f"target: at most 5 s: wall {'met' if max(best.values()) <= 5 else 'NOT met'}, CPU "
-        f"{'met' if max(cpu.values()) <= 5 else 'NOT met'} ({max(cpu.values()):.2f} s)",
+        *(f"target at most 5 s, --by {by}: wall {'met' if best[by] <= 5 else 'NOT met'} "
+          f"({best[by]:.2f} s), CPU {'met' if cpu[by] <= 5 else 'NOT met'} ({cpu[by]:.2f} s)"
+          for by in best),
     ]
     report(lines, args.record, "KPI benchmark",
            "Target: `wfm kpi` over two years of 15-minute history for 6 queues in at most 5 s "

@@ -101,6 +101,11 @@ def _period_starts(stamps: pd.Series, by: str) -> pd.Series:
 def _period_labels(starts: pd.Series, by: str) -> tuple[pd.Series, pd.Series]:
     """``(period, period_start)`` as text: ``2026-11-23T09:00:00`` / ``2026-11-23`` /
     ``2026-W48`` / ``2026-11``, and the first instant or day of the period."""
+    codes, uniques = pd.factorize(starts)
+    if len(uniques) < len(starts):  # each queue repeats the periods: format them once
+        period, first = _period_labels(pd.Series(uniques), by)
+        return (pd.Series(period.to_numpy()[codes], index=starts.index),
+                pd.Series(first.to_numpy()[codes], index=starts.index))
     if by == "interval":
         text = starts.dt.tz_localize(None).dt.strftime(TIMESTAMP_FORMAT)
         return text, text
