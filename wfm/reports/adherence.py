@@ -285,7 +285,7 @@ def _segments(start: np.ndarray, end: np.ndarray, agent: np.ndarray, clock: _Clo
     state_row = state_spans.find(start)
     in_shift = shift_row >= 0
     scheduled = np.where(activity_row >= 0, activity_code[np.maximum(activity_row, 0)],
-                         _ACTIVITY[WORK])  # shift time no activity names is work
+                         _ACTIVITY[WORK])  # shift time that no activity names is work
     scheduled = np.where(in_shift, scheduled, _NO_SHIFT)
     kinds = _state_kinds(states)
     kind = np.where(state_row >= 0, kinds[np.maximum(state_row, 0)], _KIND[OFFLINE])
