@@ -114,9 +114,15 @@ class CalibrationOutcome:
                            "routing": self.options.routing,
                            "handle_times": self.options.handle_times,
                            "absence_day_share": self.options.absence_day_share},
-            "iterations": [asdict(i) for i in self.iterations],
+            "iterations": [_finite(asdict(i)) for i in self.iterations],
             "notes": self.notes,
         }
+
+
+def _finite(figures: dict) -> dict:
+    """The figures with NaN as None (JSON has no NaN)."""
+    return {key: None if isinstance(value, float) and math.isnan(value) else value
+            for key, value in figures.items()}
 
 
 def _share(part: float, whole: float) -> float | None:
