@@ -12,6 +12,7 @@ import math
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from wfm.calendar import interval_grid
@@ -19,10 +20,12 @@ from wfm.config import WEEKDAYS, CenterConfig, parse_clock_minutes
 from wfm.errors import BadInput
 from wfm.io.cells import (
     _integers,
+    _iso_times,
     _missing,
     _numbers,
     _strings,
     carried_columns,
+    grid_minutes,
     parse_interval_keys,
     text_cells,
 )
@@ -42,15 +45,30 @@ from wfm.io.tables import (
 from wfm.roster import Agent
 
 
+#: Appended to a wall-clock error in a history: the usual cause is a clock without DST.
+_CLOCK_HINT = ("; if the history was recorded on a clock without DST, set "
+               "center.history_clock: fixed")
+
+
 def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history") -> pd.DataFrame:
     """Validate a history table against the config and the contract.
 
     Returns columns ``interval_start`` (tz-aware, center zone), ``queue``, ``offered``,
-    ``aht_seconds`` (NaN where nothing was handled), the optional counts when given
-    (floats) and the columns named in ``inputs.extra_columns.history`` (text, in file
-    order), sorted by queue and time. Raises BadInput naming file, row and column for a
-    missing or unknown column, a bad timestamp, a duplicate interval, a negative or
-    non-finite count, an unknown queue or a timestamp off the interval grid.
+    ``aht_seconds`` (NaN where nothing was handled, or everywhere when the file has no
+    such column), the optional counts when given (floats) and the columns named in
+    ``inputs.extra_columns.history`` (text, in file order), sorted by queue and time.
+
+    Naive times are on the center's wall clock, or on a fixed UTC offset when
+    ``center.history_clock`` is ``fixed``; both come back in the center's zone. A history
+    at an interval that divides the center's (5 minutes for a 15-minute center) is summed
+    into the center's intervals (handle and wait times weighted by offered contacts);
+    ``attrs["history_interval_minutes"]`` keeps the interval read. Raises BadInput naming
+    file, row and column for a missing or unknown column, a bad timestamp (one that does
+    not exist on the clock, or a repeated-hour time given once), a duplicate interval, a
+    negative or non-finite count, an unknown queue, a grid that does not divide the
+    center's interval, and an open interval a finer history gives only part of; and when
+    there is no ``aht_seconds`` column and a queue in the file has no
+    ``default_aht_seconds``.
     """
     _missing(table, HISTORY_COLUMNS, source)
     carried = carried_columns(table, (*HISTORY_COLUMNS, *HISTORY_OPTIONAL),
@@ -59,16 +77,122 @@ def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history
     if table.empty:
         raise BadInput(f"{source}: no rows")
     table = table.reset_index(drop=True)
-    stamps, queues = parse_interval_keys(table, cfg, source)
+    step = _history_step(table, cfg, source)
+    offset = cfg.center.history_offset_minutes
+    stamps, queues = parse_interval_keys(table, cfg, source, offset_minutes=offset,
+                                         hint="" if offset is not None else _CLOCK_HINT,
+                                         step_minutes=step)
     result = pd.DataFrame({"interval_start": stamps, "queue": queues})
     result["offered"] = _numbers(table, "offered", source, allow_missing=False)
-    result["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
+    if "aht_seconds" in table.columns:
+        result["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
+    else:
+        _need_default_aht(cfg, set(queues), source)
+        result["aht_seconds"] = float("nan")
     for column in HISTORY_OPTIONAL:
-        if column in table.columns:
+        if column in table.columns and column != "aht_seconds":
             result[column] = _numbers(table, column, source, allow_missing=True)
     for column in carried:
         result[column] = _strings(table, column, source, required=False)
-    return result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    if step != cfg.center.interval_minutes:
+        result = _sum_to_center_intervals(result, cfg, step, carried, source)
+    result = result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    result.attrs["history_interval_minutes"] = step
+    return result
+
+
+def _history_step(table: pd.DataFrame, cfg: CenterConfig, source: str) -> int:
+    """The grid the history is read on: the center's interval, or a finer one dividing it.
+
+    Raises BadInput naming the first row off the center's grid when the history's own grid
+    (the coarsest its times lie on) does not divide the center's interval.
+    """
+    center = cfg.center.interval_minutes
+    found = grid_minutes(table["interval_start"], source, "interval_start")
+    if found % center == 0:
+        return center
+    if center % found == 0:
+        return found
+    _, parsed = _iso_times(table["interval_start"], source, "interval_start")
+    off = (parsed.dt.hour * 60 + parsed.dt.minute) % center != 0
+    row = int(off.to_numpy().argmax()) + 2
+    raise BadInput(
+        f"{source}: row {row}, column interval_start: {table['interval_start'].iloc[row - 2]} "
+        f"is not on the {center}-minute grid (the history's times lie on a {found}-minute "
+        f"grid, which does not divide the center's {center} minutes; a history at an "
+        "interval that divides it, such as 5 minutes, is summed on read)")
+
+
+def _need_default_aht(cfg: CenterConfig, queues: set[str], source: str) -> None:
+    """Raise BadInput when a queue in a history without handle times has no default AHT."""
+    for position, queue in enumerate(cfg.queues):
+        if queue.id in queues and queue.default_aht_seconds is None:
+            raise BadInput(
+                f"{source}: no aht_seconds column, and queue {queue.id!r} has no "
+                f"default_aht_seconds (queues[{position}].default_aht_seconds): give the "
+                "handle times or a default per queue")
+
+
+def _sum_to_center_intervals(fine: pd.DataFrame, cfg: CenterConfig, step: int,
+                             carried: list[str], source: str) -> pd.DataFrame:
+    """Sum a history at ``step`` minutes into the center's intervals.
+
+    Counts are summed; ``aht_seconds`` and ``wait_seconds`` are means weighted by offered
+    contacts (NaN where the interval offered none); a carried column keeps its value when
+    every row of the interval agrees. Raises BadInput naming the first row of an interval
+    inside opening hours that lacks some of its ``interval / step`` rows, or whose rows
+    disagree on a carried column.
+    """
+    interval = cfg.center.interval_minutes
+    stamps = fine["interval_start"]
+    wall = stamps.dt.tz_localize(None)
+    into = (wall.dt.hour * 60 + wall.dt.minute) % interval
+    fine = fine.assign(interval_start=stamps - pd.to_timedelta(into, unit="min"),
+                       _row=np.arange(len(fine)) + 2)
+    weighted = [c for c in ("aht_seconds", "wait_seconds") if c in fine.columns]
+    for column in weighted:
+        fine[f"_{column}"] = fine[column] * fine["offered"]
+        fine[f"_{column}_n"] = fine["offered"].where(fine[column].notna(), 0.0)
+    counts = [c for c in ("offered", "handled", "abandoned") if c in fine.columns]
+    groups = fine.groupby(["queue", "interval_start"], sort=False)
+    sums = groups[counts + [f"_{c}" for c in weighted] + [f"_{c}_n" for c in weighted]].sum(
+        min_count=1)
+    sums["offered"] = sums["offered"].fillna(0.0)
+    for column in weighted:
+        n = sums.pop(f"_{column}_n")
+        sums[column] = sums.pop(f"_{column}") / n.where(n > 0)
+    rows = groups["_row"].agg(["min", "size"])
+    _check_parts(rows, cfg, step, source)
+    for column in carried:
+        distinct = groups[column].nunique()
+        if (distinct > 1).any():
+            key = distinct[distinct > 1].index[0]
+            raise BadInput(f"{source}: row {rows.loc[key, 'min']}, column {column}: the rows "
+                           f"summed into one {interval}-minute interval disagree")
+        sums[column] = groups[column].first()
+    out = sums.reset_index()
+    return out[[c for c in fine.columns if c in out.columns]]
+
+
+def _check_parts(rows: pd.DataFrame, cfg: CenterConfig, step: int, source: str) -> None:
+    """Raise BadInput for an open center interval with fewer than ``interval / step`` rows."""
+    interval = cfg.center.interval_minutes
+    parts = interval // step
+    partial = rows[rows["size"] < parts]
+    if partial.empty:
+        return
+    starts = partial.index.get_level_values("interval_start")
+    first, last = starts.min().date(), starts.max().date()
+    grid = interval_grid(cfg.center, first, (last - first).days + 1)
+    open_starts = set(grid.loc[grid["is_open"], "interval_start"])
+    inside = partial[[start in open_starts for start in starts]]
+    if len(inside):
+        (queue, start), row = inside.index[0], inside.iloc[0]
+        clock = start.tz_localize(None).strftime(TIMESTAMP_FORMAT)
+        raise BadInput(
+            f"{source}: row {row['min']}, column interval_start: the {interval}-minute "
+            f"interval {clock} of queue {queue!r} is inside opening hours but has "
+            f"{row['size']} of its {parts} {step}-minute rows")
 
 
 def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str) -> None:

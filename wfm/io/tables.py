@@ -8,9 +8,10 @@ from __future__ import annotations
 
 # --- inputs ------------------------------------------------------------------------------
 
-HISTORY_COLUMNS = ("interval_start", "queue", "offered", "aht_seconds")
-#: Optional history columns: ``wait_seconds`` is the mean time in queue over all offered.
-HISTORY_OPTIONAL = ("handled", "abandoned", "wait_seconds")
+HISTORY_COLUMNS = ("interval_start", "queue", "offered")
+#: Optional history columns: ``aht_seconds`` (without it every queue needs
+#: ``default_aht_seconds``); ``wait_seconds`` is the mean time in queue over all offered.
+HISTORY_OPTIONAL = ("aht_seconds", "handled", "abandoned", "wait_seconds")
 
 ROSTER_COLUMNS = ("agent_id", "name", "team", "skills", "languages", "contract")
 OPTIONAL_ROSTER_COLUMNS = (
