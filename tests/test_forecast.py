@@ -213,9 +213,10 @@ def test_backtest_pools_absolute_errors_over_windows(cfg):
     expected = naive["abs_error"].sum() / naive["actual"].sum()
     row = pooled[(pooled["model"] == "seasonal_naive") & (pooled["target"] == "offered")]
     assert row["wmape"].iloc[0] == pytest.approx(expected)
-    # windows are the last ones: the final window ends on the last history day
+    # windows are the last ones: the final cutoff is 14 days before the last history day
+    # (the external rolling-origin protocol), so its window ends the day before it
     last = pd.Timestamp(START + timedelta(days=10 * 7 - 1))
-    assert cutoffs(last, 3, 14, 7)[-1] == last - pd.Timedelta(days=13)
+    assert cutoffs(last, 3, 14, 7) == [last - pd.Timedelta(days=d) for d in (28, 21, 14)]
     assert {"aht_profile", "aht_flat"} <= set(pooled["model"])
     aht = pooled[pooled["model"] == "aht_profile"]["wmape"].iloc[0]
     flat = pooled[pooled["model"] == "aht_flat"]["wmape"].iloc[0]
