@@ -5,8 +5,8 @@ Run:  python bench/external_backtest.py --config configs/us_bank.yaml \
 
 The protocol, written here apart from wfm's own backtest code:
 
-- cutoffs 7 days apart, the last one 14 days before the history's last day (its window
-  ends on that day); for each cutoff, history strictly before it is all that is read;
+- cutoffs 7 days apart, the last one 14 days before the history's last day; for each
+  cutoff, history strictly before it is all that is read;
 - `wfm.plan.forecast_step` (the library step of `wfm forecast`, model chosen by its own
   backtest on that history) forecasts the 14 days from the cutoff;
 - every interval of every day the history holds in the window is scored (a day absent
@@ -72,11 +72,11 @@ def baselines(train: pd.DataFrame, queue: str, day: pd.Timestamp) -> dict[str, p
     return {"seasonal_naive": naive, "week_mean4": mean}
 
 
-def external(cfg, history: pd.DataFrame, special, windows: int, shift: int = 0) -> pd.DataFrame:
+def external(cfg, history: pd.DataFrame, special, windows: int) -> pd.DataFrame:
     """Per cutoff and queue: absolute errors and actual sums of wfm and both baselines."""
     table = actual_table(history)
     last = table["day"].max()
-    final = last - pd.Timedelta(days=DAYS - 1 + shift)
+    final = last - pd.Timedelta(days=DAYS)
     rows = []
     for k in range(windows - 1, -1, -1):
         cutoff = final - pd.Timedelta(days=STEP * k)
