@@ -109,6 +109,11 @@ def forecast(
             write_table(pooled, report)
     typer.echo(f"wrote {out} ({len(result)} rows, {horizon} days from {first})")
     _print_choice(pooled)
+    for row in pooled[pooled["target"] == "warning"].itertuples():
+        typer.echo(f"warning: {row.reason}")
+    for row in pooled[(pooled["target"] == "aht_seconds") & (pooled["model"] == "default_aht")
+                      ].itertuples():
+        typer.echo(f"{row.queue}: handle time {row.reason}")
     outliers = pooled.attrs.get("outliers")
     if outliers is not None and len(outliers):
         typer.echo("outlier days kept out of the fit:")

@@ -9,13 +9,14 @@ center's zone.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from wfm.calendar import interval_grid
+from wfm.calendar import closed_dates, interval_grid
 from wfm.config import WEEKDAYS, CenterConfig, parse_clock_minutes
 from wfm.errors import BadInput
 from wfm.io.cells import (
@@ -217,6 +218,80 @@ def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str
                 f"{source}: queue {queue!r}: missing interval {stamp} inside opening hours "
                 f"({len(missing)} missing in all)"
             )
+
+
+#: Timestamps a warning about traffic outside opening hours lists.
+LISTED_OUTSIDE = 3
+
+
+@dataclass(frozen=True)
+class OutsideHours:
+    """A queue's history rows with contacts where the center is not open.
+
+    ``outside_hours`` rows fall on open days but outside opening hours, ``closed_days``
+    rows on days closed all day (closed weekdays, holidays the center closes on, the
+    queue's closed dates and special days that close it). The forecast puts no volume
+    there, so these contacts are forecast as zero.
+    """
+
+    queue: str
+    outside_hours: int
+    closed_days: int
+    offered: float
+    share: float
+    first: tuple[str, ...]
+
+    def message(self) -> str:
+        """One warning line."""
+        return (f"queue {self.queue}: {self.outside_hours + self.closed_days} history "
+                f"intervals with contacts where the center is closed ({self.outside_hours} "
+                f"outside opening hours, {self.closed_days} on closed days): "
+                f"{self.offered:g} contacts, {self.share:.2%} of the queue's, forecast as zero "
+                f"(first: {', '.join(self.first)})")
+
+
+def traffic_outside_hours(history: pd.DataFrame, cfg: CenterConfig,
+                          special_days: pd.DataFrame | None = None) -> list[OutsideHours]:
+    """Per queue with any, the history's contacts outside opening hours or on closed days
+    (see `OutsideHours`), in config order."""
+    if history is None or history.empty:
+        return []
+    stamps = history["interval_start"]
+    first, last = stamps.min().date(), stamps.max().date()
+    grid = interval_grid(cfg.center, first, (last - first).days + 1)
+    is_open = pd.Series(grid["is_open"].to_numpy(), index=grid["interval_start"])
+    whole_days = closed_dates(cfg.center, first, last)
+    found = []
+    for queue in cfg.queues:
+        rows = history[(history["queue"] == queue.id)]
+        if rows.empty:
+            continue
+        dates = rows["interval_start"].dt.date
+        closed = set(queue.closed_dates) | _special_closures(special_days, queue.id)
+        on_closed_day = dates.isin(whole_days | closed).to_numpy()
+        outside = ~is_open.reindex(rows["interval_start"], fill_value=False).to_numpy()
+        busy = rows["offered"].to_numpy() > 0
+        hit = busy & (outside | on_closed_day)
+        if not hit.any():
+            continue
+        total = float(rows["offered"].sum())
+        offered = float(rows["offered"].to_numpy()[hit].sum())
+        listed = rows["interval_start"][hit].iloc[:LISTED_OUTSIDE]
+        found.append(OutsideHours(
+            queue=queue.id, outside_hours=int((hit & ~on_closed_day).sum()),
+            closed_days=int((hit & on_closed_day).sum()), offered=offered,
+            share=offered / total if total > 0 else 0.0,
+            first=tuple(t.tz_localize(None).strftime(TIMESTAMP_FORMAT) for t in listed)))
+    return found
+
+
+def _special_closures(special_days: pd.DataFrame | None, queue: str) -> set[date]:
+    """Dates a special-days table closes for ``queue`` (its own rows and ``all``)."""
+    if special_days is None or special_days.empty:
+        return set()
+    rows = special_days[special_days["queue"].isin([queue, "all"])
+                        & special_days["multiplier"].isna()]
+    return set(rows["date"])
 
 
 def read_history(path: str | Path, cfg: CenterConfig, complete: bool = True) -> pd.DataFrame:
