@@ -45,7 +45,6 @@ from wfm.io.tables import (
 )
 from wfm.roster import Agent
 
-
 #: Appended to a wall-clock error in a history: the usual cause is a clock without DST.
 _CLOCK_HINT = ("; if the history was recorded on a clock without DST, set "
                "center.history_clock: fixed")
