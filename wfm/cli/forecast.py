@@ -72,7 +72,8 @@ def forecast(
     method: Annotated[
         str | None,
         typer.Option(help="auto (pick per queue by backtest) or a model: seasonal_naive, "
-                          "week_mean4, daily_regression, topdown_ets, mstl, blend."),
+                          "week_mean4, calendar_mean4, daily_regression, topdown_ets, mstl, "
+                          "blend."),
     ] = None,
     report: Annotated[
         Path | None, typer.Option(help="CSV with the backtest of every model and the choice.")

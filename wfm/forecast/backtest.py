@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.forecast.data import QueueData
-from wfm.forecast.models import BASELINES, MODELS, TooShort, make_model
+from wfm.forecast.models import BASELINES, MODELS, REFERENCE_MODEL, TooShort, make_model
 
 #: A fancier model must beat the best baseline by this relative margin to be chosen.
 CHOICE_MARGIN = 0.02
@@ -183,22 +183,35 @@ def pool(per_window: pd.DataFrame) -> pd.DataFrame:
 def choose(pooled: pd.DataFrame, windows_required: int = 1) -> tuple[str, str]:
     """Pick a model for one queue from its pooled rows; returns (alias, reason).
 
-    The lowest pooled interval wMAPE wins among models scored on every window; a model
-    that is not a baseline must beat the best baseline by `CHOICE_MARGIN`, else the best
-    baseline is kept.
+    Among the models scored on the most windows, the lowest pooled interval wMAPE wins,
+    but the reference (`REFERENCE_MODEL`, the calendar-aware 4-week mean) is kept unless
+    the winner beats it by `CHOICE_MARGIN`. The baselines are never chosen when the
+    reference is scored: a plain 4-week mean or last week, right after unusual weeks
+    (festivals, a closure), carries them into ordinary days. Without the reference the
+    best baseline plays its part.
     """
     scored = pooled[pooled["wmape"].notna()] if "wmape" in pooled else pooled.iloc[0:0]
     if scored.empty:
-        return "week_mean4", "no backtest window could be scored (history too short or no volume)"
+        return REFERENCE_MODEL, ("no backtest window could be scored (history too short or "
+                                 "no volume)")
     full = scored[scored["windows"] == scored["windows"].max()]
-    baselines = full[full["model"].isin(BASELINES)]
-    best = full.loc[full["wmape"].idxmin()]
-    if baselines.empty:
-        return str(best["model"]), f"lowest pooled wMAPE {best['wmape']:.4f} (no baseline scored)"
-    base = baselines.loc[baselines["wmape"].idxmin()]
-    if best["model"] in BASELINES:
-        return str(best["model"]), (
-            f"baseline with lowest pooled wMAPE {best['wmape']:.4f}; no model beat it")
+    if REFERENCE_MODEL in set(full["model"]):
+        candidates = full[~full["model"].isin(BASELINES)]
+        base = candidates.loc[candidates["model"] == REFERENCE_MODEL].iloc[0]
+        role = "the calendar-aware 4-week mean"
+    else:
+        candidates = full
+        baselines = full[full["model"].isin(BASELINES)]
+        if baselines.empty:
+            best = full.loc[full["wmape"].idxmin()]
+            return str(best["model"]), (f"lowest pooled wMAPE {best['wmape']:.4f} (no "
+                                        "baseline scored)")
+        base = baselines.loc[baselines["wmape"].idxmin()]
+        role = "baseline"
+    best = candidates.loc[candidates["wmape"].idxmin()]
+    if best["model"] == base["model"]:
+        return str(base["model"]), (
+            f"{role} with lowest pooled wMAPE {base['wmape']:.4f}; no model beat it")
     gain = 1 - best["wmape"] / base["wmape"] if base["wmape"] > 1e-12 else 0.0
     if gain >= CHOICE_MARGIN:
         return str(best["model"]), (
@@ -206,7 +219,7 @@ def choose(pooled: pd.DataFrame, windows_required: int = 1) -> tuple[str, str]:
             f"{base['wmape']:.4f} over {int(best['windows'])} windows")
     return str(base["model"]), (
         f"{best['model']} only {gain:.1%} below {base['model']} (needs {CHOICE_MARGIN:.0%}); "
-        "kept the baseline")
+        f"kept {role}")
 
 
 def interval_scale(per_window: pd.DataFrame, model: str, level: float = 0.8) -> float:
@@ -254,7 +267,7 @@ def auto_backtest(
     Returns one row per outer cutoff with ``model`` `AUTO` and the chosen model in
     ``note``, so `pool` gives what an external rolling-origin check of `wfm forecast`
     measures. A choice that cannot fit the window falls back as the forecast does: the
-    4-week mean, then the seasonal naive.
+    calendar-aware 4-week mean, the 4-week mean, then the seasonal naive.
     """
     windows, days, step = choice
     rows = []
@@ -264,7 +277,7 @@ def auto_backtest(
         pooled = pool(inner[inner["cutoff"].isin(wanted)])
         name, _ = choose(pooled)
         here = outer[outer["cutoff"] == cutoff].set_index("model")
-        for candidate in (name, "week_mean4", "seasonal_naive"):
+        for candidate in (name, REFERENCE_MODEL, "week_mean4", "seasonal_naive"):
             if candidate in here.index and pd.notna(here.loc[candidate].get("actual")):
                 row = here.loc[candidate].to_dict()
                 rows.append({**row, "model": AUTO, "note": candidate})

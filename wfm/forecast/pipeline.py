@@ -28,7 +28,14 @@ from wfm.forecast.backtest import (
 )
 from wfm.forecast.data import QueueData, queue_data, wall_clock
 from wfm.forecast.days import day_table, special_for_queue
-from wfm.forecast.models import AUTO_MODELS, BASELINES, MODELS, TooShort, make_model
+from wfm.forecast.models import (
+    AUTO_MODELS,
+    BASELINES,
+    MODELS,
+    REFERENCE_MODEL,
+    TooShort,
+    make_model,
+)
 from wfm.io.tables import FORECAST_COLUMNS, FORECAST_REPORT_COLUMNS
 
 #: The report's name for a handle time taken from ``queues[].default_aht_seconds``.
@@ -54,7 +61,7 @@ def prepare_queue(
     special_days: pd.DataFrame | None = None,
 ) -> QueueData | None:
     """A queue's `QueueData` with a day table reaching ``until``; None without history rows."""
-    rows = history[history["queue"] == queue]
+    rows = _whole_days(history[history["queue"] == queue], cfg)
     if rows.empty:
         return None
     first, last = _history_bounds(rows)
@@ -66,6 +73,32 @@ def prepare_queue(
     table = day_table(first.date(), max(until, last.date()) + timedelta(days=7), cfg.center,
                       special=special)
     return queue_data(rows, queue, cfg.center.interval_minutes, table, first, last)
+
+
+def _whole_days(rows: pd.DataFrame, cfg: CenterConfig) -> pd.DataFrame:
+    """A queue's rows less a first or last day the history covers only in part (it starts
+    after that day's first open interval, or ends before its last), which would read as
+    a quiet day."""
+    from wfm.calendar import interval_grid
+
+    if rows.empty:
+        return rows
+    wall = wall_clock(rows["interval_start"])
+    days = wall.dt.normalize()
+    first, last = days.min(), days.max()
+    grid = interval_grid(cfg.center, first.date(), (last - first).days + 1)
+    grid = grid[grid["is_open"]]
+    keep = pd.Series(True, index=rows.index)
+    for day, clip in ((first, "start"), (last, "end")):
+        open_stamps = grid.loc[grid["date"] == day.date(), "interval_start"]
+        mine = rows["interval_start"][days == day]
+        if open_stamps.empty or mine.empty:
+            continue
+        partial = mine.min() > open_stamps.min() if clip == "start" \
+            else mine.max() < open_stamps.max()
+        if partial:
+            keep &= days != day
+    return rows[keep]
 
 
 def _check_length(data: QueueData) -> None:
@@ -249,7 +282,7 @@ def forecast(
         volume = report[report["target"] == "offered"]
         if method == "auto":
             chosen = volume.loc[volume["chosen"].fillna(False).astype(bool)]
-            name = str(chosen["model"].iloc[0]) if len(chosen) else "week_mean4"
+            name = str(chosen["model"].iloc[0]) if len(chosen) else REFERENCE_MODEL
             reason = str(chosen["reason"].iloc[0]) if len(chosen) else \
                 "no backtest window could be scored (history too short)"
         else:
@@ -311,7 +344,7 @@ def _fit_with_fallback(data: QueueData, name: str, method: str):
     except TooShort as exc:
         if method != "auto":
             raise BadInput(f"history: {exc}") from None
-        for fallback in ("week_mean4", "seasonal_naive"):
+        for fallback in (REFERENCE_MODEL, "week_mean4", "seasonal_naive"):
             try:
                 model = make_model(fallback).fit(data)
             except TooShort:

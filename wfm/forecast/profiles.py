@@ -59,19 +59,20 @@ def _weighted_shape(shares: np.ndarray, decay: float, smoothing: float) -> np.nd
 
 def kind_profiles(
     volume: pd.DataFrame, days_with_kind: pd.Series, min_days: int = 2
-) -> dict[str, np.ndarray]:
-    """Mean intraday share of past holidays / eves etc. per kind, where seen ``min_days`` times.
+) -> dict[str, tuple[np.ndarray, int]]:
+    """Mean intraday share of past holidays / eves etc. per kind, where seen ``min_days``
+    times: kind -> (shares over all slots, days it was taken from).
 
     ``days_with_kind`` maps history days to a kind ("" for ordinary days, ignored).
     """
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, tuple[np.ndarray, int]] = {}
     kinds = days_with_kind[days_with_kind != ""]
     for kind in kinds.unique():
         rows = volume.loc[kinds.index[kinds == kind]].dropna()
         rows = rows[rows.sum(axis=1) > 0]
         if len(rows) >= min_days:
             shares = rows.div(rows.sum(axis=1), axis=0).to_numpy()
-            out[kind] = _weighted_shape(shares, 1.0, PROFILE_SMOOTHING)
+            out[kind] = (_weighted_shape(shares, 1.0, PROFILE_SMOOTHING), len(rows))
     return out
 
 

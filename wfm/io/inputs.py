@@ -199,7 +199,9 @@ def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str
     """Raise BadInput for the first interval inside opening hours that has no row.
 
     Whole days without any row are accepted (closed days, holidays, outages are often
-    absent from exports); a day with some rows must have every open interval.
+    absent from exports); a day with some rows must have every open interval, except
+    before a queue's first row and after its last (an export, or a fixed history clock
+    read on the center's wall clock, may start or end inside a day).
     """
     if history.empty:
         return
@@ -209,7 +211,9 @@ def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str
     grid = grid[grid["is_open"]]
     for queue, rows in history.groupby("queue", sort=True):
         present_days = set(rows["interval_start"].dt.date)
-        expected = grid[grid["date"].isin(present_days)]["interval_start"]
+        inside = grid["interval_start"].between(rows["interval_start"].min(),
+                                                rows["interval_start"].max())
+        expected = grid[grid["date"].isin(present_days) & inside]["interval_start"]
         missing = expected[~expected.isin(set(rows["interval_start"]))]
         if len(missing):
             stamp = missing.iloc[0].tz_localize(None).strftime(TIMESTAMP_FORMAT)
