@@ -2,7 +2,8 @@
 
 Each special day (holiday, eve, intermediate or festival day, bridge day) is measured as
 a *level*: its daily total over the working-day level around it (the median of ordinary
-open days off the weekend, within two weeks either side). A kind that lowers volume takes the day to its own level
+open days off the weekend, within two weeks either side). A kind that lowers volume
+takes the day to its own level
 unless the weekday is already lower, so a holiday on a quiet weekend day is about that
 weekend day, not the weekend's low times the holiday's drop:
 

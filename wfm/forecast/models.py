@@ -200,7 +200,8 @@ class TopDown(Forecaster):
         usable = data.usable()
         cache = data.__dict__.setdefault("_profile_cache", {})
         if "weekday" not in cache:
-            cache["weekday"] = fit_profiles(data.volume, usable)
+            weekend = frozenset(int(w) for w in data.days.loc[data.days["weekend"], "weekday"])
+            cache["weekday"] = fit_profiles(data.volume, usable, weekend)
         self.profiles, self.profile_settings = cache["weekday"]
         kinds = data.days.loc[data.volume.index, "kind"].where(
             data.has_data & ~data.closed().loc[data.volume.index], "")
@@ -350,7 +351,8 @@ class TopDownETS(TopDown):
     """Holt-Winters (damped additive trend, multiplicative weekly season) on daily totals.
 
     The daily series holds the regular open weekdays of the last ``weeks`` weeks, with
-    closed, holiday and outlier days imputed from their same-weekday neighbours; the
+    closed, holiday, after-closure and outlier days imputed from their same-weekday
+    neighbours; the
     forecast takes calendar multipliers (holidays, eves, after-closure days) from history.
     """
 
@@ -365,7 +367,9 @@ class TopDownETS(TopDown):
         daily = data.daily()
         regular = data.days.loc[daily.index, "regular_open"]
         window = daily.index > data.last_day - pd.Timedelta(weeks=self.weeks)
-        usable = data.usable()
+        # the open days after a closure carry its calls (their multipliers apply in the
+        # forecast): at the series' end they would lift the level, so they are imputed too
+        usable = data.usable() & (data.post_closure().loc[daily.index] == 0)
         reference = reference_levels(daily, usable)
         series = daily.where(usable).fillna(reference)
         series = series[regular & window]

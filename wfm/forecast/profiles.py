@@ -89,11 +89,12 @@ PROFILE_WEEKLY_DECAY = 0.97
 
 def _raw_profiles(
     volume: np.ndarray, dates: pd.DatetimeIndex, last: pd.Timestamp, weeks: int,
-    shrink_days: float,
+    shrink_days: float, weekend: frozenset[int] = frozenset(),
 ) -> np.ndarray:
     """7 x slots matrix of volume-weighted shares per weekday, shrunk towards the profile
-    pooled over weekdays with the same open slots (rows of weekdays without data: the
-    profile pooled over all weekdays; all zero when there is no volume at all)."""
+    pooled over weekdays with the same open slots on the same side of the weekend (working
+    days with working days, weekend days with weekend days); rows of weekdays without data
+    take the profile pooled over all weekdays; all zero when there is no volume at all."""
     slots = volume.shape[1]
     age_weeks = (last - dates).days.to_numpy() / 7
     keep = age_weeks < weeks
@@ -110,7 +111,7 @@ def _raw_profiles(
         return out
     groups: dict[tuple, list[int]] = {}
     for w, total in sums.items():
-        groups.setdefault(tuple(total > 0), []).append(w)
+        groups.setdefault((w in weekend, tuple(total > 0)), []).append(w)
     for members in groups.values():
         pooled = sum(sums[w] for w in members)
         pooled = pooled / pooled.sum() if pooled.sum() > 0 else pooled
@@ -156,8 +157,12 @@ def smooth_shape(shape: np.ndarray, passes: int) -> np.ndarray:
     return smooth_rows(shape[None, :], passes)[0]
 
 
-def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.ndarray], str]:
+def fit_profiles(volume: pd.DataFrame, usable: pd.Series, weekend: frozenset[int] = frozenset()
+                 ) -> tuple[dict[int, np.ndarray], str]:
     """Intraday profiles per weekday with settings chosen on the last weeks of history.
+
+    ``weekend`` (weekday numbers) keeps weekend days from lending their shape to working
+    days when profiles are pooled.
 
     Every combination of `PROFILE_WEEKS`, `PROFILE_SHRINK_DAYS` and `PROFILE_SMOOTHINGS`
     is fit on history before the last `PROFILE_HOLDOUT_DAYS` days and scored by the
@@ -182,7 +187,7 @@ def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.
         for weeks in PROFILE_WEEKS:
             for shrink in PROFILE_SHRINK_DAYS:
                 shapes = _raw_profiles(matrix[train], dates[train], dates[train][-1], weeks,
-                                       shrink)
+                                       shrink, weekend)
                 open_slots = shapes > 0
                 done = 0
                 for count in passes:
@@ -193,5 +198,5 @@ def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.
                         best_score, best = score, (weeks, shrink, count)
     weeks, shrink, count = best
     label = f"{weeks} weeks, shrink {shrink:g} days, {count} smoothing passes"
-    shapes = smooth_rows(_raw_profiles(matrix, dates, last, weeks, shrink), count)
+    shapes = smooth_rows(_raw_profiles(matrix, dates, last, weeks, shrink, weekend), count)
     return {w: shapes[w] for w in range(7)}, label

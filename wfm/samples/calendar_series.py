@@ -10,7 +10,7 @@ The truth, per local day (callers live on the center's wall clock, DST included)
 
     offered ~ Poisson(level(day) * share(day, slot) * Gamma(k, 1/k) * Gamma(j, 1/j))
               (k: day noise, j: interval noise)
-    level   = calls * trend * random walk * season * kind level, where a special day on
+    level   = calls * trend * random walk * season * month days * kind level, where a special day on
               a weekend day takes the lower of the two levels (slightly below it), not
               their product
     eve     = an ordinary day until its cut hour, then the holiday's level and shape
@@ -40,9 +40,12 @@ AFTER_LEVELS = (0.90, 1.20)
 #: The near-silent holiday's level.
 SILENT_LEVEL = 0.04
 #: Day-to-day noise: gamma shape of the daily level multiplier (cv = 1/sqrt(k)).
-DAY_NOISE_SHAPE = 300.0
+DAY_NOISE_SHAPE = 400.0
 #: Interval noise beyond Poisson: gamma shape of each interval's rate multiplier.
-INTERVAL_NOISE_SHAPE = 60.0
+INTERVAL_NOISE_SHAPE = 200.0
+#: Extra calls on the first two days of a month and around the 10th (pay and statements).
+MONTH_START_EXTRA = 0.15
+MID_MONTH_EXTRA = 0.06
 #: Weekly random-walk step of the level (standard deviation of its log).
 LEVEL_STEP = 0.02
 
@@ -117,6 +120,7 @@ def calendar_history(cfg: CenterConfig, start: date, end: date, seed: int = 0,
             walk *= float(np.exp(rng.normal(0.0, LEVEL_STEP)))
         trend = (1 + 0.10 * (k / 365.0)) * walk
         season = 1 + 0.06 * np.cos(2 * np.pi * (day.timetuple().tm_yday - 20) / 365.25)
+        season *= 1 + MONTH_START_EXTRA * (day.day <= 2) + MID_MONTH_EXTRA * (9 <= day.day <= 11)
         level[k] = calls_per_day * trend * season * weekday_level
         rate[rows] = level[k] * _normalised(shape) * rng.gamma(DAY_NOISE_SHAPE,
                                                               1 / DAY_NOISE_SHAPE)
