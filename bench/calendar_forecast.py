@@ -29,7 +29,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
-from external_backtest import DAYS, STEP, external, pooled  # noqa: E402
+from external_backtest import DAYS, STEP, emit, external, window_lines  # noqa: E402
 
 from wfm.forecast import backtest  # noqa: E402
 from wfm.io.config_file import load_config  # noqa: E402
@@ -81,19 +81,7 @@ def main() -> None:
         began = time.perf_counter()
         frame = external(cfg, history, None, args.windows)
         lines.append(f"- external protocol ({time.perf_counter() - began:.0f} s):\n")
-        lines += ["| cutoff | model chosen | wfm | seasonal naive | 4-week mean |",
-                  "|---|---|---|---|---|"]
-        for row in frame.itertuples():
-            lines.append(f"| {row.cutoff} | {row.model} | {row.err_wfm / row.actual:.4f} | "
-                         f"{row.err_seasonal_naive / row.actual:.4f} | "
-                         f"{row.err_week_mean4 / row.actual:.4f} |")
-        lines.append("")
-        cut = sorted(frame["cutoff"].unique())[-args.last:]
-        for label, part in (("all", frame), (f"last {args.last}", frame[frame["cutoff"].isin(cut)])):
-            p = pooled(part)
-            lines.append(f"- pooled over {label} windows: wfm **{p['wfm']:.4f}**, seasonal "
-                         f"naive {p['seasonal_naive']:.4f}, 4-week mean {p['week_mean4']:.4f}: "
-                         f"**{p['gain_vs_week_mean4']:.1%}** below the 4-week mean")
+        lines += window_lines(frame, args.windows, args.last)
     began = time.perf_counter()
     models = args.models.split(",") if args.models else None
     per_window, report = backtest(history, cfg, windows=args.windows, days=DAYS, step=STEP,
@@ -116,12 +104,7 @@ def main() -> None:
         lines.append(f"- {row.model}: all windows {row.wmape:.4f} "
                      f"({row.gain_vs_week_mean4:+.1%} vs 4-week mean), last {args.last} "
                      f"{tail:.4f}{' (chosen)' if row.chosen is True else ''}")
-    lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        with args.out.open("a", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+    emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -129,6 +129,37 @@ def internal(cfg, history: pd.DataFrame, special, windows: int) -> pd.DataFrame:
     return report[report["target"] == "offered"]
 
 
+def window_lines(frame: pd.DataFrame, windows: int, last: int) -> list[str]:
+    """Markdown: the per-cutoff table and the pooled figures over all and the last windows."""
+    lines = ["| cutoff | model chosen | wfm | seasonal naive | 4-week mean |",
+             "|---|---|---|---|---|"]
+    for row in frame.itertuples():
+        lines.append(f"| {row.cutoff} | {row.model} | {row.err_wfm / row.actual:.4f} | "
+                     f"{row.err_seasonal_naive / row.actual:.4f} | "
+                     f"{row.err_week_mean4 / row.actual:.4f} |")
+    lines.append("")
+    scopes = [("all", frame)]
+    if last < windows:
+        cut = sorted(frame["cutoff"].unique())[-last:]
+        scopes.append((f"last {last}", frame[frame["cutoff"].isin(cut)]))
+    for label, part in scopes:
+        p = pooled(part)
+        lines.append(f"- pooled over {label} windows: wfm **{p['wfm']:.4f}**, seasonal naive "
+                     f"{p['seasonal_naive']:.4f}, 4-week mean {p['week_mean4']:.4f}: "
+                     f"**{p['gain_vs_week_mean4']:.1%}** below the 4-week mean, "
+                     f"{p['gain_vs_seasonal_naive']:.1%} below the seasonal naive")
+    return lines
+
+
+def emit(lines: list[str], out: Path | None) -> None:
+    """Print the lines and append them to ``out`` when given."""
+    text = "\n".join([*lines, ""])
+    print(text)
+    if out:
+        with out.open("a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, required=True)
@@ -144,6 +175,7 @@ def main() -> None:
     found = read_inputs(cfg, history=args.history, special_days=args.special_days,
                         complete_history=False)
     history, special = found.history, found.special_days
+    load = os.getloadavg()[0]
     began = time.perf_counter()
     frame = external(cfg, history, special, args.windows)
     external_seconds = time.perf_counter() - began
@@ -152,25 +184,10 @@ def main() -> None:
              f"Command: `python bench/external_backtest.py --config {args.config} --history "
              f"{args.history} --windows {args.windows}`  ",
              f"Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: "
-             f"{platform.machine()}, nproc {os.cpu_count()}; load average before: "
-             f"{os.getloadavg()[0]:.2f}; external loop {external_seconds:.0f} s\n",
-             "| cutoff | model chosen | wfm | seasonal naive | 4-week mean |",
-             "|---|---|---|---|---|"]
-    for row in frame.itertuples():
-        lines.append(f"| {row.cutoff} | {row.model} | {row.err_wfm / row.actual:.4f} | "
-                     f"{row.err_seasonal_naive / row.actual:.4f} | "
-                     f"{row.err_week_mean4 / row.actual:.4f} |")
-    lines.append("")
-    scopes = [("all", frame)]
-    if args.last < args.windows:
-        cut = sorted(frame["cutoff"].unique())[-args.last:]
-        scopes.append((f"last {args.last}", frame[frame["cutoff"].isin(cut)]))
-    for label, part in scopes:
-        p = pooled(part)
-        lines.append(f"- pooled over {label} windows: wfm **{p['wfm']:.4f}**, seasonal naive "
-                     f"{p['seasonal_naive']:.4f}, 4-week mean {p['week_mean4']:.4f}: "
-                     f"**{p['gain_vs_week_mean4']:.1%}** below the 4-week mean, "
-                     f"{p['gain_vs_seasonal_naive']:.1%} below the seasonal naive")
+             f"{platform.machine()}, nproc {os.cpu_count()}; load average at start {load:.2f}, "
+             f"after the external loop {os.getloadavg()[0]:.2f}; external loop "
+             f"{external_seconds:.0f} s\n",
+             *window_lines(frame, args.windows, args.last)]
     if not args.skip_internal:
         began = time.perf_counter()
         report = internal(cfg, history, special, args.windows)
@@ -179,12 +196,7 @@ def main() -> None:
         for row in report.itertuples():
             mark = " (chosen)" if row.chosen is True else ""
             lines.append(f"  - {row.queue} {row.model}{mark}: {row.wmape:.4f}")
-    lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        with args.out.open("a", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+    emit(lines, args.out)
 
 
 if __name__ == "__main__":
