@@ -41,7 +41,8 @@ def _iso_times(values: pd.Series, source: str, column: str) -> tuple[pd.Series, 
     if parsed.isna().any():
         row = _first_bad(parsed.isna())
         raise BadInput(f"{source}: row {row}, column {column}: bad timestamp "
-                       f"{text.iloc[row - 2]!r}")
+                       f"{text.iloc[row - 2]!r} (expected ISO 8601 such as "
+                       "2026-11-02T08:00:00)")
     return text, parsed
 
 
