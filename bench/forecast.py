@@ -32,7 +32,10 @@ from wfm.forecast import backtest, forecast
 from wfm.io.config_file import load_config
 from wfm.io.inputs import read_history, read_special_days
 
-US_BANK = REPO.parent / "shared" / "data" / "us_bank_history_15min.csv"
+#: The shared data folder beside the checkout (../shared; ../../shared from a worktree).
+SHARED = next((p / "shared" for p in (REPO.parent, REPO.parent.parent)
+               if (p / "shared" / "data").is_dir()), REPO.parent / "shared")
+US_BANK = SHARED / "data" / "us_bank_history_15min.csv"
 COLUMNS = ["queue", "model", "windows", "wmape", "wmape_daily", "bias", "mase", "coverage",
            "gain_vs_week_mean4", "gain_vs_seasonal_naive", "chosen"]
 

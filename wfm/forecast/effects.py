@@ -129,8 +129,13 @@ def _measure(data: QueueData, include_post: bool) -> CalendarEffects:
         labels = labels.where((labels != "") | (post == 0), post_label)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (daily / reference).where(seen)
-    for kind in [k for k in labels.unique() if k]:
-        values = _kind_values(kind, level, factor, ratio, (labels == kind) & level.notna())
+    # plain arrays: the kinds and names below are many masks over the same days
+    obs = _Observations(level.to_numpy(dtype=float), factor.to_numpy(dtype=float),
+                        ratio.to_numpy(dtype=float))
+    label_values = labels.to_numpy(dtype=object)
+    measured = ~np.isnan(obs.level)
+    for kind in [k for k in pd.unique(label_values) if k]:
+        values = obs.values(kind, (label_values == kind) & measured)
         effects.seen[kind] = len(values)
         prior = PRIOR_MULTIPLIER.get(kind, 1.0)
         if len(values):
@@ -138,14 +143,14 @@ def _measure(data: QueueData, include_post: bool) -> CalendarEffects:
             effects.by_kind[kind] = float(np.exp(
                 (len(values) * np.median(np.log(values)) + PRIOR_WEIGHT * np.log(prior))
                 / (len(values) + PRIOR_WEIGHT)))
-    names = days["holiday_name"].where(days["kind"] != "", "")
-    kinds = days["kind"]
-    for name in [n for n in names.unique() if n]:
-        mask = (names == name) & level.notna()
+    kinds = days["kind"].to_numpy(dtype=object)
+    names = np.where(kinds != "", days["holiday_name"].to_numpy(dtype=object), "")
+    for name in [n for n in pd.unique(names) if n]:
+        mask = (names == name) & measured
         if not mask.any():
             continue
-        kind = kinds[mask].iloc[0]
-        values = _kind_values(kind, level, factor, ratio, mask)
+        kind = kinds[np.flatnonzero(mask)[0]]
+        values = obs.values(kind, mask)
         if len(values):
             # a named day's own history, shrunk towards its kind with one pseudo-day
             base = effects.by_kind.get(kind, PRIOR_MULTIPLIER.get(kind, 1.0))
@@ -154,23 +159,25 @@ def _measure(data: QueueData, include_post: bool) -> CalendarEffects:
     return effects
 
 
-def _kind_values(kind: str, level: pd.Series, factor: pd.Series, ratio: pd.Series,
-                 mask: pd.Series) -> np.ndarray:
-    """The observations of one kind or name: ratios for `RATIO_KINDS`, else levels."""
-    if kind in RATIO_KINDS:
-        values = ratio[mask]
-        return values[values > 0].to_numpy(dtype=float)
-    return _informative(level, factor, mask)
+@dataclass
+class _Observations:
+    """Per history day: level (of a working day), weekday factor, ratio to the weekday."""
 
+    level: np.ndarray
+    factor: np.ndarray
+    ratio: np.ndarray
 
-def _informative(level: pd.Series, factor: pd.Series, mask: pd.Series) -> np.ndarray:
-    """The levels of the masked days that show the kind's own level: days whose weekday
-    is working-like, or quiet days the kind took lower still; all of them if none is."""
-    values = level[mask]
-    weekday = factor[mask]
-    direct = (weekday >= DIRECT_FACTOR) | (values < HIDDEN_RATIO * weekday)
-    chosen = values[direct] if direct.any() else values
-    return chosen[chosen > 0].to_numpy(dtype=float)
+    def values(self, kind: str, mask: np.ndarray) -> np.ndarray:
+        """The observations of one kind or name: ratios for `RATIO_KINDS`, else the levels
+        of the days that show the kind's own level: days whose weekday is working-like, or
+        quiet days the kind took lower still (all of them if none is)."""
+        if kind in RATIO_KINDS:
+            values = self.ratio[mask]
+            return values[values > 0]
+        values, weekday = self.level[mask], self.factor[mask]
+        direct = (weekday >= DIRECT_FACTOR) | (values < HIDDEN_RATIO * weekday)
+        chosen = values[direct] if direct.any() else values
+        return chosen[chosen > 0]
 
 
 def _weekday_factors(reference: pd.Series, working: pd.Series, ordinary: pd.Series

@@ -183,6 +183,16 @@ class WeekMean(Forecaster):
 # Top-down: daily totals x intraday profile
 
 
+def _kind_profiles(data: QueueData) -> dict[str, tuple[np.ndarray, int]]:
+    """The intraday profiles of the day kinds in a queue's history (cached on ``data``)."""
+    cache = data.__dict__.setdefault("_profile_cache", {})
+    if "kinds" not in cache:
+        kinds = data.days.loc[data.volume.index, "kind"].where(
+            data.has_data & ~data.closed().loc[data.volume.index], "")
+        cache["kinds"] = kind_profiles(data.volume, kinds)
+    return cache["kinds"]
+
+
 class TopDown(Forecaster):
     """Shared part of top-down models: profiles by weekday (and by day kind) x daily totals.
 
@@ -203,9 +213,7 @@ class TopDown(Forecaster):
             weekend = frozenset(int(w) for w in data.days.loc[data.days["weekend"], "weekday"])
             cache["weekday"] = fit_profiles(data.volume, usable, weekend)
         self.profiles, self.profile_settings = cache["weekday"]
-        kinds = data.days.loc[data.volume.index, "kind"].where(
-            data.has_data & ~data.closed().loc[data.volume.index], "")
-        self.kind_profiles = kind_profiles(data.volume, kinds)
+        self.kind_profiles = _kind_profiles(data)
 
     def _spread(self, dates: pd.DatetimeIndex, totals: np.ndarray) -> np.ndarray:
         slots = self.data.volume.shape[1]
@@ -438,9 +446,7 @@ class CalendarMean(TopDown):
                 self.totals[weekday] = float(mean.sum())
                 if mean.sum() > 0:
                     self.profiles[weekday] = mean / mean.sum()
-        kinds = data.days.loc[data.volume.index, "kind"].where(
-            data.has_data & ~data.closed().loc[data.volume.index], "")
-        self.kind_profiles = kind_profiles(data.volume, kinds)
+        self.kind_profiles = _kind_profiles(data)
         self.effects = measure_effects(data)
 
     def _predict(self, dates: pd.DatetimeIndex) -> np.ndarray:
