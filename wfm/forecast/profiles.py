@@ -91,10 +91,10 @@ def _raw_profiles(
     volume: np.ndarray, dates: pd.DatetimeIndex, last: pd.Timestamp, weeks: int,
     shrink_days: float, weekend: frozenset[int] = frozenset(),
 ) -> np.ndarray:
-    """7 x slots matrix of volume-weighted shares per weekday, shrunk towards the profile
-    pooled over weekdays with the same open slots on the same side of the weekend (working
-    days with working days, weekend days with weekend days); rows of weekdays without data
-    take the profile pooled over all weekdays; all zero when there is no volume at all."""
+    """7 x slots matrix of volume-weighted shares per weekday, working days shrunk towards
+    the profile pooled over the working days with the same open slots (a weekend day keeps
+    its own); rows of weekdays without data take the profile pooled over all weekdays;
+    all zero when there is no volume at all."""
     slots = volume.shape[1]
     age_weeks = (last - dates).days.to_numpy() / 7
     keep = age_weeks < weeks
@@ -111,7 +111,9 @@ def _raw_profiles(
         return out
     groups: dict[tuple, list[int]] = {}
     for w, total in sums.items():
-        groups.setdefault((w in weekend, tuple(total > 0)), []).append(w)
+        # weekend days differ from each other as much as from working days (a short day
+        # and a quiet one): each is a group of its own
+        groups.setdefault((w if w in weekend else -1, tuple(total > 0)), []).append(w)
     for members in groups.values():
         pooled = sum(sums[w] for w in members)
         pooled = pooled / pooled.sum() if pooled.sum() > 0 else pooled
@@ -161,8 +163,8 @@ def fit_profiles(volume: pd.DataFrame, usable: pd.Series, weekend: frozenset[int
                  ) -> tuple[dict[int, np.ndarray], str]:
     """Intraday profiles per weekday with settings chosen on the last weeks of history.
 
-    ``weekend`` (weekday numbers) keeps weekend days from lending their shape to working
-    days when profiles are pooled.
+    ``weekend`` (weekday numbers) keeps weekend days out of the pooling: working days lend
+    their shape to one another, a weekend day to none.
 
     Every combination of `PROFILE_WEEKS`, `PROFILE_SHRINK_DAYS` and `PROFILE_SMOOTHINGS`
     is fit on history before the last `PROFILE_HOLDOUT_DAYS` days and scored by the
