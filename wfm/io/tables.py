@@ -8,12 +8,13 @@ from __future__ import annotations
 
 # --- inputs ------------------------------------------------------------------------------
 
-HISTORY_COLUMNS = ("interval_start", "queue", "offered", "aht_seconds")
-#: Optional history columns: ``wait_seconds`` is the mean time in queue over all offered;
+HISTORY_COLUMNS = ("interval_start", "queue", "offered")
+#: Optional history columns: ``aht_seconds`` (without it every queue needs
+#: ``default_aht_seconds``); ``wait_seconds`` is the mean time in queue over all offered;
 #: ``answered_within`` counts the contacts answered within the queue's ``answer_seconds``,
 #: ``short_abandoned`` those that abandoned within ``kpi.short_abandon_seconds``;
 #: ``asa_seconds`` is the mean wait of the answered contacts (average speed of answer).
-HISTORY_OPTIONAL = ("handled", "abandoned", "wait_seconds", "answered_within",
+HISTORY_OPTIONAL = ("aht_seconds", "handled", "abandoned", "wait_seconds", "answered_within",
                     "short_abandoned", "asa_seconds")
 
 ROSTER_COLUMNS = ("agent_id", "name", "team", "skills", "languages", "contract")
