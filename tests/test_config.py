@@ -135,6 +135,7 @@ def _sections() -> dict[type, list]:
         c.Campaign: ["campaigns", 0], c.ContactRate: ["campaigns", 0, "contact_rate"],
         c.Leadership: ["leadership"], c.Activity: ["activities", 0],
         c.Attendees: ["activities", 0, "attendees"],
+        c.KpiSettings: ["kpi"], c.AdherenceSettings: ["adherence"],
         c.CenterConfig: [],
     }
 
@@ -199,6 +200,11 @@ def _example_with_hours_mapping() -> dict:
     data["activities"] = [{"id": "meeting", "duration_minutes": 30,
                            "frequency": "per_team_week", "attendance": 0.8,
                            "attendees": {"hired_within_days": 30}}]
+    data["adherence"]["states"] = {name: category for name, category in
+                                   data["adherence"]["states"].items()
+                                   if category not in ("coaching", "team_meeting", "induction",
+                                                       "calibration")}
+    data["adherence"]["states"]["Meeting"] = "meeting"
     return data
 
 
@@ -229,7 +235,7 @@ def test_every_model_is_covered_by_the_type_tests():
 
 def test_numeric_field_lists_are_complete():
     numbers, wholes = _fields_of(float), _fields_of(int)
-    assert len(numbers) == 36 and len(wholes) == 27
+    assert len(numbers) == 39 and len(wholes) == 27
     assert (["queues", 0], "answer_seconds") in numbers
     assert (["queues", 0], "patience_seconds") in numbers
     assert (["solver"], "seed") in wholes
@@ -466,6 +472,8 @@ def _center_with_interval(minutes: int, response_hours: float) -> dict:
     """The example data on ``minutes`` intervals (one template that fits any of them)."""
     data = example_data()
     data["center"]["interval_minutes"] = minutes
+    # no off-phone activities: their half hours do not fit 60-minute intervals
+    del data["activities"], data["adherence"]
     data["shift_templates"] = [{"id": "t8", "contracts": ["full_time"], "length_minutes": 480,
                                 "earliest_start": "08:00", "latest_start": "12:00",
                                 "start_step_minutes": 60}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -49,7 +50,13 @@ def test_written_files_read_back(tmp_path: Path, example_cfg: CenterConfig) -> N
     assert set(history["queue"]) == {q.id for q in example_cfg.queues}
     assert (history["handled"] + history["abandoned"] == history["offered"]).all()
     agents = read_agents(tmp_path / "agents.csv", example_cfg)
-    assert len(agents) == sample.REFERENCE_AGENTS
+    assert sum(a.role == "agent" for a in agents) == sample.REFERENCE_AGENTS
+    teams = {a.team for a in agents if a.role == "agent"}
+    roles = Counter(a.role for a in agents)
+    # a team leader per team, a supervisor per four teams, the trainer and the quality analyst
+    assert roles["team_leader"] == len(teams)
+    assert roles["supervisor"] == -(-len(teams) // 4)
+    assert roles["trainer"] == roles["quality"] == 1
     special = pd.read_csv(tmp_path / "special_days.csv", dtype=str)
     assert {"date", "queue", "multiplier"} <= set(special.columns)
     assert (special["multiplier"] == "closed").any()
@@ -57,7 +64,9 @@ def test_written_files_read_back(tmp_path: Path, example_cfg: CenterConfig) -> N
 
 def test_committed_sample_data_reads_back(example_cfg: CenterConfig) -> None:
     agents = read_agents(REPO / "sample_data" / "agents.csv", example_cfg)
-    assert 100 <= len(agents) <= 140
+    assert 100 <= sum(a.role == "agent" for a in agents) <= 140
+    assert {a.role for a in agents} == {"agent", "team_leader", "supervisor", "trainer",
+                                        "quality"}
     head = pd.read_csv(REPO / "sample_data" / "history.csv.gz", nrows=50)
     assert list(head.columns[:6]) == ["interval_start", "queue", "offered", "handled",
                                       "abandoned", "aht_seconds"]
@@ -150,7 +159,9 @@ def test_roster_covers_every_queue(example_cfg: CenterConfig, tmp_path: Path) ->
     path = tmp_path / "agents.csv"
     roster.to_csv(path, index=False)
     agents = read_agents(path, example_cfg)
-    assert len({a.name for a in agents}) == 120
+    assert len({a.name for a in agents}) == len(agents)
+    agents = [a for a in agents if a.role == "agent"]
+    assert len(agents) == 120
     for queue in example_cfg.queues:
         assert sum(a.serves(queue) for a in agents) >= 6, queue.id
     part_time = sum(a.contract == "part_time" for a in agents)

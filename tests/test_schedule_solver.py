@@ -360,9 +360,9 @@ def example_center(agents_count: int, start: date, days: int, seed: int,
                    ) -> tuple[CenterConfig, list[Agent], pd.DataFrame]:
     """The example config with a seeded synthetic roster and requirements."""
     from wfm.io.config_file import load_config
-    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
+    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster, without_people
 
-    cfg = load_config("configs/example.yaml")
+    cfg = without_people(load_config("configs/example.yaml"))
     agents = synthetic_roster(cfg, agents_count, start, days, seed=seed)
     return cfg, agents, synthetic_requirements(cfg, agents, start, days, seed=seed)
 

@@ -33,7 +33,13 @@ from pydantic import (
 from pydantic import Strict as _NoCoercion
 
 from wfm.errors import BadInput
-from wfm.io.tables import BUILT_IN_ACTIVITIES, DEFERRED_CHANNELS, LIVE_CHANNELS, ROLES
+from wfm.io.tables import (
+    BUILT_IN_ACTIVITIES,
+    DEFERRED_CHANNELS,
+    LIVE_CHANNELS,
+    ROLES,
+    STATE_CATEGORIES,
+)
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -65,6 +71,31 @@ def parse_clock_minutes(text: str) -> int:
     if minutes > 24 * 60:
         raise ValueError(f"time {text!r} is after 24:00")
     return minutes
+
+
+_UTC_OFFSET = re.compile(r"^([+-])([01]\d|2[0-3]):([0-5]\d)$")
+_POSIX_ZONE = re.compile(r"^Etc/GMT([+-]\d{1,2})$")
+
+
+def parse_utc_offset(text: str) -> int:
+    """Minutes east of UTC for an ISO 8601 offset ``+HH:MM`` / ``-HH:MM`` (``+02:00`` is
+    two hours ahead of UTC, as in Tel Aviv in winter)."""
+    match = _UTC_OFFSET.match(str(text).strip())
+    if not match:
+        raise ValueError(f"expected an offset from UTC like '+02:00' or '-05:00' (positive "
+                         f"east of Greenwich, as in ISO 8601), got {text!r}")
+    minutes = int(match.group(2)) * 60 + int(match.group(3))
+    return minutes if match.group(1) == "+" else -minutes
+
+
+def standard_offset_minutes(zone: str) -> int:
+    """Minutes east of UTC of a zone's time without DST (the smaller of its January and
+    July offsets in 2024, so the winter time in either hemisphere)."""
+    from datetime import datetime
+
+    tz = ZoneInfo(zone)
+    offsets = [datetime(2024, month, 1, 12, tzinfo=tz).utcoffset() for month in (1, 7)]
+    return int(min(offsets).total_seconds() // 60)
 
 
 def format_clock(minutes: int) -> str:
@@ -156,6 +187,12 @@ class Center(_Strict):
     holidays: HolidayCalendar = Field(default_factory=HolidayCalendar)
     weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"],
                                    description="the days the center calls its weekend")
+    history_clock: Literal["wall", "fixed"] = Field(
+        "wall", description="wall: history times on the center's wall clock (with DST); "
+                            "fixed: on one UTC offset all year (no DST)")
+    history_utc_offset: str | None = Field(
+        None, description="the fixed clock's offset from UTC, +HH:MM east of Greenwich; "
+                          "default: the zone's standard time")
 
     @field_validator("weekend")
     @classmethod
@@ -163,6 +200,29 @@ class Center(_Strict):
         if len(set(value)) != len(value):
             raise ValueError("weekend: a day is named twice")
         return value
+
+    @field_validator("history_utc_offset")
+    @classmethod
+    def _offset_text(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_utc_offset(value)
+        return value
+
+    @model_validator(mode="after")
+    def _offset_needs_fixed_clock(self) -> Center:
+        if self.history_utc_offset is not None and self.history_clock != "fixed":
+            raise KeyProblem(("history_utc_offset",),
+                             "has no effect unless history_clock is fixed")
+        return self
+
+    @property
+    def history_offset_minutes(self) -> int | None:
+        """Minutes east of UTC of a fixed history clock (None for the wall clock)."""
+        if self.history_clock != "fixed":
+            return None
+        if self.history_utc_offset is not None:
+            return parse_utc_offset(self.history_utc_offset)
+        return standard_offset_minutes(self.timezone)
 
     @property
     def weekend_days(self) -> frozenset[int]:
@@ -176,6 +236,15 @@ class Center(_Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Madrid)") from None
+        posix = _POSIX_ZONE.match(value)
+        if posix:
+            # Etc/GMT-2 is UTC+02:00: POSIX inverts the sign, and a center is never there
+            east = -int(posix.group(1))
+            raise ValueError(
+                f"{value!r} means UTC{east:+03d}:00 (Etc/GMT signs are inverted): give the "
+                "center's own zone (e.g. Asia/Jerusalem) and, for a history recorded without "
+                "DST, history_clock: fixed (with history_utc_offset like '+02:00' if it is not "
+                "the zone's standard time)")
         return value
 
     @field_validator("opening_hours", mode="before")
@@ -240,6 +309,8 @@ class Queue(_Strict):
     starting_backlog: Number = Field(0.0, ge=0, description="deferred items waiting at the "
                                                              "start of the horizon")
     min_agents: Whole = Field(1, ge=0)
+    default_aht_seconds: Number | None = Field(
+        None, gt=0, description="handle time forecast when the history has none for the queue")
     closed_dates: list[Day] = Field(default_factory=list,
                                     description="dates this queue alone is closed all day")
 
@@ -492,17 +563,76 @@ class ExtraColumns(_Strict):
 
     agents: list[str] = Field(default_factory=list)
     history: list[str] = Field(default_factory=list)
+    agent_states: list[str] = Field(default_factory=list)
 
-    @field_validator("agents", "history")
+    @field_validator("agents", "history", "agent_states")
     @classmethod
     def _distinct_names(cls, names: list[str]) -> list[str]:
-        names = [name.strip() for name in names]
-        if "" in names:
-            raise ValueError("column names must not be empty")
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"column {twice[0]!r} is named twice")
-        return names
+        return distinct_names(names, "column")
+
+
+def distinct_names(names: list[str] | dict[str, object], what: str) -> list[str]:
+    """The names stripped; ValueError for an empty one or one given twice."""
+    stripped = [name.strip() for name in names]
+    if "" in stripped:
+        raise ValueError(f"{what} names must not be empty")
+    twice = sorted({name for name in stripped if stripped.count(name) > 1})
+    if twice:
+        raise ValueError(f"{what} {twice[0]!r} is named twice")
+    return stripped
+
+
+#: How `wfm kpi` measures the service level: contacts answered within the queue's
+#: ``answer_seconds`` over the offered (answered + abandoned), over the offered less the
+#: short abandons, or over the answered.
+ServiceLevelFormula = Literal["offered", "offered_less_short_abandons", "answered"]
+
+
+class KpiSettings(_Strict):
+    """How the indicators of the history are measured (`wfm kpi`)."""
+
+    service_level_formula: ServiceLevelFormula = "offered"
+    short_abandon_seconds: Number | None = Field(
+        None, gt=0, description="the threshold the history's short_abandoned column counts")
+
+    @model_validator(mode="after")
+    def _short_abandons(self) -> KpiSettings:
+        uses_short = self.service_level_formula == "offered_less_short_abandons"
+        if uses_short and self.short_abandon_seconds is None:
+            raise KeyProblem(("short_abandon_seconds",),
+                             "is needed with service_level_formula offered_less_short_abandons "
+                             "(the threshold the history's short_abandoned column counts)")
+        if not uses_short and self.short_abandon_seconds is not None:
+            raise KeyProblem(("short_abandon_seconds",),
+                             "has no effect unless service_level_formula is "
+                             "offered_less_short_abandons")
+        return self
+
+
+def _same_name_states() -> dict[str, str]:
+    return {category: category for category in STATE_CATEGORIES}
+
+
+class AdherenceSettings(_Strict):
+    """How agent state logs are measured against the schedule (`wfm adherence`).
+
+    ``states`` maps each state name of the logs to what it is: one of
+    `wfm.io.tables.STATE_CATEGORIES` or an off-phone activity's id (``activities[].id``);
+    without it a state must be named like its category (``available``, ``on_contact``,
+    ``break``, ``coaching``...).
+    """
+
+    grace_minutes: Number = Field(3.0, ge=0, description="a stretch out of adherence this "
+                                  "long or shorter is forgiven")
+    states: dict[str, str] = Field(default_factory=_same_name_states)
+
+    @field_validator("states")
+    @classmethod
+    def _state_names(cls, states: dict[str, str]) -> dict[str, str]:
+        if not states:
+            raise ValueError("name at least one state")
+        names = distinct_names(states, "state")
+        return dict(zip(names, states.values(), strict=True))
 
 
 #: The `Inputs` keys that are file paths.
@@ -705,9 +835,10 @@ class Activity(_Strict):
     @field_validator("id")
     @classmethod
     def _not_built_in(cls, value: str) -> str:
-        if value in BUILT_IN_ACTIVITIES:
+        reserved = list(dict.fromkeys((*BUILT_IN_ACTIVITIES, *STATE_CATEGORIES)))
+        if value in reserved:
             raise ValueError(f"{value!r} is a name wfm writes itself; reserved: "
-                             f"{', '.join(BUILT_IN_ACTIVITIES)}")
+                             f"{', '.join(reserved)}")
         return value
 
     @field_validator("days")
@@ -778,6 +909,8 @@ class CenterConfig(_Strict):
     solver: SolverLimits = Field(default_factory=SolverLimits)
     planning: Planning = Field(default_factory=Planning)
     inputs: Inputs = Field(default_factory=Inputs)
+    kpi: KpiSettings = Field(default_factory=KpiSettings)
+    adherence: AdherenceSettings = Field(default_factory=AdherenceSettings)
     campaigns: list[Campaign] = Field(default_factory=list)
     leadership: Leadership | None = None
     activities: list[Activity] = Field(default_factory=list)
@@ -805,6 +938,23 @@ class CenterConfig(_Strict):
                 raise KeyProblem((*where, "attendees", "skills"),
                                  f"{unknown[0]!r} is no queue's skill; allowed: "
                                  f"{', '.join(sorted(skills))}")
+        return self
+
+    @model_validator(mode="after")
+    def _state_categories(self) -> CenterConfig:
+        ids = [a.id for a in self.activities]
+        states = dict(self.adherence.states)
+        if "states" not in self.adherence.model_fields_set:  # same-name states by default
+            states.update({i: i for i in ids})
+            # the config is frozen; the default follows its own activities
+            object.__setattr__(self, "adherence",
+                               self.adherence.model_copy(update={"states": states}))
+        allowed = [*STATE_CATEGORIES, *ids]
+        for name, category in states.items():
+            if category not in allowed:
+                raise KeyProblem(("adherence", "states", name),
+                                 f"got {category!r}; allowed: "
+                                 f"{', '.join(allowed)}")
         return self
 
     def activity(self, activity_id: str) -> Activity:

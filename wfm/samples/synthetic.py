@@ -4,6 +4,9 @@
 languages, contracts, unavailable days, time windows and preferences;
 `synthetic_requirements` draws a double-peaked intraday curve per queue, scaled so the
 weekly required agent-hours are a chosen share of what the roster can work.
+`synthetic_people` puts a roster into teams with their team leaders and campaign leaders;
+`without_people` is a config without the leader rule and off-phone activities (the plain
+scheduling problem).
 """
 
 from __future__ import annotations
@@ -58,6 +61,43 @@ def synthetic_roster(cfg: CenterConfig, n_agents: int, start: date, days: int, s
             preferred_start=preferred_start,
         ))
     return agents
+
+
+def without_people(cfg: CenterConfig) -> CenterConfig:
+    """``cfg`` without ``leadership`` and ``activities`` (and the state names of its
+    activities): the scheduling problem of agents and queues alone."""
+    ids = {a.id for a in cfg.activities}
+    states = {name: c for name, c in cfg.adherence.states.items() if c not in ids}
+    return cfg.model_copy(update={
+        "leadership": None, "activities": [],
+        "adherence": cfg.adherence.model_copy(update={"states": states})})
+
+
+def synthetic_people(agents: list[Agent], team_size: int = 24, agents_per_leader: int = 12,
+                     campaign_leaders: int = 2) -> list[Agent]:
+    """The agents in teams of ``team_size`` (in roster order), each team with a team leader
+    per ``agents_per_leader`` agents (on the contract most of the team has, skilled like
+    its first agent on it) and ``campaign_leaders`` of its agents on that contract who also
+    lead it; the leaders come after the agents, ids ``L00001``..."""
+    people: list[Agent] = []
+    leaders: list[Agent] = []
+    for first in range(0, len(agents), team_size):
+        team = f"T{first // team_size:03d}"
+        members = agents[first:first + team_size]
+        contracts = [a.contract for a in members]
+        contract = max(dict.fromkeys(contracts), key=contracts.count)
+        main = [a for a in members if a.contract == contract]
+        campaign = {a.agent_id for a in main[:campaign_leaders]}
+        people += [a.model_copy(update={"team": team,
+                                        "leads": (team,) if a.agent_id in campaign else ()})
+                   for a in members]
+        for _ in range(max(1, round(len(members) / agents_per_leader))):
+            number = len(leaders) + 1
+            leaders.append(Agent(
+                agent_id=f"L{number:05d}", name=f"Leader {number}", team=team,
+                skills=dict(main[0].skills), languages=main[0].languages, contract=contract,
+                role="team_leader"))
+    return people + leaders
 
 
 def intraday_shape(minute_of_day: np.ndarray) -> np.ndarray:
