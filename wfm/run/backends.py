@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -101,15 +102,15 @@ class Engine(Protocol):
         """End every worker and free the engine's resources."""
 
 
-def make_engine(name: str, address: str | None = None) -> Engine:
+def make_engine(name: str, address: str | None = None, events: Any = None) -> Engine:
     """The engine called ``name`` (`ENGINES`); BadInput for an unknown one, an address
-    without Ray, or Ray not installed."""
+    without Ray, or Ray not installed. ``events`` gets the engine's own warnings."""
     if name == "local":
         if address:
             raise BadInput("--address: only the ray engine joins a cluster (add --engine ray)")
         return LocalEngine()
     if name == "ray":
-        return RayEngine(address)
+        return RayEngine(address, events=events)
     raise BadInput(f"--engine: got {name!r}; allowed: {', '.join(ENGINES)}")
 
 
@@ -354,6 +355,26 @@ def _ray_site_task(task: SiteTask, files: bytes, channel: Any) -> dict[str, Any]
     return {"result": result.to_dict(), "folder_name": folder_name, "folder": blob}
 
 
+class _RayLogEvents(logging.Handler):
+    """Ray's own warnings and errors as events (never raw lines in a JSON log)."""
+
+    #: The group's driver runs in a thread while the main thread owns SIGTERM and SIGINT
+    #: (`wfm.run.interrupt`): Ray saying it set no SIGTERM handler there is expected.
+    EXPECTED = ("SIGTERM handler is not set",)
+
+    def __init__(self, events: Any) -> None:
+        super().__init__(level=logging.WARNING)
+        self.events = events
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if (self.events is None or not record.name.startswith("ray")
+                or message.startswith(self.EXPECTED)):
+            return
+        level = "error" if record.levelno >= logging.ERROR else "warning"
+        self.events.emit("ray", f"ray: {message}", level=level)
+
+
 @dataclass
 class _RaySite:
     task: SiteTask
@@ -367,25 +388,32 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, retries: int = MAX_RETRIES) -> None:
+    def __init__(self, address: str | None = None, retries: int = MAX_RETRIES,
+                 events: Any = None) -> None:
         try:
             import ray
         except ImportError:
             raise BadInput("--engine ray: Ray is not installed; pip install 'wfm[ray]'") \
                 from None
-        import logging
-
         self._ray = ray
         self._address = address or os.environ.get("RAY_ADDRESS") or None
         self._owns = not ray.is_initialized()
+        self._log_handler = _RayLogEvents(events)
         if self._owns:
+            # ray.init first clears the handlers of the "ray" logger, which does not
+            # propagate: meanwhile its records are caught one level below
+            inner = logging.getLogger("ray._private")
+            inner.addHandler(self._log_handler)
             try:
                 ray.init(address=self._address, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False, logging_level=logging.ERROR)
+                         configure_logging=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = self._address or "this machine"
                 raise WfmError(f"--engine ray: cannot start or join Ray at {where}: "
                                f"{exc}") from None
+            finally:
+                inner.removeHandler(self._log_handler)
+        logging.getLogger("ray").addHandler(self._log_handler)
         self._channel = ray.remote(num_cpus=0)(_Channel).remote()
         self._remote = ray.remote(max_retries=retries, retry_exceptions=False)(_ray_site_task)
         self._retries = retries
@@ -495,3 +523,4 @@ class RayEngine:
             self._ray.kill(self._channel)
         if self._owns:
             self._ray.shutdown()
+        logging.getLogger("ray").removeHandler(self._log_handler)

@@ -375,7 +375,7 @@ def run_group(
         started = datetime.now(UTC)
         group_id = new_group_id(root, started)
         tasks = [site_task(sites, site, root, options, tuple(sys.argv)) for site in chosen]
-        backend = make_engine(engine, address) if isinstance(engine, str) else engine
+        backend = make_engine(engine, address, events) if isinstance(engine, str) else engine
         manifest_path = root / f"{GROUP_PREFIX}{group_id}.json"
         log_path = root / f"{GROUP_PREFIX}{group_id}.log"
         manifest: dict[str, Any] = {
