@@ -16,6 +16,8 @@ from tests.run_fixtures import write_center
 #: Ray tests run in the default test run when the `ray` extra is installed.
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason="the ray extra is not installed (pip install -e '.[ray]')")
+#: The engines every engine test runs on.
+ENGINES = ["local", pytest.param("ray", marks=needs_ray)]
 
 
 def write_sites(path: Path, sites: list[dict[str, Any]], **settings: Any) -> Path:

@@ -12,9 +12,9 @@ import pytest
 
 from tests.run_fixtures import AS_OF
 from tests.sites_fixtures import (
+    ENGINES,
     bad_site,
     busy_site,
-    needs_ray,
     site_entry,
     tiny_site,
     write_sites,
@@ -25,8 +25,6 @@ from wfm.run.folders import latest_run, runs_lock
 from wfm.run.group import run_group
 from wfm.run.manifest import json_ready
 from wfm.run.sites import GroupOptions
-
-ENGINES = ["local", pytest.param("ray", marks=needs_ray)]
 
 
 class KillOnce:

@@ -102,16 +102,27 @@ class Engine(Protocol):
         """End every worker and free the engine's resources."""
 
 
+def check_engine(name: str, address: str | None = None) -> None:
+    """BadInput for an unknown engine, an address without Ray, or Ray not installed."""
+    if name not in ENGINES:
+        raise BadInput(f"--engine: got {name!r}; allowed: {', '.join(ENGINES)}")
+    if name == "local" and address:
+        raise BadInput("--address: only the ray engine joins a cluster (add --engine ray)")
+    if name == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise BadInput("--engine ray: Ray is not installed; pip install 'wfm[ray]'") \
+                from None
+
+
 def make_engine(name: str, address: str | None = None, events: Any = None) -> Engine:
-    """The engine called ``name`` (`ENGINES`); BadInput for an unknown one, an address
-    without Ray, or Ray not installed. ``events`` gets the engine's own warnings."""
-    if name == "local":
-        if address:
-            raise BadInput("--address: only the ray engine joins a cluster (add --engine ray)")
-        return LocalEngine()
+    """The engine called ``name`` (`ENGINES`), checked by `check_engine`; ``events`` gets
+    the engine's own warnings."""
+    check_engine(name, address)
     if name == "ray":
         return RayEngine(address, events=events)
-    raise BadInput(f"--engine: got {name!r}; allowed: {', '.join(ENGINES)}")
+    return LocalEngine()
 
 
 def _failed(site_id: str, exit_code: int, message: str, **extra: Any) -> SiteResult:
@@ -390,11 +401,8 @@ class RayEngine:
 
     def __init__(self, address: str | None = None, retries: int = MAX_RETRIES,
                  events: Any = None) -> None:
-        try:
-            import ray
-        except ImportError:
-            raise BadInput("--engine ray: Ray is not installed; pip install 'wfm[ray]'") \
-                from None
+        import ray
+
         self._ray = ray
         self._address = address or os.environ.get("RAY_ADDRESS") or None
         self._owns = not ray.is_initialized()

@@ -35,7 +35,7 @@ from typing import IO, Any
 from wfm.errors import EXIT_NO_SITE_OK, EXIT_OK, EXIT_SOME_SITES_FAILED, BadInput
 from wfm.events import Events, NullEvents
 from wfm.io.files import atomic_open
-from wfm.run.backends import MAX_RETRIES, Engine, EngineMessage, make_engine
+from wfm.run.backends import MAX_RETRIES, Engine, EngineMessage, check_engine, make_engine
 from wfm.run.folders import RUN_ID_FORMAT, runs_lock
 from wfm.run.manifest import MANIFEST_VERSION, json_ready, sha256_file
 from wfm.run.runner import SIGNAL_EXIT_BASE, StopRequest
@@ -369,6 +369,8 @@ def run_group(
         raise BadInput(f"--max-parallel: must be at least 1 (got {max_parallel})")
     sites = load_sites(sites_path)
     chosen = select_sites(sites, only)
+    if isinstance(engine, str):
+        check_engine(engine, address)
     root = Path(runs_root).absolute()
     with runs_lock(root):
         recover_dead_groups(root)
