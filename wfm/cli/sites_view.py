@@ -108,6 +108,7 @@ class SiteTable:
             row["seconds"] = fields.get("seconds")
             if fields.get("status") == "ok":
                 row["result"] = fields.get("run") or ""
+                row["stage"] = ""
             else:
                 row["result"] = f"exit {fields.get('exit_code')}"
                 row["stage"] = fields.get("stage") or row["stage"]

@@ -1,0 +1,278 @@
+"""Benchmark: many sites in one night, on each engine, against running them one by one.
+
+Makes ``--sites`` copies of the sample center (`configs/example.yaml`), each with its own
+seeded history, roster and special days (`wfm.samples.center.write_sample_data`, seed
+1, 2, ...; rosters of 110, 115, ... agents), then times, each with ``/usr/bin/time -v``:
+
+- ``sequential``: one ``wfm run --config`` per site, one after another;
+- ``local``: ``wfm run --sites`` on the local engine (processes, as many at once as the
+  cores hold);
+- ``ray``: the same on the Ray engine, Ray started on this machine.
+
+Every run uses the same ``--as-of``, ``--time-limit`` and ``--workers``. With ``--big
+AGENTS`` it also runs one sample center of that many agents through the whole chain, for
+the per-site figures a larger unit needs (stage times, peak memory). The report goes to
+``--out`` (Markdown).
+
+    python bench/sites.py --sites 8 --time-limit 20 --workers 1 --big 1000 \
+        --out bench/results/sites.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# the installed wfm (the benchmark runs its `wfm` command too)
+from wfm.io.config_file import load_config
+from wfm.run.folders import latest_run
+from wfm.samples.center import write_sample_data
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2026-11-22"
+FIRST_AGENTS = 110
+AGENTS_STEP = 5
+INPUTS = re.compile(r"^inputs:.*\Z", re.S | re.M)
+
+
+def wfm() -> str:
+    """The installed `wfm` next to this interpreter."""
+    return str(Path(sys.executable).parent / "wfm")
+
+
+def make_site(folder: Path, seed: int, agents: int) -> Path:
+    """A copy of the sample center with its own seeded data in ``folder``; its config."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "config.yaml"
+    if config.exists():
+        return config
+    text = (ROOT / "configs" / "example.yaml").read_text(encoding="utf-8")
+    text = INPUTS.sub("inputs:\n  history: history.csv.gz\n  agents: agents.csv\n"
+                      "  special_days: special_days.csv\n", text)
+    text = text.replace("  seed: 0\n", f"  seed: {seed}\n")
+    write_sample_data(load_config(ROOT / "configs" / "example.yaml"), folder, seed=seed,
+                      agents=agents)
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def timed(command: list[str]) -> dict[str, Any]:
+    """Run ``command`` under ``/usr/bin/time -v``: wall seconds, CPU seconds, peak RSS (MB
+    of the largest process it waited for), exit code."""
+    began = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    wall = time.perf_counter() - began
+    report = done.stderr
+
+    def number(label: str) -> float:
+        match = re.search(rf"{re.escape(label)}: ([\d.]+)", report)
+        return float(match.group(1)) if match else float("nan")
+
+    return {"wall": wall, "cpu": number("User time (seconds)") + number("System time (seconds)"),
+            "rss_mb": number("Maximum resident set size (kbytes)") / 1024,
+            "code": done.returncode, "stdout": done.stdout.strip(),
+            "tail": report.splitlines()[-30:] if done.returncode else []}
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run_options(args: argparse.Namespace) -> list[str]:
+    return ["--as-of", AS_OF, "--time-limit", str(args.time_limit), "--workers",
+            str(args.workers), "--quiet", "--log-format", "json"]
+
+
+def sequential(configs: dict[str, Path], runs: Path, args: argparse.Namespace) -> dict:
+    """Each site's `wfm run`, one after another."""
+    per_site = {}
+    began = time.perf_counter()
+    for site, config in configs.items():
+        per_site[site] = timed([wfm(), "run", "--config", str(config), "--out",
+                                str(runs / site), *run_options(args)])
+        folder = latest_run(runs / site)
+        manifest = json.loads((folder / "manifest.json").read_text()) if folder else {}
+        per_site[site]["stages"] = {s["name"]: s["seconds"] for s in manifest.get("stages", [])}
+        schedule = next((s for s in manifest.get("stages", []) if s["name"] == "schedule"), {})
+        per_site[site]["figures"] = schedule.get("figures", {})
+    return {"wall": time.perf_counter() - began, "sites": per_site}
+
+
+def group(sites_file: Path, runs: Path, engine: str, args: argparse.Namespace) -> dict:
+    """One `wfm run --sites` on ``engine``."""
+    result = timed([wfm(), "run", "--sites", str(sites_file), "--out", str(runs),
+                    "--engine", engine, *run_options(args)])
+    manifests = sorted(runs.glob("group-*.json"))
+    result["manifest"] = json.loads(manifests[-1].read_text()) if manifests else {}
+    return result
+
+
+def big_site(work: Path, agents: int, args: argparse.Namespace) -> dict:
+    """One sample center of ``agents`` agents through the whole chain."""
+    config = make_site(work / f"big-{agents}", seed=11, agents=agents)
+    runs = work / "runs-big"
+    shutil.rmtree(runs, ignore_errors=True)
+    result = timed([wfm(), "run", "--config", str(config), "--out", str(runs), "--as-of",
+                    AS_OF, "--time-limit", str(args.big_time_limit), "--workers",
+                    str(args.big_workers), "--quiet", "--log-format", "json"])
+    folder = latest_run(runs)
+    if result["code"] == 0 and folder is not None:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        result["stages"] = {s["name"]: s["seconds"] for s in manifest["stages"]}
+        result["figures"] = next(s for s in manifest["stages"]
+                                 if s["name"] == "schedule")["figures"]
+    result.update(agents=agents, load=load())
+    return result
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return "" if value is None else str(value)
+
+
+def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, str]) -> str:
+    """The Markdown section."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    total_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    lines = [
+        "# Many sites in one night", "",
+        f"Command: `python bench/sites.py {' '.join(sys.argv[1:])}`  ",
+        f"Date: {now}  ",
+        f"Machine: {platform.machine()}, nproc {os.cpu_count()}, {total_memory:.0f} GiB, "
+        f"Python {platform.python_version()} (shared machine: times are noisy)", "",
+        f"{args.sites} copies of the sample center (6 queues, 15-minute intervals, 2.2 years "
+        f"of history, a week planned from {AS_OF}), each with its own seeded history and "
+        f"roster ({FIRST_AGENTS} to {FIRST_AGENTS + AGENTS_STEP * (args.sites - 1)} agents); "
+        f"every run `--time-limit {args.time_limit:g} --workers {args.workers}`. Peak memory "
+        "is `/usr/bin/time -v`'s: the largest single process it waited for (for Ray the "
+        "driver alone: Ray's workers are not its children).", "",
+        "| mode | wall s | vs sequential | CPU s | peak RSS MB | exit | sites ok | load before |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    base = results["sequential"]["wall"] if "sequential" in results else None
+    for mode in ("sequential", "local", "ray"):
+        if mode not in results:
+            continue
+        found = results[mode]
+        if mode == "sequential":
+            sites = found["sites"].values()
+            cpu = sum(s["cpu"] for s in sites)
+            rss = max(s["rss_mb"] for s in sites)
+            ok = sum(s["code"] == 0 for s in sites)
+            code = max(s["code"] for s in sites)
+        else:
+            cpu, rss, code = found["cpu"], found["rss_mb"], found["code"]
+            ok = (found["manifest"].get("summary") or {}).get("ok")
+        ratio = f"{base / found['wall']:.2f}x faster" if base and mode != "sequential" else ""
+        lines.append(f"| {mode} | {found['wall']:.1f} | {ratio} | {cpu:.0f} | {rss:.0f} | "
+                     f"{code} | {ok}/{args.sites} | {loads[mode]} |")
+    if "sequential" in results:
+        lines += ["", "Per site, sequential runs (seconds; schedule figures from each run's "
+                  "manifest):", "",
+                  "| site | wall s | CPU s | peak RSS MB | validate | forecast | staff | "
+                  "schedule | export | solver | shortfall h of required |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+        for site, found in results["sequential"]["sites"].items():
+            st, fig = found.get("stages", {}), found.get("figures", {})
+            lines.append(
+                f"| {site} | {found['wall']:.1f} | {found['cpu']:.0f} | {found['rss_mb']:.0f} | "
+                + " | ".join(_fmt(st.get(k)) for k in ("validate", "forecast", "staff",
+                                                         "schedule", "export"))
+                + f" | {fig.get('status', '')} | {_fmt(fig.get('shortfall_hours'))} of "
+                f"{_fmt(fig.get('required_hours'))} |")
+    for mode in ("local", "ray"):
+        if mode not in results or not results[mode]["manifest"]:
+            continue
+        manifest = results[mode]["manifest"]
+        lines += ["", f"Per site, {mode} engine (seconds from each site's start, from the group "
+                  "manifest):", "", "| site | seconds | attempts | forecast | schedule | "
+                  "status |", "|---|---:|---:|---:|---:|---|"]
+        for entry in manifest["sites"]:
+            st = entry["stage_seconds"]
+            lines.append(f"| {entry['id']} | {_fmt(entry['seconds'])} | "
+                         f"{len(entry['attempts'])} | {_fmt(st.get('forecast'))} | "
+                         f"{_fmt(st.get('schedule'))} | {entry['status']} |")
+    if "big" in results:
+        big = results["big"]
+        st, fig = big.get("stages", {}), big.get("figures", {})
+        lines += ["", f"One sample center of {big['agents']:,} agents, whole chain, "
+                  f"`--time-limit {args.big_time_limit:g} --workers {args.big_workers}` "
+                  f"(load before: {loads['big']}):", "",
+                  "| wall s | CPU s | peak RSS MB | validate | forecast | staff | schedule | "
+                  "export | solver | gap | shortfall h of required |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
+                  f"| {big['wall']:.1f} | {big['cpu']:.0f} | {big['rss_mb']:.0f} | "
+                  + " | ".join(_fmt(st.get(k)) for k in ("validate", "forecast", "staff",
+                                                           "schedule", "export"))
+                  + f" | {fig.get('status', '')} | {_fmt(fig.get('gap'), 4)} | "
+                  f"{_fmt(fig.get('shortfall_hours'))} of {_fmt(fig.get('required_hours'))} |"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=8)
+    parser.add_argument("--time-limit", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--modes", nargs="+", default=["sequential", "local", "ray"],
+                        choices=["sequential", "local", "ray"])
+    parser.add_argument("--big", type=int, default=None, help="agents of one larger site")
+    parser.add_argument("--big-time-limit", type=float, default=120.0)
+    parser.add_argument("--big-workers", type=int, default=2)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/wfm-bench-sites"))
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite the report from WORK/results.json")
+    args = parser.parse_args()
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    saved = args.work / "results.json"
+    if args.report_only:
+        found = json.loads(saved.read_text())
+        text = report(args, found["results"], found["loads"])
+        print(text)
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        return
+    configs = {f"site{n}": make_site(args.work / f"site{n}", seed=n,
+                                     agents=FIRST_AGENTS + AGENTS_STEP * (n - 1))
+               for n in range(1, args.sites + 1)}
+    sites_file = args.work / "sites.yaml"
+    sites_file.write_text("sites:\n" + "".join(
+        f"  - id: {site}\n    config: {config}\n" for site, config in configs.items()))
+    results: dict[str, Any] = {}
+    loads: dict[str, str] = {}
+    for mode in args.modes:
+        runs = args.work / f"runs-{mode}"
+        shutil.rmtree(runs, ignore_errors=True)
+        loads[mode] = load()
+        print(f"{mode}: starting (load {loads[mode]})", flush=True)
+        results[mode] = (sequential(configs, runs, args) if mode == "sequential"
+                         else group(sites_file, runs, mode, args))
+        print(f"{mode}: {results[mode]['wall']:.1f} s", flush=True)
+        saved.write_text(json.dumps({"results": results, "loads": loads}, default=str))
+    if args.big:
+        loads["big"] = load()
+        results["big"] = big_site(args.work, args.big, args)
+        print(f"big: {results['big']['wall']:.1f} s", flush=True)
+        saved.write_text(json.dumps({"results": results, "loads": loads}, default=str))
+    text = report(args, results, loads)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
