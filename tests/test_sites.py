@@ -207,3 +207,29 @@ def test_the_live_table_shows_each_sites_state_stage_and_result():
     text = screen.getvalue()
     assert "error: bad: failed" in text  # errors are printed above the table
     assert "\x1b[4F\x1b[J" in text  # the table is redrawn in place
+
+
+def test_the_readme_sites_file_splits_the_sample_center_into_two_units():
+    from wfm.io.config_file import load_config
+
+    repo = Path(__file__).resolve().parent.parent
+    sites = load_sites(repo / "configs" / "sites" / "sites.yaml")
+    assert [s.id for s in sites.sites] == ["billing", "support"]
+    whole = load_config(repo / "configs" / "example.yaml")
+    units = [load_config(sites.config_path(site)) for site in sites.sites]
+    queues = [[q.id for q in unit.queues] for unit in units]
+    assert sorted(queues[0] + queues[1]) == sorted(q.id for q in whole.queues)
+    assert not set(queues[0]) & set(queues[1])
+    for unit in units:
+        assert [q for q in whole.queues if q.id in {q.id for q in unit.queues}] == unit.queues
+        for section in ("shrinkage", "contracts", "shift_templates", "labor_rules",
+                        "objective", "solver", "planning"):
+            assert getattr(unit, section) == getattr(whole, section), section
+        # the same center but its name (the whole center's special days close extra dates)
+        mine, theirs = unit.center.model_dump(), whole.center.model_dump()
+        for center in (mine, theirs):
+            center.pop("name")
+            center["holidays"].pop("extra_closed_dates")
+        assert mine == theirs
+    assert units[1].inputs.history == repo / "sample_data" / "sites" / "support" / \
+        "history.csv.gz"
