@@ -108,6 +108,8 @@ def run(
     sites file or option, 75 another group holds RUNS, 130/143 stopped.
 
     Example: wfm run --config configs/example.yaml --out runs --as-of 2026-11-22
+
+    Example: wfm run --sites configs/sites/sites.yaml --out runs --as-of 2026-11-22
     """
     from wfm.cli.common import _state
     from wfm.events import make_event_log

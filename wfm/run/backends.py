@@ -416,9 +416,11 @@ class RayEngine:
                 ray.init(address=self._address, include_dashboard=False, log_to_driver=False,
                          configure_logging=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                where = self._address or "this machine"
-                raise WfmError(f"--engine ray: cannot start or join Ray at {where}: "
-                               f"{exc}") from None
+                if self._address:  # a cluster that is not there: the option's fault
+                    raise BadInput(f"--address: cannot join Ray at {self._address}: "
+                                   f"{exc}") from None
+                raise WfmError(f"--engine ray: cannot start Ray on this machine: {exc}") \
+                    from None
             finally:
                 inner.removeHandler(self._log_handler)
         logging.getLogger("ray").addHandler(self._log_handler)
