@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -218,7 +219,59 @@ def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, s
                                                            "schedule", "export"))
                   + f" | {fig.get('status', '')} | {_fmt(fig.get('gap'), 4)} | "
                   f"{_fmt(fig.get('shortfall_hours'))} of {_fmt(fig.get('required_hours'))} |"]
+    if "big" in results and results["big"].get("figures"):
+        lines += ["", *cluster_estimate(results["big"], args)]
     return "\n".join(lines) + "\n"
+
+
+#: The solver time limit a 1,000-agent unit needs: bench/results/schedule.md reaches 3% of
+#: the bound at 545-586 s of a 600 s limit.
+LARGE_UNIT_LIMIT_SECONDS = 600.0
+
+
+def cluster_estimate(big: dict[str, Any], args: argparse.Namespace, sites: int = 200,
+                     windows_hours: tuple[float, ...] = (4.0, 1.0)) -> list[str]:
+    """What ``sites`` units like the measured large one need on a cluster, as text lines.
+
+    Per site: the measured time outside the solver (reading, forecast with its backtest,
+    staffing, model building, checking, the workbook) plus the 600 s solve; CPU: the
+    measured CPU outside the solver plus the solver's workers busy for 600 s; memory: the
+    measured peak. Sites run ``big_workers`` cores each, as many at once as the window
+    needs.
+    """
+    solver = float(big["figures"].get("solver_seconds") or 0.0)
+    workers = args.big_workers
+    outside_wall = big["wall"] - solver
+    outside_cpu = max(big["cpu"] - solver * workers, 0.0)
+    site_wall = outside_wall + LARGE_UNIT_LIMIT_SECONDS
+    site_cpu = outside_cpu + LARGE_UNIT_LIMIT_SECONDS * workers
+    rss_gb = big["rss_mb"] / 1024
+    lines = [
+        f"## What {sites} sites of {big['agents']:,} agents need on a cluster", "",
+        f"From the {big['agents']:,}-agent site above: {outside_wall:.0f} s of wall time and "
+        f"{outside_cpu:.0f} CPU-seconds outside the solver (read, forecast with its "
+        f"backtest, staffing, model building, checking, workbook; measured at load "
+        f"{big['load']}, so an idle node is faster), peak memory {rss_gb:.1f} GB. At "
+        f"{big['agents']:,} agents the solver needs its {LARGE_UNIT_LIMIT_SECONDS:.0f} s "
+        "limit (bench/results/schedule.md: within 3% of the bound at 545-586 s), so one "
+        f"site takes about {site_wall / 60:.0f} min on {workers} cores and "
+        f"{site_cpu / 3600:.2f} CPU-hours. {sites} sites are "
+        f"{sites * site_cpu / 3600:.0f} CPU-hours a night:", "",
+        "| window | sites at once | cores (Ray CPUs) | memory | nodes of 16 cores, 64 GB |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for hours in windows_hours:
+        at_once = math.ceil(sites * site_wall / (hours * 3600))
+        cores = at_once * workers
+        memory = at_once * rss_gb
+        nodes = max(math.ceil(cores / 16), math.ceil(memory / 60))  # 4 GB left to the OS
+        lines.append(f"| {hours:g} h | {at_once} | {cores} | {memory:.0f} GB | {nodes} |")
+    lines += ["", "Each site is one Ray task with `num_cpus` = its solver workers, so Ray "
+              "packs them onto the nodes; the driver only moves files (a site's inputs and "
+              "run folder are a few MB) and writes the group manifest. A larger unit, or "
+              "more solver workers per site, scales these figures with its solve time and "
+              "memory."]
+    return lines
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from tests.sites_fixtures import (
     ENGINES,
     busy_site,
     group_manifests,
+    needs_ray,
     site_entry,
     tiny_site,
     write_sites,
@@ -64,6 +65,22 @@ def test_the_ray_engine_without_ray_installed_says_how_to_get_it(tmp_path, monke
                      "--log-format", "human")
     assert result.exit_code == 2
     assert "pip install 'wfm[ray]'" in result.stderr
+    assert not list((tmp_path / "runs").glob("group-*"))
+
+
+@needs_ray
+def test_a_ray_address_where_no_head_answers_is_bad_input(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tiny_site(tmp_path / "a")
+    sites = write_sites(tmp_path / "s.yaml", [{"id": "a", "config": "a/config.yaml"}])
+    result = _invoke("--sites", sites, "--out", tmp_path / "runs", "--engine", "ray",
+                     "--address", f"127.0.0.1:{port}", "--log-format", "human")
+    assert result.exit_code == 2, result.stderr
+    assert f"--address: no Ray head answers at 127.0.0.1:{port}" in result.stderr
     assert not list((tmp_path / "runs").glob("group-*"))
 
 

@@ -366,6 +366,24 @@ def _ray_site_task(task: SiteTask, files: bytes, channel: Any) -> dict[str, Any]
     return {"result": result.to_dict(), "folder_name": folder_name, "folder": blob}
 
 
+#: How long to wait for a Ray head's port to answer before calling the address wrong.
+CONNECT_SECONDS = 10.0
+
+
+def _reachable(address: str, option: str) -> None:
+    """BadInput unless something listens at a ``HOST:PORT`` address (``ray.init`` itself
+    would wait minutes for a head that is not there). Other forms (``auto``,
+    ``ray://...``) are left to Ray."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
+    except OSError as exc:
+        raise BadInput(f"{option}: no Ray head answers at {address} "
+                       f"({exc.strerror or exc}); start it with `ray start --head`") from None
+
+
 class _RayLogEvents(logging.Handler):
     """Ray's own warnings and errors as events (never raw lines in a JSON log)."""
 
@@ -407,7 +425,12 @@ class RayEngine:
         self._address = address or os.environ.get("RAY_ADDRESS") or None
         self._owns = not ray.is_initialized()
         self._log_handler = _RayLogEvents(events)
+        if self._owns and self._address:
+            _reachable(self._address, "--address" if address else "RAY_ADDRESS")
         if self._owns:
+            # the driver's Ray core logs straight to stderr: only its errors, not raw lines
+            # in the middle of a JSON log
+            os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
             # ray.init first clears the handlers of the "ray" logger, which does not
             # propagate: meanwhile its records are caught one level below
             inner = logging.getLogger("ray._private")
