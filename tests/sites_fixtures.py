@@ -54,3 +54,11 @@ def group_manifests(runs: Path) -> list[dict[str, Any]]:
 def site_entry(manifest: dict[str, Any], site_id: str) -> dict[str, Any]:
     """One site's entry of a group manifest."""
     return next(s for s in manifest["sites"] if s["id"] == site_id)
+
+
+def crashing_worker(task: Any, conn: Any) -> None:
+    """A local worker process that dies as a native crash would, every time."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGSEGV)

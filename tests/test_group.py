@@ -187,3 +187,23 @@ def test_bad_max_parallel_is_bad_input(tmp_path):
         run_group(sites, tmp_path / "runs", max_parallel=0)
     assert not (tmp_path / "runs").exists()
 
+
+
+def test_a_worker_that_dies_every_time_is_tried_three_times_then_failed(tmp_path):
+    from tests.sites_fixtures import crashing_worker
+    from wfm.run.backends import LocalEngine
+    from wfm.run.sites import load_sites
+
+    tiny_site(tmp_path / "a")
+    sites = load_sites(write_sites(tmp_path / "s.yaml", [{"id": "a", "config": "a/config.yaml"}]))
+    events = RecordingEvents()
+    outcome = run_group(sites.path, tmp_path / "runs", GroupOptions(as_of=AS_OF),
+                        engine=LocalEngine(worker=crashing_worker), events=events)
+    entry = site_entry(outcome.manifest, "a")
+    assert outcome.exit_code == EXIT_NO_SITE_OK
+    assert entry["status"] == "failed" and entry["exit_code"] == 128 + signal.SIGSEGV
+    assert entry["message"] == "worker process killed by SIGSEGV on each of 3 attempts"
+    assert [a["ended"] for a in entry["attempts"]] == ["worker process killed by SIGSEGV"] * 2 \
+        + [entry["message"]]
+    assert events.names().count("site_retry") == 2
+    assert latest_run(tmp_path / "runs" / "a") is None

@@ -177,7 +177,10 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, cores: int | None = None, retries: int = MAX_RETRIES) -> None:
+    def __init__(self, cores: int | None = None, retries: int = MAX_RETRIES,
+                 worker: Any = None) -> None:
+        # ``worker(task, conn)`` is the process body (module-level, for spawn)
+        self._worker = worker or _local_worker
         self._context = multiprocessing.get_context("spawn")
         self._cores = cores or os.cpu_count() or 1
         self._retries = retries
@@ -196,7 +199,7 @@ class LocalEngine:
 
     def _start(self, task: SiteTask, attempt: int) -> None:
         receiver, sender = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=_local_worker, args=(task, sender),
+        process = self._context.Process(target=self._worker, args=(task, sender),
                                         name=f"wfm-site-{task.site_id}")
         process.start()
         sender.close()  # the child's end: EOF here once the child is gone

@@ -280,7 +280,8 @@ class _Driver:
         self.active.pop(state.site_id, None)
         state.state = "done"
         if state.attempts and state.attempts[-1]["ended"] is None:
-            state.attempts[-1]["ended"] = "finished"
+            # a run that ended (well or not) finished; otherwise say how the attempt ended
+            state.attempts[-1]["ended"] = "finished" if result.run_id else result.message
         if state.watchdog:
             margin = self.sites.watchdog_margin_seconds
             limit = state.task.solver_time_limit_seconds
