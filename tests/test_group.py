@@ -191,7 +191,7 @@ def test_bad_max_parallel_is_bad_input(tmp_path):
 
 def test_a_worker_that_dies_every_time_is_tried_three_times_then_failed(tmp_path):
     from tests.sites_fixtures import crashing_worker
-    from wfm.run.backends import LocalEngine
+    from wfm.run.local_engine import LocalEngine
     from wfm.run.sites import load_sites
 
     tiny_site(tmp_path / "a")

@@ -35,7 +35,7 @@ from typing import IO, Any
 from wfm.errors import EXIT_NO_SITE_OK, EXIT_OK, EXIT_SOME_SITES_FAILED, BadInput
 from wfm.events import Events, NullEvents
 from wfm.io.files import atomic_open
-from wfm.run.backends import MAX_RETRIES, Engine, EngineMessage, check_engine, make_engine
+from wfm.run.backends import MAX_RETRIES, Engine, EngineMessage, check_engine
 from wfm.run.folders import RUN_ID_FORMAT, runs_lock
 from wfm.run.manifest import MANIFEST_VERSION, json_ready, sha256_file
 from wfm.run.runner import SIGNAL_EXIT_BASE, StopRequest
@@ -341,6 +341,19 @@ class _Driver:
     def save(self) -> None:
         self.manifest["sites"] = [self.site_entry(s) for s in self.states]
         write_group_manifest(self.manifest_path, self.manifest)
+
+
+def make_engine(name: str, address: str | None = None, events: Events | None = None) -> Engine:
+    """The engine called ``name`` (checked by `check_engine`); ``events`` gets the engine's
+    own warnings."""
+    check_engine(name, address)
+    if name == "ray":
+        from wfm.run.ray_engine import RayEngine
+
+        return RayEngine(address, events=events)
+    from wfm.run.local_engine import LocalEngine
+
+    return LocalEngine()
 
 
 def run_group(
