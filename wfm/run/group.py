@@ -97,6 +97,10 @@ class GroupOutcome:
         return [s["id"] for s in self.manifest["sites"] if s["status"] != "ok"]
 
 
+def _sites(count: int) -> str:
+    return f"{count} site" if count == 1 else f"{count} sites"
+
+
 def new_group_id(runs_root: Path, now: datetime | None = None) -> str:
     """``<UTC timestamp>``, with ``-2``, ``-3``... when a group of that second exists."""
     base = (now or datetime.now(UTC)).astimezone(UTC).strftime(RUN_ID_FORMAT)
@@ -418,7 +422,7 @@ def run_group(
         began = time.monotonic()
         try:
             manifest["engine"] = backend.describe()
-            events.emit("group_start", f"{len(states)} sites on the {backend.name} engine "
+            events.emit("group_start", f"{_sites(len(states))} on the {backend.name} engine "
                         f"into {root}", sites=[s.site_id for s in states],
                         engine=backend.name, manifest=str(manifest_path))
             with open(log_path, "a", encoding="utf-8") as log:
@@ -439,7 +443,7 @@ def run_group(
         driver.save()
         listed = ", ".join(f"{s.site_id} (exit {s.result.exit_code if s.result else '?'})"
                            for s in failed)
-        text = f"{len(states)} sites: {len(states) - len(failed)} ok, {len(failed)} failed"
+        text = f"{_sites(len(states))}: {len(states) - len(failed)} ok, {len(failed)} failed"
         events.emit("group_end", text + (f": {listed}" if failed else ""),
                     level="error" if failed else "info", status=status, exit_code=code,
                     failed_sites=[s.site_id for s in failed], manifest=str(manifest_path))
