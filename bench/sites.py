@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -119,6 +120,35 @@ def group(sites_file: Path, runs: Path, engine: str, args: argparse.Namespace) -
     return result
 
 
+PAIRED_MODES = ("sequential", "local", "ray")
+
+
+def paired(configs: dict[str, Path], sites_file: Path, args: argparse.Namespace) -> list[dict]:
+    """Rounds of two sites, each timed one by one and on each engine back to back (the
+    order turns each round); returns each round's walls and loads."""
+    rounds = []
+    names = list(configs)
+    for number in range(args.paired):
+        pair = [names[(2 * number) % len(names)], names[(2 * number + 1) % len(names)]]
+        order = PAIRED_MODES[number % 3:] + PAIRED_MODES[:number % 3]
+        found: dict[str, Any] = {"sites": pair, "order": list(order)}
+        for mode in order:
+            runs = args.work / f"paired-{number}-{mode}"
+            shutil.rmtree(runs, ignore_errors=True)
+            before = load()
+            if mode == "sequential":
+                wall = sequential({site: configs[site] for site in pair}, runs, args)["wall"]
+            else:
+                result = timed([wfm(), "run", "--sites", str(sites_file), "--out", str(runs),
+                                "--engine", mode, "--only", ",".join(pair),
+                                *run_options(args)])
+                wall = result["wall"] if result["code"] == 0 else float("nan")
+            found[mode] = {"wall": wall, "load": before}
+            print(f"paired {number} {mode}: {wall:.1f} s (load {before})", flush=True)
+        rounds.append(found)
+    return rounds
+
+
 def big_site(work: Path, agents: int, args: argparse.Namespace) -> dict:
     """One sample center of ``agents`` agents through the whole chain."""
     config = make_site(work / f"big-{agents}", seed=11, agents=agents)
@@ -205,6 +235,28 @@ def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, s
             lines.append(f"| {entry['id']} | {_fmt(entry['seconds'])} | "
                          f"{len(entry['attempts'])} | {_fmt(st.get('forecast'))} | "
                          f"{_fmt(st.get('schedule'))} | {entry['status']} |")
+    if results.get("paired"):
+        lines += ["", "Paired rounds: two sites timed one by one, then on each engine, back "
+                  "to back (the order turns each round), so the load is about the same for "
+                  "the three:", "",
+                  "| round | sites | order | one by one s | local s | ray s | local vs "
+                  "one by one | ray vs one by one | load at the start |",
+                  "|---|---|---|---:|---:|---:|---:|---:|---|"]
+        ratios: dict[str, list[float]] = {"local": [], "ray": []}
+        for number, found in enumerate(results["paired"]):
+            base_wall = found["sequential"]["wall"]
+            cells = []
+            for mode in ("local", "ray"):
+                ratio = base_wall / found[mode]["wall"]
+                ratios[mode].append(ratio)
+                cells.append(f"{ratio:.2f}x")
+            lines.append(f"| {number + 1} | {', '.join(found['sites'])} | "
+                         f"{', '.join(found['order'])} | {base_wall:.1f} | "
+                         f"{found['local']['wall']:.1f} | {found['ray']['wall']:.1f} | "
+                         f"{cells[0]} | {cells[1]} | {found[found['order'][0]]['load']} |")
+        lines += ["", "Median speed-up over one by one: " + ", ".join(
+            f"{mode} {statistics.median(values):.2f}x" for mode, values in
+            ratios.items()) + f" ({len(results['paired'])} rounds)."]
     if "big" in results:
         big = results["big"]
         st, fig = big.get("stages", {}), big.get("figures", {})
@@ -279,8 +331,13 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=8)
     parser.add_argument("--time-limit", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--modes", nargs="+", default=["sequential", "local", "ray"],
+    parser.add_argument("--modes", nargs="*", default=["sequential", "local", "ray"],
                         choices=["sequential", "local", "ray"])
+    parser.add_argument("--paired", type=int, default=0,
+                        help="rounds of two sites timed one by one and on each engine, "
+                             "back to back (ratios that a drifting load spoils less)")
+    parser.add_argument("--add", action="store_true",
+                        help="keep the results already in WORK/results.json")
     parser.add_argument("--big", type=int, default=None, help="agents of one larger site")
     parser.add_argument("--big-time-limit", type=float, default=120.0)
     parser.add_argument("--big-workers", type=int, default=2)
@@ -307,6 +364,9 @@ def main() -> None:
         f"  - id: {site}\n    config: {config}\n" for site, config in configs.items()))
     results: dict[str, Any] = {}
     loads: dict[str, str] = {}
+    if args.add and saved.exists():
+        found = json.loads(saved.read_text())
+        results, loads = found["results"], found["loads"]
     for mode in args.modes:
         runs = args.work / f"runs-{mode}"
         shutil.rmtree(runs, ignore_errors=True)
@@ -315,6 +375,9 @@ def main() -> None:
         results[mode] = (sequential(configs, runs, args) if mode == "sequential"
                          else group(sites_file, runs, mode, args))
         print(f"{mode}: {results[mode]['wall']:.1f} s", flush=True)
+        saved.write_text(json.dumps({"results": results, "loads": loads}, default=str))
+    if args.paired:
+        results["paired"] = paired(configs, sites_file, args)
         saved.write_text(json.dumps({"results": results, "loads": loads}, default=str))
     if args.big:
         loads["big"] = load()
