@@ -163,7 +163,8 @@ def big_site(work: Path, agents: int, args: argparse.Namespace) -> dict:
         result["stages"] = {s["name"]: s["seconds"] for s in manifest["stages"]}
         result["figures"] = next(s for s in manifest["stages"]
                                  if s["name"] == "schedule")["figures"]
-    result.update(agents=agents, load=load())
+    result.update(agents=agents, load=load(), time_limit=args.big_time_limit,
+                  workers=args.big_workers)
     return result
 
 
@@ -173,13 +174,15 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return "" if value is None else str(value)
 
 
-def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, str]) -> str:
+def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, str],
+           commands: list[list[str]] | None = None) -> str:
     """The Markdown section."""
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     total_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = [
         "# Many sites in one night", "",
-        f"Command: `python bench/sites.py {' '.join(sys.argv[1:])}`  ",
+        *(f"Command: `python bench/sites.py {' '.join(c)}`  " for c in
+          (commands or [sys.argv[1:]])),
         f"Date: {now}  ",
         f"Machine: {platform.machine()}, nproc {os.cpu_count()}, {total_memory:.0f} GiB, "
         f"Python {platform.python_version()} (shared machine: times are noisy)", "",
@@ -187,9 +190,11 @@ def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, s
         f"of history, a week planned from {AS_OF}), each with its own seeded history and "
         f"roster ({FIRST_AGENTS} to {FIRST_AGENTS + AGENTS_STEP * (args.sites - 1)} agents); "
         f"every run `--time-limit {args.time_limit:g} --workers {args.workers}`. Peak memory "
-        "is `/usr/bin/time -v`'s: the largest single process it waited for (for Ray the "
-        "driver alone: Ray's workers are not its children).", "",
-        "| mode | wall s | vs sequential | CPU s | peak RSS MB | exit | sites ok | load before |",
+        "and CPU are `/usr/bin/time -v`'s: peak memory of the largest single process it "
+        "waited for, CPU of all of them (for Ray the driver alone: Ray's workers are not "
+        "its children).", "",
+        "| mode | wall s | speed-up over sequential | CPU s | peak RSS MB | exit | sites ok | "
+        "load before |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     base = results["sequential"]["wall"] if "sequential" in results else None
@@ -206,8 +211,10 @@ def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, s
         else:
             cpu, rss, code = found["cpu"], found["rss_mb"], found["code"]
             ok = (found["manifest"].get("summary") or {}).get("ok")
-        ratio = f"{base / found['wall']:.2f}x faster" if base and mode != "sequential" else ""
-        lines.append(f"| {mode} | {found['wall']:.1f} | {ratio} | {cpu:.0f} | {rss:.0f} | "
+        ratio = f"{base / found['wall']:.2f}x" if base and mode != "sequential" else ""
+        driver = " (driver)" if mode == "ray" else ""
+        lines.append(f"| {mode} | {found['wall']:.1f} | {ratio} | {cpu:.0f}{driver} | "
+                     f"{rss:.0f}{driver} | "
                      f"{code} | {ok}/{args.sites} | {loads[mode]} |")
     if "sequential" in results:
         lines += ["", "Per site, sequential runs (seconds; schedule figures from each run's "
@@ -261,7 +268,7 @@ def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, s
         big = results["big"]
         st, fig = big.get("stages", {}), big.get("figures", {})
         lines += ["", f"One sample center of {big['agents']:,} agents, whole chain, "
-                  f"`--time-limit {args.big_time_limit:g} --workers {args.big_workers}` "
+                  f"`--time-limit {big['time_limit']:g} --workers {big['workers']}` "
                   f"(load before: {loads['big']}):", "",
                   "| wall s | CPU s | peak RSS MB | validate | forecast | staff | schedule | "
                   "export | solver | gap | shortfall h of required |",
@@ -292,7 +299,7 @@ def cluster_estimate(big: dict[str, Any], args: argparse.Namespace, sites: int =
     needs.
     """
     solver = float(big["figures"].get("solver_seconds") or 0.0)
-    workers = args.big_workers
+    workers = big["workers"]
     outside_wall = big["wall"] - solver
     outside_cpu = max(big["cpu"] - solver * workers, 0.0)
     site_wall = outside_wall + LARGE_UNIT_LIMIT_SECONDS
@@ -351,7 +358,7 @@ def main() -> None:
     saved = args.work / "results.json"
     if args.report_only:
         found = json.loads(saved.read_text())
-        text = report(args, found["results"], found["loads"])
+        text = report(args, found["results"], found["loads"], found.get("commands"))
         print(text)
         if args.out:
             args.out.write_text(text, encoding="utf-8")
@@ -364,9 +371,17 @@ def main() -> None:
         f"  - id: {site}\n    config: {config}\n" for site, config in configs.items()))
     results: dict[str, Any] = {}
     loads: dict[str, str] = {}
+    commands: list[list[str]] = []
     if args.add and saved.exists():
         found = json.loads(saved.read_text())
         results, loads = found["results"], found["loads"]
+        commands = found.get("commands", [])
+    commands.append(sys.argv[1:])
+
+    def save() -> None:
+        saved.write_text(json.dumps({"results": results, "loads": loads,
+                                     "commands": commands}, default=str))
+
     for mode in args.modes:
         runs = args.work / f"runs-{mode}"
         shutil.rmtree(runs, ignore_errors=True)
@@ -375,16 +390,16 @@ def main() -> None:
         results[mode] = (sequential(configs, runs, args) if mode == "sequential"
                          else group(sites_file, runs, mode, args))
         print(f"{mode}: {results[mode]['wall']:.1f} s", flush=True)
-        saved.write_text(json.dumps({"results": results, "loads": loads}, default=str))
+        save()
     if args.paired:
         results["paired"] = paired(configs, sites_file, args)
-        saved.write_text(json.dumps({"results": results, "loads": loads}, default=str))
+        save()
     if args.big:
         loads["big"] = load()
         results["big"] = big_site(args.work, args.big, args)
         print(f"big: {results['big']['wall']:.1f} s", flush=True)
-        saved.write_text(json.dumps({"results": results, "loads": loads}, default=str))
-    text = report(args, results, loads)
+        save()
+    text = report(args, results, loads, commands)
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

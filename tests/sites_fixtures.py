@@ -32,11 +32,17 @@ def tiny_site(folder: Path, **center: Any) -> Path:
     return write_center(folder, **center)
 
 
-def busy_site(folder: Path, time_limit: float = 5) -> Path:
+def busy_site(folder: Path, time_limit: float = 30, relative_gap: float | None = None) -> Path:
     """A center whose solve takes CP-SAT several seconds (40 agents, a week of 15-minute
-    intervals): long enough to kill or stop it mid-solve."""
-    return write_center(folder, agents=40, horizon_days=7, time_limit=time_limit,
-                        interval_minutes=15, volume_scale=6)
+    intervals): long enough to kill or stop it mid-solve. With ``relative_gap`` the search
+    ends once that close to its bound (a few seconds on an idle machine; on a busy one
+    the time limit leaves room to find a schedule at all)."""
+    config = write_center(folder, agents=40, horizon_days=7, time_limit=time_limit,
+                          interval_minutes=15, volume_scale=6)
+    if relative_gap is not None:
+        gap = f"  seed: 0\n  relative_gap: {relative_gap}\n"
+        config.write_text(config.read_text().replace("  seed: 0\n", gap))
+    return config
 
 
 def bad_site(folder: Path) -> Path:

@@ -143,7 +143,7 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
 
 
 def _solving(runs: Path) -> set[str]:
-    """The sites whose run has started solving, from the newest group's log."""
+    """The sites whose run is in its solve, from the newest group's log."""
     logs = sorted(runs.glob("group-*.log"))
     if not logs:
         return set()
@@ -153,7 +153,7 @@ def _solving(runs: Path) -> set[str]:
             record = json.loads(line)
         except ValueError:  # a line being written
             continue
-        if record["event"] == "solver" and "cp-sat solution" in record["message"]:
+        if record["event"] == "solving":
             found.add(record["site"])
     return found
 

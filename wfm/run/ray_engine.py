@@ -191,9 +191,6 @@ class RayEngine:
         if self._owns and self._address:
             _reachable(self._address, "--address" if address else "RAY_ADDRESS")
         if self._owns:
-            # the driver's Ray core logs straight to stderr: only its errors, not raw lines
-            # in the middle of a JSON log
-            os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
             # ray.init first clears the handlers of the "ray" logger, which does not
             # propagate: meanwhile its records are caught one level below
             inner = logging.getLogger("ray._private")
