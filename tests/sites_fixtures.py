@@ -68,3 +68,14 @@ def crashing_worker(task: Any, conn: Any) -> None:
     import signal
 
     os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def thread_limits_worker(task: Any, conn: Any) -> None:
+    """A local worker process that reports its numeric libraries' thread limits."""
+    import os
+
+    from wfm.run.local_engine import THREAD_VARIABLES
+    from wfm.run.site_run import SiteResult
+
+    seen = ",".join(os.environ.get(name, "") for name in THREAD_VARIABLES)
+    conn.send(("result", SiteResult(task.site_id, "failed", 2, message=seen).to_dict()))

@@ -207,3 +207,18 @@ def test_a_worker_that_dies_every_time_is_tried_three_times_then_failed(tmp_path
         + [entry["message"]]
     assert events.names().count("site_retry") == 2
     assert latest_run(tmp_path / "runs" / "a") is None
+
+
+def test_local_workers_get_thread_pools_as_large_as_their_solver_workers(tmp_path, monkeypatch):
+    from tests.sites_fixtures import thread_limits_worker
+    from wfm.run.local_engine import THREAD_VARIABLES, LocalEngine
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    tiny_site(tmp_path / "a")
+    sites = write_sites(tmp_path / "s.yaml", [{"id": "a", "config": "a/config.yaml",
+                                               "workers": 3}])
+    outcome = run_group(sites, tmp_path / "runs", engine=LocalEngine(
+        worker=thread_limits_worker))
+    assert site_entry(outcome.manifest, "a")["message"] == "3,3,3"
+    assert not {name for name in THREAD_VARIABLES if name in os.environ}  # the driver's own

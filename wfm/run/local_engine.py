@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,25 @@ def _death(exitcode: int | None) -> tuple[str, int]:
     return f"exited with code {exitcode} without a result", exitcode or EXIT_INTERNAL
 
 
+#: Thread pools of the numeric libraries (OpenBLAS, MKL, OpenMP): each would take every
+#: core, and sites side by side would then fight over them.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _thread_limits(threads: int) -> Iterator[None]:
+    """The environment a spawned worker starts with: the numeric libraries' thread pools
+    as large as the site's CPUs (as Ray sets them for its tasks), unless already set."""
+    added = [name for name in THREAD_VARIABLES if name not in os.environ]
+    for name in added:
+        os.environ[name] = str(threads)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
 class LocalEngine:
     """Sites as spawned processes on this machine (see the module docstring)."""
 
@@ -92,7 +112,8 @@ class LocalEngine:
         receiver, sender = self._context.Pipe(duplex=False)
         process = self._context.Process(target=self._worker, args=(task, sender),
                                         name=f"wfm-site-{task.site_id}")
-        process.start()
+        with _thread_limits(task.solver_workers):
+            process.start()
         sender.close()  # the child's end: EOF here once the child is gone
         self._workers[task.site_id] = _Worker(task, process, receiver, attempt)
         self._outbox.append(EngineMessage("started", task.site_id, {
