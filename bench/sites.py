@@ -130,7 +130,8 @@ def paired(configs: dict[str, Path], sites_file: Path, args: argparse.Namespace)
     names = list(configs)
     for number in range(args.paired):
         pair = [names[(2 * number) % len(names)], names[(2 * number + 1) % len(names)]]
-        order = PAIRED_MODES[number % 3:] + PAIRED_MODES[:number % 3]
+        modes = tuple(args.paired_modes)
+        order = modes[number % len(modes):] + modes[:number % len(modes)]
         found: dict[str, Any] = {"sites": pair, "order": list(order)}
         for mode in order:
             runs = args.work / f"paired-{number}-{mode}"
@@ -242,28 +243,8 @@ def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, s
             lines.append(f"| {entry['id']} | {_fmt(entry['seconds'])} | "
                          f"{len(entry['attempts'])} | {_fmt(st.get('forecast'))} | "
                          f"{_fmt(st.get('schedule'))} | {entry['status']} |")
-    if results.get("paired"):
-        lines += ["", "Paired rounds: two sites timed one by one, then on each engine, back "
-                  "to back (the order turns each round), so the load is about the same for "
-                  "the three:", "",
-                  "| round | sites | order | one by one s | local s | ray s | local vs "
-                  "one by one | ray vs one by one | load at the start |",
-                  "|---|---|---|---:|---:|---:|---:|---:|---|"]
-        ratios: dict[str, list[float]] = {"local": [], "ray": []}
-        for number, found in enumerate(results["paired"]):
-            base_wall = found["sequential"]["wall"]
-            cells = []
-            for mode in ("local", "ray"):
-                ratio = base_wall / found[mode]["wall"]
-                ratios[mode].append(ratio)
-                cells.append(f"{ratio:.2f}x")
-            lines.append(f"| {number + 1} | {', '.join(found['sites'])} | "
-                         f"{', '.join(found['order'])} | {base_wall:.1f} | "
-                         f"{found['local']['wall']:.1f} | {found['ray']['wall']:.1f} | "
-                         f"{cells[0]} | {cells[1]} | {found[found['order'][0]]['load']} |")
-        lines += ["", "Median speed-up over one by one: " + ", ".join(
-            f"{mode} {statistics.median(values):.2f}x" for mode, values in
-            ratios.items()) + f" ({len(results['paired'])} rounds)."]
+    for key in sorted(k for k in results if k.startswith("paired")):
+        lines += ["", *paired_lines(key, results[key])]
     if "big" in results:
         big = results["big"]
         st, fig = big.get("stages", {}), big.get("figures", {})
@@ -281,6 +262,32 @@ def report(args: argparse.Namespace, results: dict[str, Any], loads: dict[str, s
     if "big" in results and results["big"].get("figures"):
         lines += ["", *cluster_estimate(results["big"], args)]
     return "\n".join(lines) + "\n"
+
+
+def paired_lines(key: str, rounds: list[dict[str, Any]]) -> list[str]:
+    """The Markdown table of one set of paired rounds."""
+    engines = [m for m in ("local", "ray") if m in rounds[0]]
+    lines = [f"Paired rounds (`{key}`): two sites timed one by one, then on "
+             f"{' and '.join(engines)}, back to back (the order turns each round), so the "
+             "load is about the same for each:", "",
+             "| round | sites | order | one by one s | "
+             + " | ".join(f"{m} s | {m} speed-up" for m in engines) + " | load at the start |",
+             "|---|---|---|---:|" + "---:|---:|" * len(engines) + "---|"]
+    ratios: dict[str, list[float]] = {m: [] for m in engines}
+    for number, found in enumerate(rounds):
+        base_wall = found["sequential"]["wall"]
+        cells = []
+        for mode in engines:
+            ratio = base_wall / found[mode]["wall"]
+            ratios[mode].append(ratio)
+            cells.append(f"{found[mode]['wall']:.1f} | {ratio:.2f}x")
+        lines.append(f"| {number + 1} | {', '.join(found['sites'])} | "
+                     f"{', '.join(found['order'])} | {base_wall:.1f} | {' | '.join(cells)} | "
+                     f"{found[found['order'][0]]['load']} |")
+    lines += ["", "Median speed-up over one by one: " + ", ".join(
+        f"{mode} {statistics.median(values):.2f}x" for mode, values in ratios.items())
+        + f" ({len(rounds)} rounds)."]
+    return lines
 
 
 #: The solver time limit a 1,000-agent unit needs: bench/results/schedule.md reaches 3% of
@@ -343,6 +350,10 @@ def main() -> None:
     parser.add_argument("--paired", type=int, default=0,
                         help="rounds of two sites timed one by one and on each engine, "
                              "back to back (ratios that a drifting load spoils less)")
+    parser.add_argument("--paired-modes", nargs="+", default=list(PAIRED_MODES),
+                        choices=PAIRED_MODES)
+    parser.add_argument("--paired-key", default="paired",
+                        help="where the rounds go in the results (several sets side by side)")
     parser.add_argument("--add", action="store_true",
                         help="keep the results already in WORK/results.json")
     parser.add_argument("--big", type=int, default=None, help="agents of one larger site")
@@ -392,7 +403,7 @@ def main() -> None:
         print(f"{mode}: {results[mode]['wall']:.1f} s", flush=True)
         save()
     if args.paired:
-        results["paired"] = paired(configs, sites_file, args)
+        results[args.paired_key] = paired(configs, sites_file, args)
         save()
     if args.big:
         loads["big"] = load()
