@@ -308,21 +308,21 @@ def cluster_estimate(big: dict[str, Any], args: argparse.Namespace, sites: int =
     solver = float(big["figures"].get("solver_seconds") or 0.0)
     workers = big["workers"]
     outside_wall = big["wall"] - solver
-    outside_cpu = max(big["cpu"] - solver * workers, 0.0)
     site_wall = outside_wall + LARGE_UNIT_LIMIT_SECONDS
-    site_cpu = outside_cpu + LARGE_UNIT_LIMIT_SECONDS * workers
+    # a Ray task holds its num_cpus for its whole run
+    core_hours = workers * site_wall / 3600
     rss_gb = big["rss_mb"] / 1024
     lines = [
         f"## What {sites} sites of {big['agents']:,} agents need on a cluster", "",
-        f"From the {big['agents']:,}-agent site above: {outside_wall:.0f} s of wall time and "
-        f"{outside_cpu:.0f} CPU-seconds outside the solver (read, forecast with its "
-        f"backtest, staffing, model building, checking, workbook; measured at load "
-        f"{big['load']}, so an idle node is faster), peak memory {rss_gb:.1f} GB. At "
+        f"From the {big['agents']:,}-agent site above: {outside_wall:.0f} s of wall time "
+        f"outside the solver (read, forecast with its backtest, staffing, model building, "
+        f"checking, workbook; measured at load {big['load']} on 2 cores, so an idle node is "
+        f"faster) and {solver:.0f} s in it; peak memory {rss_gb:.1f} GB. At "
         f"{big['agents']:,} agents the solver needs its {LARGE_UNIT_LIMIT_SECONDS:.0f} s "
         "limit (bench/results/schedule.md: within 3% of the bound at 545-586 s), so one "
-        f"site takes about {site_wall / 60:.0f} min on {workers} cores and "
-        f"{site_cpu / 3600:.2f} CPU-hours. {sites} sites are "
-        f"{sites * site_cpu / 3600:.0f} CPU-hours a night:", "",
+        f"site holds {workers} cores for about {site_wall / 60:.0f} min: "
+        f"{core_hours:.2f} core-hours, and {sites} sites {sites * core_hours:.0f} "
+        "core-hours a night:", "",
         "| window | sites at once | cores (Ray CPUs) | memory | nodes of 16 cores, 64 GB |",
         "|---|---:|---:|---:|---:|",
     ]
