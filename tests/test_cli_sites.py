@@ -24,6 +24,7 @@ from tests.sites_fixtures import (
     write_sites,
 )
 from wfm.cli.main import app
+from wfm.errors import EXIT_SOME_SITES_FAILED
 from wfm.run.folders import latest_run
 
 
@@ -121,7 +122,7 @@ def test_some_failed_exits_5_listing_them(tmp_path):
     runs.mkdir()
     (runs / "gone").write_text("not a folder")
     result = _invoke("--sites", sites, "--out", runs, "--as-of", AS_OF, "--log-format", "human")
-    assert result.exit_code == 5, result.stderr
+    assert result.exit_code == EXIT_SOME_SITES_FAILED, result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert "2 sites: 1 ok, 1 failed: gone (exit 2)" in last
     entry = site_entry(group_manifests(runs)[-1], "gone")

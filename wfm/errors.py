@@ -8,9 +8,9 @@ EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
 #: `wfm run --sites`: some sites failed, the others published their plans.
-EXIT_SOME_SITES_FAILED = 5
+EXIT_SOME_SITES_FAILED = 6
 #: `wfm run --sites`: no site published a plan (every site failed, or none could start).
-EXIT_NO_SITE_OK = 6
+EXIT_NO_SITE_OK = 7
 EXIT_LOCKED = 75
 
 

@@ -104,7 +104,7 @@ def run(
     With --sites, each site of the sites file is such a run into RUNS/SITE/ (the other
     options apply to every site and win over the sites file's), several at once, and
     RUNS/group-TIMESTAMP.json records every site's outcome; its path is printed. Exit
-    codes: 0 every site published, 5 some failed (listed), 6 none published, 2 a bad
+    codes: 0 every site published, 6 some failed (listed), 7 none published, 2 a bad
     sites file or option, 75 another group holds RUNS, 130/143 stopped.
 
     Example: wfm run --config configs/example.yaml --out runs --as-of 2026-11-22
