@@ -7,6 +7,7 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
+EXIT_DEGRADED = 5
 EXIT_LOCKED = 75
 
 
@@ -32,6 +33,12 @@ class NoSolution(WfmError):
     """The solver found no schedule within its time limit."""
 
     exit_code = EXIT_NO_SOLUTION
+
+
+class DegradedSchedule(WfmError):
+    """The schedule is valid but no better than the solver's safe schedule: not a success."""
+
+    exit_code = EXIT_DEGRADED
 
 
 class Locked(WfmError):

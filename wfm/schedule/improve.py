@@ -26,7 +26,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import repeat
 from math import ceil, floor
 
 import numpy as np
@@ -34,6 +33,7 @@ import numpy as np
 from wfm.schedule.coverage import CoverageVars
 from wfm.schedule.instance import Instance
 from wfm.schedule.linear import INF, LinearModel, LpSolver
+from wfm.schedule.preferences import SoftCosts
 from wfm.schedule.rules import add_group_cuts
 
 ROUNDING = "rounding"
@@ -219,17 +219,26 @@ def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
 def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             components: list[str], deadline: float, log: Callable[[str], None],
             stop: Callable[[], bool] = lambda: False, workers: int = 1,
-            good_enough: float = -np.inf) -> tuple[np.ndarray, int]:
+            good_enough: float = -np.inf, soft: SoftCosts | None = None,
+            ) -> tuple[np.ndarray, int]:
     """Re-solve neighbourhoods until a full round finds nothing, time runs out or the
     objective is at most ``good_enough`` (the relative-gap target).
 
+    The objective is the model's over ``components`` plus ``soft`` (start spread and
+    fairness, priced per option in day neighbourhoods, `SoftCosts.day_costs`; a week
+    neighbourhood is solved without them and kept only when the whole objective falls).
     Up to ``workers`` independent neighbourhoods are solved at once (HiGHS runs outside
     the interpreter lock) and their improvements applied together: they share no
-    constraint, so the combined vector stays feasible. Returns the best vector (never
-    worse than ``values``) and how many neighbourhoods were solved.
+    constraint and no agent, so the combined vector stays feasible and its gains add up.
+    Returns the best vector (never worse than ``values``) and how many neighbourhoods
+    were solved.
     """
     cost = solver.cost_vector(components)
-    current = float(cost @ values)
+
+    def total(vector: np.ndarray) -> float:
+        return float(cost @ vector) + (soft.value(vector) if soft is not None else 0.0)
+
+    current = total(values)
     solved = stale = position = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         while stale < len(hoods) and not stop() and current > good_enough:
@@ -245,19 +254,25 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             base = values
             # a cap, so one slow neighbourhood cannot take the whole search
             limit = min(left, max(20.0, 0.25 * left))
-            found = list(pool.map(solver.solve_mip, repeat(components), repeat(base),
-                                  [h.free for h in batch], repeat(limit)))
+            extras = [soft.day_costs(base, h.free) if soft is not None and h.day != WHOLE_WEEK
+                      else None for h in batch]
+            futures = [pool.submit(solver.solve_mip, components, base, h.free, limit,
+                                   extra_cost=extra) for h, extra in zip(batch, extras,
+                                                                         strict=True)]
+            found = [f.result() for f in futures]
             solved += len(batch)
             merged = base.copy()
             for hood, result in zip(batch, found, strict=True):
-                if result.values and result.objective < current - 1e-6:
-                    part = np.asarray(result.values)
-                    merged[hood.free] = part[hood.free]
-                    stale = 0
-                else:
-                    stale += 1
-            if float(cost @ merged) < current - 1e-6:
-                values, current = merged, float(cost @ merged)
+                if result.values:
+                    candidate = base.copy()
+                    candidate[hood.free] = np.asarray(result.values)[hood.free]
+                    if total(candidate) < current - 1e-6:
+                        merged[hood.free] = candidate[hood.free]
+                        stale = 0
+                        continue
+                stale += 1
+            if total(merged) < current - 1e-6:
+                values, current = merged, total(merged)
                 log(f"neighbourhoods {position}: objective {current:.1f}")
     return values, solved
 
