@@ -33,7 +33,7 @@ import numpy as np
 from wfm.schedule.coverage import CoverageVars
 from wfm.schedule.instance import Instance
 from wfm.schedule.linear import INF, LinearModel, LpSolver
-from wfm.schedule.preferences import SoftCosts
+from wfm.schedule.preferences import FAIRNESS, START_VARIATION, SoftCosts
 from wfm.schedule.rules import add_group_cuts
 
 ROUNDING = "rounding"
@@ -224,19 +224,31 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
     """Re-solve neighbourhoods until a full round finds nothing, time runs out or the
     objective is at most ``good_enough`` (the relative-gap target).
 
-    The objective is the model's over ``components`` plus ``soft`` (start spread and
-    fairness, priced per option in day neighbourhoods, `SoftCosts.day_costs`; a week
-    neighbourhood is solved without them and kept only when the whole objective falls).
+    With ``soft``, the start spread and fairness are priced per option in day
+    neighbourhoods (`SoftCosts.day_costs`, their variables and rows left out) and kept in
+    the MIP of week neighbourhoods; the objective compared is the model's other components
+    plus `SoftCosts.value`, and their variables are re-set from the shifts after each gain.
     Up to ``workers`` independent neighbourhoods are solved at once (HiGHS runs outside
     the interpreter lock) and their improvements applied together: they share no
     constraint and no agent, so the combined vector stays feasible and its gains add up.
     Returns the best vector (never worse than ``values``) and how many neighbourhoods
     were solved.
     """
-    cost = solver.cost_vector(components)
+    priced = (START_VARIATION, FAIRNESS) if soft is not None else ()
+    linear = [c for c in components if c not in priced]
+    cost = solver.cost_vector(linear)
 
     def total(vector: np.ndarray) -> float:
         return float(cost @ vector) + (soft.value(vector) if soft is not None else 0.0)
+
+    def solve(hood: Neighbourhood, base: np.ndarray, limit: float):
+        if soft is None:
+            return solver.solve_mip(components, base, hood.free, limit)
+        if hood.day == WHOLE_WEEK:
+            return solver.solve_mip(components, base, hood.free, limit)
+        return solver.solve_mip(linear, base, hood.free & ~soft.var_mask, limit,
+                                extra_cost=soft.day_costs(base, hood.free),
+                                skip_rows=soft.row_mask)
 
     current = total(values)
     solved = stale = position = 0
@@ -254,11 +266,7 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             base = values
             # a cap, so one slow neighbourhood cannot take the whole search
             limit = min(left, max(20.0, 0.25 * left))
-            extras = [soft.day_costs(base, h.free) if soft is not None and h.day != WHOLE_WEEK
-                      else None for h in batch]
-            futures = [pool.submit(solver.solve_mip, components, base, h.free, limit,
-                                   extra_cost=extra) for h, extra in zip(batch, extras,
-                                                                         strict=True)]
+            futures = [pool.submit(solve, h, base, limit) for h in batch]
             found = [f.result() for f in futures]
             solved += len(batch)
             merged = base.copy()
@@ -266,14 +274,23 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
                 if result.values:
                     candidate = base.copy()
                     candidate[hood.free] = np.asarray(result.values)[hood.free]
+                    if soft is not None:
+                        candidate = soft.sync(candidate)
                     if total(candidate) < current - 1e-6:
                         merged[hood.free] = candidate[hood.free]
                         stale = 0
                         continue
                 stale += 1
+            if soft is not None:
+                merged = soft.sync(merged)
             if total(merged) < current - 1e-6:
                 values, current = merged, total(merged)
                 log(f"neighbourhoods {position}: objective {current:.1f}")
+                if soft is not None and soft.retarget(values, solver):
+                    # the roster's mean moved: the fairness targets follow it
+                    values = soft.sync(values)
+                    current = total(values)
+                    stale = 0
     return values, solved
 
 

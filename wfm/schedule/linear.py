@@ -157,12 +157,14 @@ class LpSolver:
     def solve_mip(self, components: list[str], values: np.ndarray, free: np.ndarray,
                   time_limit_seconds: float, relative_gap: float = 1e-4,
                   continuous: np.ndarray | None = None,
-                  extra_cost: np.ndarray | None = None) -> LpResult:
+                  extra_cost: np.ndarray | None = None,
+                  skip_rows: np.ndarray | None = None) -> LpResult:
         """Re-optimise the variables marked in ``free`` as integers, the rest held at ``values``.
 
         Only the free columns and the rows they touch go to HiGHS, their bounds shifted by
         the fixed part; variables marked in ``continuous`` need not be integers;
-        ``extra_cost`` is added to the components' costs. Returns the whole vector
+        ``extra_cost`` is added to the components' costs; rows marked in ``skip_rows``
+        are left out (their variables must be held). Returns the whole vector
         (status OPTIMAL, or FEASIBLE when the time ran out with a solution; no values
         otherwise) and its objective over ``components`` and ``extra_cost``.
         """
@@ -173,6 +175,8 @@ class LpSolver:
         fixed_part = self.matrix[:, ~free] @ values[~free]
         sub = self.matrix[:, free].tocsr()
         touched = np.diff(sub.indptr) > 0  # rows with a free variable
+        if skip_rows is not None:
+            touched &= ~skip_rows
         sub = sub[touched]
         lo = self.row_lo[touched] - fixed_part[touched]
         hi = self.row_hi[touched] - fixed_part[touched]

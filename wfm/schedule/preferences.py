@@ -29,7 +29,7 @@ import numpy as np
 
 from wfm.roster import Agent
 from wfm.schedule.instance import Instance, ShiftOption
-from wfm.schedule.linear import INF, LinearModel
+from wfm.schedule.linear import INF, LinearModel, LpSolver
 
 PREFERENCES = "preferences"
 START_VARIATION = "start_time_variation"
@@ -47,14 +47,16 @@ def shift_kinds(inst: Instance, option: ShiftOption) -> dict[str, bool]:
 
 def add_agent_preferences(model: LinearModel, inst: Instance, agent: Agent, y: dict[int, int],
                           day_options: dict[int, list[int]], work: dict[int, dict[int, float]],
-                          spread: bool = True) -> dict[str, dict[int, float]]:
-    """Add an agent's preference and change terms, and with ``spread`` its start spread.
+                          spread_vars: dict[tuple[str, int], tuple[int, int, int]] | None = None,
+                          ) -> dict[str, dict[int, float]]:
+    """Add an agent's preference, start-spread and change terms.
 
     Preferences and changes are linear in ``y`` (a change costs ``changes`` less for the
-    published shift kept, so the model's objective is the recount's less a constant).
-    Without ``spread`` the start spread is left to `SoftCosts`, which prices it per
-    option against the agent's other days. Returns the agent's weekend, late and night
-    shift counts as terms (for `add_fairness`).
+    published shift kept, so the model's objective is the recount's less a constant); the
+    start spread of each week is ``latest - earliest`` start variables, recorded in
+    ``spread_vars`` ((agent, week) -> (latest, earliest, spread)) when given. Its rows
+    carry the rule name ``start_time_variation``. Returns the agent's weekend, late and
+    night shift counts as terms (for `add_fairness`).
     """
     weights = inst.cfg.objective
     step = inst.cfg.center.interval_minutes
@@ -67,7 +69,7 @@ def add_agent_preferences(model: LinearModel, inst: Instance, agent: Agent, y: d
             for k in keys:
                 if not low <= inst.options[k].wall_start <= high:
                     model.cost(PREFERENCES, y[k], weights.preferences)
-    if spread and weights.start_time_variation > 0:
+    if weights.start_time_variation > 0:
         for w, days in enumerate(inst.weeks):
             worked = [d for d in days if day_options.get(d)]
             if len(worked) < 2:
@@ -80,13 +82,15 @@ def add_agent_preferences(model: LinearModel, inst: Instance, agent: Agent, y: d
                 starts = {y[k]: float(inst.options[k].wall_start // step) for k in day_options[d]}
                 terms = {top: 1.0}
                 terms.update({v: -c for v, c in starts.items()})
-                model.add(terms, 0, INF, "")
+                model.add(terms, 0, INF, START_VARIATION)
                 # low <= start when working, free when off
                 terms = {low: 1.0}
                 terms.update({v: -c + 1440 // step for v, c in starts.items()})
-                model.add(terms, -INF, 1440 // step, "")
-            model.add({gap: 1.0, top: -1.0, low: 1.0}, 0, INF, "")
+                model.add(terms, -INF, 1440 // step, START_VARIATION)
+            model.add({gap: 1.0, top: -1.0, low: 1.0}, 0, INF, START_VARIATION)
             model.cost(START_VARIATION, gap, weights.start_time_variation * step / 60.0)
+            if spread_vars is not None:
+                spread_vars[agent.agent_id, w] = (top, low, gap)
     if weights.changes > 0:
         for d, keys in day_options.items():
             before = inst.previous_same_dates.get((agent.agent_id, d), -2)
@@ -99,9 +103,12 @@ def add_agent_preferences(model: LinearModel, inst: Instance, agent: Agent, y: d
                 model.cost(CHANGES, y[before], -weights.changes)
                 model.hints[y[before]] = 1
     counts: dict[str, dict[int, float]] = {kind: {} for kind in FAIRNESS_KINDS}
+    weekend = inst.cfg.center.weekend_days
     for keys in day_options.values():
         for k in keys:
-            for kind, counted in shift_kinds(inst, inst.options[k]).items():
+            option = inst.options[k]
+            for kind, counted in (("weekend", inst.dates[option.day].weekday() in weekend),
+                                  ("late", option.is_late), ("night", option.is_night)):
                 if counted:
                     counts[kind][y[k]] = 1.0
     return counts
@@ -109,16 +116,45 @@ def add_agent_preferences(model: LinearModel, inst: Instance, agent: Agent, y: d
 
 class SoftCosts:
     """The start spread and fairness (against held targets) of a per-agent model, priced
-    outside the MIP.
+    outside its MIPs where that is exact.
 
     Both are sums over agents of a function of the agent's own shifts. With one day of an
     agent free and the rest held, each is linear in that day's options: `day_costs`
-    prices every option at what choosing it adds, so a day neighbourhood's MIP keeps its
-    size and is still solved exactly. `value` is their cost at a vector.
+    prices every option at what choosing it adds, so a day neighbourhood's MIP leaves out
+    the spread and fairness variables and rows (``var_mask``, ``row_mask``), keeps its size
+    and is still solved exactly. A week neighbourhood frees them with the rest. `value` is
+    their cost at a vector; `sync` sets their variables to what the shifts imply.
     """
 
-    def __init__(self, inst: Instance, agent_vars: Mapping[str, Mapping[int, int]],
-                 targets: Mapping[str, float]) -> None:
+    def __init__(self, inst: Instance, model: LinearModel,
+                 agent_vars: Mapping[str, Mapping[int, int]], targets: Mapping[str, float],
+                 spread_vars: Mapping[tuple[str, int], tuple[int, int, int]],
+                 excess_vars: Mapping[str, Mapping[str, int]]) -> None:
+        self.step = inst.cfg.center.interval_minutes
+        self.n_weeks = len(inst.weeks)
+        self.var_mask = np.zeros(len(model.lb), dtype=bool)
+        self.row_mask = np.array([rule in (START_VARIATION, FAIRNESS)
+                                  for *_, rule in model.rows], dtype=bool)
+        position = {agent_id: a for a, agent_id in enumerate(agent_vars)}
+        spread = [(position[a] * self.n_weeks + w, *vs) for (a, w), vs in spread_vars.items()]
+        self.spread = np.asarray(spread, dtype=np.int64).reshape(-1, 4)
+        excess = [(position[a], kind, v) for a, kinds in excess_vars.items()
+                  for kind, v in kinds.items()]
+        self.excess = {kind: np.asarray([(a, v) for a, k, v in excess if k == kind],
+                                        dtype=np.int64).reshape(-1, 2)
+                       for kind in FAIRNESS_KINDS}
+        self.var_mask[self.spread[:, 1:].ravel()] = True
+        kind_of = {}
+        for kind, pairs in self.excess.items():
+            self.var_mask[pairs[:, 1]] = True
+            kind_of.update(dict.fromkeys(pairs[:, 1].tolist(), kind))
+        # the fairness rows of each kind: excess - count >= -target
+        self.target_rows: dict[str, list[int]] = {kind: [] for kind in FAIRNESS_KINDS}
+        for r, (variables, *_, rule) in enumerate(model.rows):
+            if rule == FAIRNESS:
+                kind = next((kind_of[v] for v in variables if v in kind_of), None)
+                if kind is not None:
+                    self.target_rows[kind].append(r)
         weights = inst.cfg.objective
         self.spread_weight = weights.start_time_variation / 60.0  # per minute
         self.fair_weight = weights.fairness
@@ -126,6 +162,7 @@ class SoftCosts:
         var, agent, day, week, start = [], [], [], [], []
         kinds: dict[str, list[bool]] = {kind: [] for kind in FAIRNESS_KINDS}
         self.agents = list(agent_vars)
+        kinds_of = [shift_kinds(inst, option) for option in inst.options]
         for a, agent_id in enumerate(self.agents):
             for k, v in agent_vars[agent_id].items():
                 option = inst.options[k]
@@ -134,7 +171,7 @@ class SoftCosts:
                 day.append(option.day)
                 week.append(week_of[option.day])
                 start.append(option.wall_start)
-                for kind, counted in shift_kinds(inst, option).items():
+                for kind, counted in kinds_of[k].items():
                     kinds[kind].append(counted)
         self.var = np.asarray(var, dtype=np.int64)
         self.agent = np.asarray(agent, dtype=np.int64)
@@ -197,21 +234,55 @@ class SoftCosts:
         np.add.at(extra, self.var[mine], cost)
         return extra
 
+    def retarget(self, values: np.ndarray, solver: LpSolver) -> bool:
+        """Move the held fairness targets to the ceiling of the mean at ``values`` (the
+        rows of ``solver`` with them); True when one moved."""
+        on = values[self.var] > 0.5
+        moved = False
+        for kind in FAIRNESS_KINDS:
+            eligible = self.eligible[kind]
+            if not eligible.any():
+                continue
+            counts = self._counts(on, kind)[eligible]
+            target = float(ceil(counts.sum() / len(counts) - 1e-9))
+            if target != self.targets[kind]:
+                self.targets[kind] = target
+                solver.row_lo[self.target_rows[kind]] = -target
+                moved = True
+        return moved
+
+    def sync(self, values: np.ndarray) -> np.ndarray:
+        """``values`` with the spread and fairness variables at what the shifts imply."""
+        values = values.copy()
+        on = values[self.var] > 0.5
+        top, low, count = self._spans(on)
+        cells = self.spread[:, 0]
+        worked = count[cells] >= 1
+        latest = np.where(worked, top[cells], 0.0) // self.step
+        earliest = np.where(worked, low[cells], 0.0) // self.step
+        values[self.spread[:, 1]] = latest
+        values[self.spread[:, 2]] = earliest
+        values[self.spread[:, 3]] = latest - earliest
+        for kind, pairs in self.excess.items():
+            counts = self._counts(on, kind)
+            values[pairs[:, 1]] = np.maximum(0.0, counts[pairs[:, 0]] - self.targets[kind])
+        return values
+
 
 def add_fairness(model: LinearModel, inst: Instance, label: str,
                  counts: list[dict[str, dict[int, float]]],
-                 targets: Mapping[str, float] | None = None) -> dict[int, list[int]]:
+                 targets: Mapping[str, float] | None = None) -> dict[int, dict[str, int]]:
     """Weekend, late and night shifts spread fairly over a set of agents (the roster).
 
     Each agent's count above a target costs ``fairness`` per shift. Without ``targets``
     the target is a variable at least the mean over the agents who could work such a
     shift (target * agents >= total), so the optimum is the ceiling of the mean; with
     ``targets`` (per kind) it is held there, which keeps a neighbourhood of the roster
-    from coupling to the rest. Returns, per position in ``counts``, the variables added
-    for that agent (the shared target is not among them).
+    from coupling to the rest. Rows carry the rule name ``fairness``. Returns, per
+    position in ``counts``, the excess variable of each kind added for that agent.
     """
     weight = inst.cfg.objective.fairness
-    added: dict[int, list[int]] = {a: [] for a in range(len(counts))}
+    added: dict[int, dict[str, int]] = {a: {} for a in range(len(counts))}
     eligible_of = {kind: [a for a, c in enumerate(counts) if c[kind]] for kind in FAIRNESS_KINDS}
     if weight <= 0 or len(counts) < 2:
         return added
@@ -226,18 +297,18 @@ def add_fairness(model: LinearModel, inst: Instance, label: str,
             for a in eligible:
                 for v, coef in counts[a][kind].items():
                     total[v] = total.get(v, 0.0) - coef
-            model.add(total, 0, INF, "")
+            model.add(total, 0, INF, FAIRNESS)
             held = 0.0
         else:
             target, held = None, float(targets[kind])
         for a in eligible:
             excess = model.var(0, horizon, f"{kind}_excess({label},{a})")
-            added[a].append(excess)
+            added[a][kind] = excess
             terms = {excess: 1.0}
             if target is not None:
                 terms[target] = 1.0
             terms.update({v: -coef for v, coef in counts[a][kind].items()})
-            model.add(terms, -held, INF, "")
+            model.add(terms, -held, INF, FAIRNESS)
             model.cost(FAIRNESS, excess, weight)
     return added
 

@@ -70,7 +70,10 @@ from wfm.schedule.instance import (
 )
 from wfm.schedule.linear import LP_METHODS, LinearModel, LpSolver, solve_cp
 from wfm.schedule.preferences import (
+    FAIRNESS,
+    FAIRNESS_KINDS,
     SOFT_COMPONENTS,
+    START_VARIATION,
     SoftCosts,
     add_agent_preferences,
     add_fairness,
@@ -80,7 +83,7 @@ from wfm.schedule.preferences import (
 )
 from wfm.schedule.result import ScheduleResult
 from wfm.schedule.rules import add_agent_rules, add_group_cuts, agent_options, tail_blocked
-from wfm.schedule.split import split_from_lp, split_group
+from wfm.schedule.split import greedy_cover, split_from_lp, split_group
 from wfm.verify.check import COVERAGE
 
 PAID_HOURS = "paid_hours"
@@ -315,19 +318,24 @@ def _paid_cost(inst: Instance, agent_contract: str, option_key: int) -> float:
 # ---------------------------------------------------------------- the aggregate model
 
 def _aggregate_model(inst: Instance, per_agent: bool = False,
+                     targets: dict[str, float] | None = None,
                      ) -> tuple[LinearModel, CoverageVars, LpSolver]:
     """The aggregate model; with ``per_agent`` every agent has its own booleans instead.
 
     Shift counts per group and option carry the groups' rule cuts; per-agent booleans carry
-    every rule exactly, and the preferences and changes as costs (the start spread and
-    fairness are priced outside, by `preferences.SoftCosts`). Returns the model, its
-    coverage variables and its HiGHS solver.
+    every rule exactly and every soft goal, fairness over the whole roster held against
+    ``targets`` (see `preferences.add_fairness`); the model's ``soft`` is then its
+    `preferences.SoftCosts`. Returns the model, its coverage variables and its HiGHS
+    solver.
     """
     model = LinearModel()
     counts: dict[tuple[int, int], tuple[list[int], int]] = {}
     group_vars: dict[tuple[int, int], int] = {}
     agent_vars: dict[int, dict[str, dict[int, int]]] = {}
-    owner: dict[int, int] = {}  # rule variables (runs of days off...) -> their class
+    owner: dict[int, int] = {}  # rule and soft-goal variables (weekly ones) -> their class
+    fairness_terms: list[dict[str, dict[int, float]]] = []
+    fairness_of: list[tuple[str, int]] = []  # (agent, class) of each fairness entry
+    spread_vars: dict[tuple[str, int], tuple[int, int, int]] = {}
     for group in inst.groups:
         first_var = len(model.lb)
         if per_agent:
@@ -340,7 +348,9 @@ def _aggregate_model(inst: Instance, per_agent: bool = False,
                     terms, total = counts.get((group.class_index, k), ([], 0))
                     counts[group.class_index, k] = (terms + [v], total + 1)
                 work = add_agent_rules(model, inst, agent, y, group.options, group.tail)
-                add_agent_preferences(model, inst, agent, y, group.options, work, spread=False)
+                fairness_terms.append(add_agent_preferences(model, inst, agent, y,
+                                                            group.options, work, spread_vars))
+                fairness_of.append((agent.agent_id, group.class_index))
                 agent_vars[group.index][agent.agent_id] = y
             owner.update(dict.fromkeys(range(first_var, len(model.lb)), group.class_index))
             continue
@@ -355,10 +365,22 @@ def _aggregate_model(inst: Instance, per_agent: bool = False,
                 counts[group.class_index, k] = (terms + [n[k]], total + group.size)
         add_group_cuts(model, inst, group, n)
         owner.update(dict.fromkeys(range(first_var, len(model.lb)), group.class_index))
+    excess_vars: dict[str, dict[str, int]] = {}
+    if per_agent:
+        held = targets or dict.fromkeys(FAIRNESS_KINDS, 0.0)
+        added = add_fairness(model, inst, "roster", fairness_terms, held)
+        for a, kinds in added.items():
+            agent_id, cls = fairness_of[a]
+            excess_vars[agent_id] = kinds
+            owner.update(dict.fromkeys(kinds.values(), cls))
     cover = add_coverage(model, inst, counts)
     model.group_vars = group_vars  # type: ignore[attr-defined]
     model.agent_vars = agent_vars  # type: ignore[attr-defined]
     model.owner = owner  # type: ignore[attr-defined]
+    if per_agent:
+        flat = {a: y for by_agent in agent_vars.values() for a, y in by_agent.items()}
+        model.soft = SoftCosts(inst, model, flat, held,  # type: ignore[attr-defined]
+                               spread_vars, excess_vars)
     return model, cover, LpSolver(model)
 
 
@@ -436,10 +458,10 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     previous = previous_shifts(inst)
     if previous is not None:
         starts.append(("previous schedule", previous))
-    if not starts and safe is not None:
-        starts.append(("safe schedule", {a: list(k) for a, k in safe_shifts(inst, safe).items()}))
     if not starts and not ctx.stopped():
-        starts.append(("CP-SAT on group counts", _shifts_by_cp_sat(ctx, lp, tried)))
+        started = time.monotonic()
+        starts.append(("greedy cover", greedy_cover(inst, ctx.seed)))
+        tried.append(f"no LP point: a greedy cover built in {time.monotonic() - started:.1f}s")
     if not starts or ctx.stopped():
         return None
     started = time.monotonic()
@@ -468,7 +490,8 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
                              time.monotonic() + ctx.left() - reserve, ctx.log, ctx.stopped,
                              ctx.workers, good_enough, soft)
     tried.append(f"{solved} day and week neighbourhoods re-solved by HiGHS")
-    if float(solver.cost_vector(ALL_COMPONENTS) @ values) + soft.value(values) <= good_enough:
+    linear = [c for c in ALL_COMPONENTS if c not in (START_VARIATION, FAIRNESS)]
+    if float(solver.cost_vector(linear) @ values) + soft.value(values) <= good_enough:
         tried.append(f"search stopped within solver.relative_gap "
                      f"{inst.cfg.solver.relative_gap:.2%} of the coverage bound")
     searched = _agent_result(ctx, model, cover, values)
@@ -508,17 +531,6 @@ def _shifts_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]) -> dict[str, l
     return shifts
 
 
-def safe_shifts(inst: Instance, safe: ScheduleResult) -> dict[str, list[int]]:
-    """The option keys of each agent in a schedule result's shifts table."""
-    by_start = {(o.start_minute, o.template): o.key for o in inst.options}
-    found: dict[str, list[int]] = {a.agent_id: [] for a in inst.agents}
-    for row in safe.shifts.itertuples(index=False):
-        minute = int(round((pd.Timestamp(row.shift_start).tz_convert("UTC")
-                            - pd.Timestamp(inst.utc0)).total_seconds() / 60))
-        found[str(row.agent_id)].append(by_start[minute, row.template])
-    return found
-
-
 def previous_shifts(inst: Instance) -> dict[str, list[int]] | None:
     """The previous schedule on the horizon's dates as option keys per agent, when it
     covers every date of the horizon with shifts this instance offers the agent (None
@@ -541,23 +553,6 @@ def previous_shifts(inst: Instance) -> dict[str, list[int]] | None:
     return found
 
 
-def _shifts_by_cp_sat(ctx: _Context, lp: BoundLp, tried: list[str]) -> dict[str, list[int]]:
-    """A first aggregate solution from CP-SAT on the group counts, split into agents (when
-    there is neither an LP point to round nor a safe schedule)."""
-    model, _, _ = _aggregate_model(ctx.inst)
-    group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
-    if ctx.left() >= 1.0:
-        result = solve_cp(model, time_limit_seconds=ctx.left() * 0.5, workers=ctx.workers,
-                          seed=ctx.seed, stop=ctx.stop, first_only=True,
-                          components=HARD_COMPONENTS)
-        tried.append(f"CP-SAT first on group counts ({result.status}, {result.seconds:.1f}s)")
-        if result.values:
-            counts = {key: result.values[v] for key, v in group_vars.items()}
-            shifts, _ = _split_all(ctx, counts, quick=True, budget_seconds=ctx.left() * 0.3)
-            return shifts
-    raise NoSolution(f"no schedule found in {ctx.elapsed():.0f}s; tried: {'; '.join(tried)}")
-
-
 def _per_agent_model(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]]],
                      tried: list[str]) -> tuple | None:
     """The model with a boolean per agent, day and option, started from the best of
@@ -568,13 +563,15 @@ def _per_agent_model(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]
     and its name; None if no start is placed in time.
     """
     inst = ctx.inst
-    model, cover, solver = _aggregate_model(inst, per_agent=True)
+    model, cover, solver = _aggregate_model(inst, per_agent=True,
+                                            targets=fairness_targets(inst, starts[0][1]))
     agent_vars = {a: y for by_agent in model.agent_vars.values()  # type: ignore[attr-defined]
                   for a, y in by_agent.items()}
-    soft = SoftCosts(inst, agent_vars, fairness_targets(inst, starts[0][1]))
+    soft: SoftCosts = model.soft  # type: ignore[attr-defined]
+    linear = [c for c in ALL_COMPONENTS if c not in (START_VARIATION, FAIRNESS)]
     tags = tag_variables(inst, model, cover, {}, model.agent_vars,  # type: ignore[attr-defined]
                          model.owner)  # type: ignore[attr-defined]
-    cost = solver.cost_vector(ALL_COMPONENTS)
+    cost = solver.cost_vector(linear)
     best: tuple[float, np.ndarray, str] | None = None
     for position, (name, shifts) in enumerate(starts):
         if ctx.stopped():

@@ -7,7 +7,9 @@
   takes the week that best fills the counts still open, with its own preferences and
   previous schedule as costs, so the shifts are placed with the soft goals in view. Agents
   with the same preferences and previous schedule are interchangeable, so one solve
-  serves as many of them as the open counts allow.
+  serves as many of them as the open counts allow;
+* `greedy_cover`: without an LP, agent by agent, the week that covers most of the
+  requirements still open (the constructive start when the LP fails).
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from math import floor
 from wfm.errors import InfeasibleRules
 from wfm.schedule.instance import Group, Instance
 from wfm.schedule.linear import LinearModel, solve_cp
-from wfm.schedule.preferences import CHANGES, PREFERENCES, add_agent_preferences, add_fairness
+from wfm.schedule.preferences import (
+    CHANGES,
+    PREFERENCES,
+    START_VARIATION,
+    add_agent_preferences,
+    add_fairness,
+)
 from wfm.schedule.rules import add_agent_rules
 
 COUNT_DEVIATION = "count_deviation"
@@ -118,13 +126,7 @@ def split_from_lp(inst: Instance, group: Group, counts: dict[int, float], seed: 
     """
     remaining = dict(counts)
     shifts: dict[str, list[int]] = {}
-    buckets: dict[tuple, list] = {}
-    for agent in group.agents:
-        previous = tuple(inst.previous_same_dates.get((agent.agent_id, d), -2)
-                         for d in range(len(inst.dates)))
-        key = (agent.preferred_days_off, agent.preferred_start, previous)
-        buckets.setdefault(key, []).append(agent)
-    for members in buckets.values():
+    for members in _interchangeable(inst, group):
         waiting = list(members)
         while waiting:
             agent = waiting[0]
@@ -137,7 +139,8 @@ def split_from_lp(inst: Instance, group: Group, counts: dict[int, float], seed: 
                 gain = max(-1.0, min(1.0, remaining.get(k, 0.0)))
                 model.cost(COUNT_DEVIATION, v, -OPEN_COUNT_WEIGHT * gain)
             found = solve_cp(model, time_limit_seconds=5.0, workers=1, seed=seed,
-                             components=[COUNT_DEVIATION, PREFERENCES, CHANGES])
+                             components=[COUNT_DEVIATION, PREFERENCES, CHANGES,
+                                         START_VARIATION])
             if not found.values:
                 raise InfeasibleRules(f"agent {agent.agent_id} (contract {agent.contract}): "
                                       f"no schedule keeps the hard rules ({found.status})")
@@ -150,3 +153,69 @@ def split_from_lp(inst: Instance, group: Group, counts: dict[int, float], seed: 
                 remaining[k] = remaining.get(k, 0.0) - take
             waiting = waiting[take:]
     return shifts
+
+
+def greedy_cover(inst: Instance, seed: int) -> dict[str, list[int]]:
+    """A constructive schedule without the LP: agent by agent, the week that covers most
+    of the requirements still open.
+
+    Each option gains ``under_coverage`` for every interval of it in which a queue the
+    agent serves is still short, and costs ``over_coverage`` for every other one (breaks
+    are left to the placement that follows); the agent's own preferences, start spread and
+    changes count too, every rule is held. Agents of a group with the same preferences and
+    previous schedule take the same week while the open requirements last.
+    """
+    weights = inst.cfg.objective
+    residual = inst.required.astype(float).copy()
+    shifts: dict[str, list[int]] = {}
+    order = sorted(inst.groups, key=lambda g: (len(inst.classes[g.class_index].queues), g.index))
+    for group in order:
+        queues = list(inst.classes[group.class_index].queues)
+        for members in _interchangeable(inst, group):
+            waiting = list(members)
+            while waiting:
+                agent = waiting[0]
+                model = LinearModel()
+                y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
+                     for keys in group.options.values() for k in keys}
+                work = add_agent_rules(model, inst, agent, y, group.options, group.tail)
+                add_agent_preferences(model, inst, agent, y, group.options, work)
+                for k, v in y.items():
+                    o = inst.options[k]
+                    best = residual[queues, o.first_interval:o.first_interval + o.n_intervals]
+                    short = (best.max(axis=0) > 0.5).sum()
+                    gain = weights.under_coverage * short - weights.over_coverage * (
+                        o.n_intervals - short)
+                    model.cost(COUNT_DEVIATION, v, -gain)
+                found = solve_cp(model, time_limit_seconds=5.0, workers=1, seed=seed,
+                                 components=[COUNT_DEVIATION, PREFERENCES, CHANGES,
+                                             START_VARIATION])
+                if not found.values:
+                    raise InfeasibleRules(f"agent {agent.agent_id} (contract {agent.contract}):"
+                                          f" no schedule keeps the hard rules ({found.status})")
+                week = [k for k, v in y.items() if found.values[v]]
+                take = len(waiting)
+                for k in week:
+                    o = inst.options[k]
+                    span = residual[queues, o.first_interval:o.first_interval + o.n_intervals]
+                    take = min(take, max(1, int(span.max(axis=0).min())))
+                for taker in waiting[:take]:
+                    shifts[taker.agent_id] = list(week)
+                for k in week:
+                    o = inst.options[k]
+                    for i in range(o.first_interval, o.first_interval + o.n_intervals):
+                        q = max(queues, key=lambda q, i=i: residual[q, i])
+                        residual[q, i] -= take
+                waiting = waiting[take:]
+    return shifts
+
+
+def _interchangeable(inst: Instance, group: Group) -> list[list]:
+    """A group's agents by preferences and previous schedule: each list interchangeable."""
+    buckets: dict[tuple, list] = {}
+    for agent in group.agents:
+        previous = tuple(inst.previous_same_dates.get((agent.agent_id, d), -2)
+                         for d in range(len(inst.dates)))
+        key = (agent.preferred_days_off, agent.preferred_start, previous)
+        buckets.setdefault(key, []).append(agent)
+    return list(buckets.values())
