@@ -220,6 +220,7 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             components: list[str], deadline: float, log: Callable[[str], None],
             stop: Callable[[], bool] = lambda: False, workers: int = 1,
             good_enough: float = -np.inf, soft: SoftCosts | None = None,
+            on_gain: Callable[[np.ndarray], None] | None = None,
             ) -> tuple[np.ndarray, int]:
     """Re-solve neighbourhoods until a full round finds nothing, time runs out or the
     objective is at most ``good_enough`` (the relative-gap target).
@@ -228,6 +229,7 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
     neighbourhoods (`SoftCosts.day_costs`, their variables and rows left out) and kept in
     the MIP of week neighbourhoods; the objective compared is the model's other components
     plus `SoftCosts.value`, and their variables are re-set from the shifts after each gain.
+    ``on_gain`` is called with each better vector.
     Up to ``workers`` independent neighbourhoods are solved at once (HiGHS runs outside
     the interpreter lock) and their improvements applied together: they share no
     constraint and no agent, so the combined vector stays feasible and its gains add up.
@@ -286,6 +288,8 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             if total(merged) < current - 1e-6:
                 values, current = merged, total(merged)
                 log(f"neighbourhoods {position}: objective {current:.1f}")
+                if on_gain is not None:
+                    on_gain(values)
                 if soft is not None and soft.retarget(values, solver):
                     # the roster's mean moved: the fairness targets follow it
                     values = soft.sync(values)

@@ -25,7 +25,9 @@ class ScheduleResult:
     ``coverage_bound`` a proven lower bound on it. ``milestones`` records how the search
     went: seconds and coverage objective of each schedule on the way (for example
     ``safe_seconds``, ``safe_coverage``, ``lp_seconds``, ``from_lp_seconds``,
-    ``from_lp_coverage``). ``soft_goals`` holds each soft goal's cost and counts,
+    ``from_lp_coverage``, or ``from_start_*`` when the start was not the LP's) and the
+    first time a schedule within 10%, 3% and 2% of the coverage bound was held
+    (``within_10pct_seconds``...). ``soft_goals`` holds each soft goal's cost and counts,
     recounted from the shifts (`wfm.schedule.preferences.soft_goal_figures`).
     ``degraded`` is True when the schedule is no better than the safe schedule of the
     large-roster method (every agent of a group on the same week) and not at its bound:

@@ -400,6 +400,7 @@ def _solve_aggregate(ctx: _Context, bound: CoverageBound, safe: ScheduleResult |
     milestones: dict[str, float] = {"lp_seconds": lp.seconds}
     if safe is not None:
         milestones.update(safe_seconds=safe.wall_seconds, safe_coverage=safe.coverage_objective)
+        _reached(milestones, coverage_bound, safe.coverage_objective, safe.wall_seconds)
         tried.append(f"safe schedule at {safe.wall_seconds:.1f}s")
     best = safe
     try:
@@ -411,6 +412,7 @@ def _solve_aggregate(ctx: _Context, bound: CoverageBound, safe: ScheduleResult |
     if found is not None and (best is None or found.objective < best.objective):
         best = found
     assert best is not None
+    _reached(milestones, coverage_bound, best.coverage_objective, ctx.elapsed())
     best.coverage_bound = min(coverage_bound, best.coverage_objective)
     best.best_bound = min(coverage_bound, best.objective)
     best.wall_seconds = ctx.elapsed()
@@ -475,6 +477,7 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     ctx.log(f"first schedule from the {name} at {best.wall_seconds:.1f}s, coverage "
             f"{best.coverage_objective:.1f} (bound {lp.coverage_bound:.1f})")
     tried.append(f"first schedule from the {name} at {best.wall_seconds:.1f}s")
+    _reached(milestones, lp.coverage_bound, best.coverage_objective, best.wall_seconds)
     if name == "LP":
         milestones.update(from_lp_seconds=best.wall_seconds,
                           from_lp_coverage=best.coverage_objective)
@@ -486,9 +489,15 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
                          model.owner)  # type: ignore[attr-defined]
     hoods = neighbourhoods(inst, tags, ctx.workers)
     good_enough = _gap_target(lp.coverage_bound, inst.cfg.solver.relative_gap)
+    coverage_cost_vector = solver.cost_vector([COVERAGE])
+
+    def on_gain(vector: np.ndarray) -> None:
+        _reached(milestones, lp.coverage_bound, float(coverage_cost_vector @ vector),
+                 ctx.elapsed())
+
     values, solved = improve(solver, values, hoods, ALL_COMPONENTS,
                              time.monotonic() + ctx.left() - reserve, ctx.log, ctx.stopped,
-                             ctx.workers, good_enough, soft)
+                             ctx.workers, good_enough, soft, on_gain)
     tried.append(f"{solved} day and week neighbourhoods re-solved by HiGHS")
     linear = [c for c in ALL_COMPONENTS if c not in (START_VARIATION, FAIRNESS)]
     if float(solver.cost_vector(linear) @ values) + soft.value(values) <= good_enough:
@@ -503,6 +512,21 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
             tried.append("final split kept")
             best = final
     return best
+
+
+#: Shares above the coverage bound whose first time is recorded (``within_10pct_seconds``).
+MILESTONE_GAPS = (0.10, 0.03, 0.02)
+
+
+def _reached(milestones: dict[str, float], bound: float, coverage: float,
+             seconds: float) -> None:
+    """Record the first time a schedule's coverage came within each `MILESTONE_GAPS`."""
+    if bound <= 0:
+        return
+    for gap in MILESTONE_GAPS:
+        key = f"within_{round(gap * 100)}pct_seconds"
+        if key not in milestones and coverage <= bound * (1 + gap):
+            milestones[key] = seconds
 
 
 def _gap_target(coverage_bound: float, relative_gap: float) -> float:
