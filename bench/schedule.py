@@ -46,17 +46,17 @@ def instance(size: str) -> tuple:
     from wfm.io.config_file import load_config
 
     cfg = load_config(ROOT / "configs" / "example.yaml")
-    if size == "sample":
-        from wfm.io.inputs import read_agents, read_history
-        from wfm.plan import forecast_step, horizon_rows, staff_step
-
-        agents = read_agents(ROOT / "sample_data" / "agents.csv", cfg)
-        history = read_history(ROOT / "sample_data" / "history.csv.gz", cfg)
+    if size == "sample":  # as the nightly run reads it (wfm.run.stages.validate_stage)
         import pandas as pd
 
+        from wfm.plan import forecast_step, horizon_rows, read_inputs, staff_step
+
+        found = read_inputs(cfg, history=cfg.inputs.history, agents=cfg.inputs.agents,
+                            special_days=cfg.inputs.special_days)
+        agents, history = found.agents, found.history
         cut = pd.Timestamp(SAMPLE_START).tz_localize(cfg.center.timezone)
         forecast, _ = forecast_step(cfg, history[history["interval_start"] < cut],
-                                    SAMPLE_START, DAYS)
+                                    SAMPLE_START, DAYS, found.special_days)
         need = horizon_rows(staff_step(cfg, forecast), SAMPLE_START, DAYS)
         return cfg, agents, need, SAMPLE_START
     from wfm.samples.synthetic import synthetic_requirements, synthetic_roster

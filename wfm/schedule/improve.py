@@ -32,13 +32,13 @@ import numpy as np
 
 from wfm.schedule.coverage import CoverageVars
 from wfm.schedule.instance import Instance
-from wfm.schedule.linear import INF, LinearModel, LpSolver
+from wfm.schedule.linear import INF, LinearModel, LpResult, LpSolver
 from wfm.schedule.preferences import FAIRNESS, START_VARIATION, SoftCosts
 from wfm.schedule.rules import add_group_cuts
 
 ROUNDING = "rounding"
 SHORT_WEIGHT = 2.0
-FREE_VARIABLES_PER_NEIGHBOURHOOD = 20000  # HiGHS closes days of this size in seconds
+FREE_VARIABLES_PER_NEIGHBOURHOOD = 4000  # per block and day, queue variables aside
 WHOLE_WEEK = -1
 
 
@@ -243,14 +243,13 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
     def total(vector: np.ndarray) -> float:
         return float(cost @ vector) + (soft.value(vector) if soft is not None else 0.0)
 
-    def solve(hood: Neighbourhood, base: np.ndarray, limit: float):
-        if soft is None:
-            return solver.solve_mip(components, base, hood.free, limit)
-        if hood.day == WHOLE_WEEK:
-            return solver.solve_mip(components, base, hood.free, limit)
+    def solve(hood: Neighbourhood, base: np.ndarray, limit: float) -> LpResult:
+        # the current vector is feasible: HiGHS starts from it, so a time limit loses nothing
+        if soft is None or hood.day == WHOLE_WEEK:
+            return solver.solve_mip(components, base, hood.free, limit, warm_start=True)
         return solver.solve_mip(linear, base, hood.free & ~soft.var_mask, limit,
                                 extra_cost=soft.day_costs(base, hood.free),
-                                skip_rows=soft.row_mask)
+                                skip_rows=soft.row_mask, warm_start=True)
 
     current = total(values)
     solved = stale = position = 0

@@ -18,7 +18,6 @@ from math import ceil, floor
 import numpy as np
 import scipy.sparse as sp
 from ortools.sat.python import cp_model
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 INF = 10**9
 OBJECTIVE_SCALE = 10  # CP-SAT needs integer costs: weights are kept to 0.1 point
@@ -159,16 +158,20 @@ class LpSolver:
                   time_limit_seconds: float, relative_gap: float = 1e-4,
                   continuous: np.ndarray | None = None,
                   extra_cost: np.ndarray | None = None,
-                  skip_rows: np.ndarray | None = None) -> LpResult:
+                  skip_rows: np.ndarray | None = None, warm_start: bool = False) -> LpResult:
         """Re-optimise the variables marked in ``free`` as integers, the rest held at ``values``.
 
         Only the free columns and the rows they touch go to HiGHS, their bounds shifted by
         the fixed part; variables marked in ``continuous`` need not be integers;
         ``extra_cost`` is added to the components' costs; rows marked in ``skip_rows``
-        are left out (their variables must be held). Returns the whole vector
-        (status OPTIMAL, or FEASIBLE when the time ran out with a solution; no values
-        otherwise) and its objective over ``components`` and ``extra_cost``.
+        are left out (their variables must be held). With ``warm_start`` the free part of
+        ``values`` (feasible) is HiGHS' first incumbent, so a time limit returns at least
+        it. Returns the whole vector (status OPTIMAL, or FEASIBLE when the time ran out
+        with a solution; no values otherwise) and its objective over ``components`` and
+        ``extra_cost``.
         """
+        from scipy.optimize._highspy import _core as highspy
+
         started = time.monotonic()
         cost = self.cost_vector(components)
         if extra_cost is not None:
@@ -178,25 +181,50 @@ class LpSolver:
         touched = np.diff(sub.indptr) > 0  # rows with a free variable
         if skip_rows is not None:
             touched &= ~skip_rows
-        sub = sub[touched]
+        sub = sub[touched].tocsc()
         lo = self.row_lo[touched] - fixed_part[touched]
         hi = self.row_hi[touched] - fixed_part[touched]
         bounds = self.bounds[free]
-        constraints = [LinearConstraint(sub, lo, hi)] if sub.shape[0] else []
-        integer = np.ones(len(free)) if continuous is None else (~continuous).astype(float)
-        result = milp(cost[free], constraints=constraints, integrality=integer[free],
-                      bounds=Bounds(bounds[:, 0], bounds[:, 1]),
-                      options={"time_limit": max(0.5, float(time_limit_seconds)),
-                               "mip_rel_gap": relative_gap})
+        integer = np.ones(len(free), dtype=bool) if continuous is None else ~continuous
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = int(free.sum()), int(touched.sum())
+        lp.col_cost_ = cost[free]
+        lp.col_lower_ = bounds[:, 0]
+        lp.col_upper_ = np.where(np.isfinite(bounds[:, 1]), bounds[:, 1], inf)
+        lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
+        lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = sub.indptr
+        lp.a_matrix_.index_ = sub.indices
+        lp.a_matrix_.value_ = sub.data
+        lp.integrality_ = [highspy.HighsVarType.kInteger if flag
+                           else highspy.HighsVarType.kContinuous for flag in integer[free]]
+        highs = highspy._Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("time_limit", max(0.5, float(time_limit_seconds)))
+        highs.setOptionValue("mip_rel_gap", float(relative_gap))
+        highs.setOptionValue("threads", 1)
+        highs.passModel(lp)
+        if warm_start:
+            start = highspy.HighsSolution()
+            start.col_value = list(values[free].astype(float))
+            start.value_valid = True
+            highs.setSolution(start)
+        highs.run()
+        status = highs.getModelStatus()
+        solution = highs.getSolution()
         seconds = time.monotonic() - started
-        if result.x is None:
-            return LpResult("NOT_SOLVED" if result.status != 2 else "INFEASIBLE",
-                            float("nan"), [], seconds)
+        found = solution.value_valid and highs.getInfo().objective_function_value < inf
+        if not found or status == highspy.HighsModelStatus.kInfeasible:
+            name = "INFEASIBLE" if status == highspy.HighsModelStatus.kInfeasible \
+                else "NOT_SOLVED"
+            return LpResult(name, float("nan"), [], seconds)
         whole = values.astype(float).copy()
-        whole[free] = result.x
-        whole[integer > 0] = np.round(whole[integer > 0])
-        status = "OPTIMAL" if result.status == 0 else "FEASIBLE"
-        return LpResult(status, float(cost @ whole), list(whole), seconds)
+        whole[free] = np.asarray(solution.col_value)
+        whole[integer] = np.round(whole[integer])
+        name = "OPTIMAL" if status == highspy.HighsModelStatus.kOptimal else "FEASIBLE"
+        return LpResult(name, float(cost @ whole), list(whole), seconds)
 
     def solve(self, components: list[str], time_limit_seconds: float | None = None,
               method: str = "ipm") -> LpResult:
