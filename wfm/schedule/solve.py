@@ -506,7 +506,7 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     searched = _agent_result(ctx, model, cover, values)
     if searched.objective < best.objective:
         best = searched
-    if not ctx.stopped() and ctx.left() >= 1.0:
+    if not ctx.stopped() and ctx.left() >= 3.0:
         final = _final_split(ctx, model, cover, integral(values))
         if final is not None and final.objective < best.objective:
             tried.append("final split kept")
@@ -642,7 +642,8 @@ def _final_split(ctx: _Context, model: LinearModel, cover: CoverageVars,
                 counts[g, k] += values[v]
     current = {a: [k for k, v in y.items() if values[v]]
                for by_agent in agent_vars.values() for a, y in by_agent.items()}
-    shifts, moved = _split_all(ctx, counts, quick=False, budget_seconds=ctx.left() * 0.8,
+    # half the time left: the schedule's tables are built after it
+    shifts, moved = _split_all(ctx, counts, quick=False, budget_seconds=ctx.left() * 0.5,
                                targets=fairness_targets(inst, current))
     if moved:
         placed = _place_for_shifts(ctx, _realized(inst, shifts))
