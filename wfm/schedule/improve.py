@@ -4,13 +4,16 @@ Three steps, each a small exact solve:
 
 * `round_shift_counts`: each group's shift counts rounded to the floor or ceiling of their
   LP values so that the agents on shift per class and interval stay close to the LP's
-  (a HiGHS MIP on the shift counts alone with the groups' rule cuts).
+  (a HiGHS MIP on the shift counts alone with the groups' rule cuts). Fast on a vertex of
+  the LP; `wfm.schedule.solve` now solves the LP without crossover (an interior point,
+  where this MIP takes longer than the LP) and splits the counts agent by agent instead
+  (`wfm.schedule.split.split_from_lp`).
 * `place_breaks`: breaks, lunches and queue counts for those shifts, one day at a time
   (with the shifts fixed the days are independent), each day an exact HiGHS MIP.
 * `improve`: a large-neighbourhood search. A neighbourhood frees one day's variables of
   a block of coverage classes (shifts, breaks, queues, shortfall), or the whole horizon
-  of a few classes, and holds the rest; HiGHS solves it to optimality, so the schedule
-  never gets worse. The coverage cost is a sum over intervals and a day touches the rest
+  of a few classes, and holds the rest; HiGHS solves it from the current schedule as its
+  first incumbent, so the schedule never gets worse. The coverage cost is a sum over intervals and a day touches the rest
   of the week only through weekly rules, so day neighbourhoods are cheap and pay most;
   week neighbourhoods move working days and days off. Two neighbourhoods of different
   days and blocks share no constraint and run side by side.

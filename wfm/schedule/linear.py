@@ -1,7 +1,8 @@
-"""A small integer-linear model that can be solved as an LP (GLOP) or with CP-SAT.
+"""A small integer-linear model solved as an LP or MIP by HiGHS, or with CP-SAT.
 
-The schedule models are linear, so one description serves both the LP relaxation (for a
-bound and a hint) and CP-SAT (for integer schedules). Constraints carry a rule name so a
+The schedule models are linear, so one description serves the LP relaxation (for a bound
+and a start), HiGHS MIPs over parts of it (neighbourhoods) and CP-SAT (for integer
+schedules). Constraints carry a rule name so a
 CP-SAT model can guard every rule with an assumption literal and name the rules that
 conflict.
 """
