@@ -13,8 +13,9 @@ Three steps, each a small exact solve:
 * `improve`: a large-neighbourhood search. A neighbourhood frees one day's variables of
   a block of coverage classes (shifts, breaks, queues, shortfall), or the whole horizon
   of a few classes, and holds the rest; HiGHS solves it from the current schedule as its
-  first incumbent, so the schedule never gets worse. The coverage cost is a sum over intervals and a day touches the rest
-  of the week only through weekly rules, so day neighbourhoods are cheap and pay most;
+  first incumbent, so the schedule never gets worse. The coverage cost is a sum over
+  intervals and a day touches the rest of the week only through weekly rules, so day
+  neighbourhoods are cheap and pay most;
   week neighbourhoods move working days and days off. Two neighbourhoods of different
   days and blocks share no constraint and run side by side.
 

@@ -397,3 +397,50 @@ def soft_goal_figures(inst: Instance, shifts: Mapping[str, list[int]]) -> dict[s
 def soft_goal_cost(figures: Mapping[str, dict]) -> float:
     """The total cost of `soft_goal_figures`."""
     return float(sum(figures[goal]["cost"] for goal in SOFT_COMPONENTS))
+
+
+def assign_weeks(inst: Instance, shifts: Mapping[str, list[int]]) -> dict[str, list[int]]:
+    """The same weeks handed to the agents who want them most, group by group.
+
+    Agents of a group share every hard rule and coverage class, so any permutation of their
+    weeks keeps the schedule valid with the same coverage, breaks and queues; the start
+    spread and the fairness counts belong to the week, not to the agent. What a
+    permutation changes is the preferences and the changes against the previous schedule,
+    a cost per (agent, week): a linear assignment, solved exactly per group. Returns the
+    shifts per agent (every agent of ``shifts`` keeps some week of its group).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    found: dict[str, list[int]] = {}
+    for group in inst.groups:
+        agents = [a for a in group.agents if a.agent_id in shifts]
+        weeks = [list(shifts[a.agent_id]) for a in agents]
+        wants = [a for a in agents if a.preferred_days_off or a.preferred_start is not None
+                 or any((a.agent_id, d) in inst.previous_same_dates
+                        for d in range(len(inst.dates)))]
+        if len(agents) < 2 or not wants:
+            found.update({a.agent_id: w for a, w in zip(agents, weeks, strict=True)})
+            continue
+        cost = np.array([[_week_cost(inst, a, w) for w in weeks] for a in agents])
+        rows, cols = linear_sum_assignment(cost)
+        found.update({agents[r].agent_id: weeks[c] for r, c in zip(rows, cols, strict=True)})
+    return found
+
+
+def _week_cost(inst: Instance, agent: Agent, week: list[int]) -> float:
+    """An agent's preference and change cost for a week of option keys."""
+    weights = inst.cfg.objective
+    cost = 0.0
+    on_day = {inst.options[k].day: k for k in week}
+    for d, k in on_day.items():
+        option = inst.options[k]
+        if inst.dates[d].weekday() in agent.preferred_days_off:
+            cost += weights.preferences
+        if agent.preferred_start is not None and not (
+                agent.preferred_start[0] <= option.wall_start <= agent.preferred_start[1]):
+            cost += weights.preferences
+    for d in range(len(inst.dates)):
+        before = inst.previous_same_dates.get((agent.agent_id, d), -2)
+        if before != -2 and on_day.get(d) != before:
+            cost += weights.changes
+    return cost

@@ -77,6 +77,7 @@ from wfm.schedule.preferences import (
     SoftCosts,
     add_agent_preferences,
     add_fairness,
+    assign_weeks,
     fairness_targets,
     soft_goal_cost,
     soft_goal_figures,
@@ -552,7 +553,7 @@ def _shifts_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]) -> dict[str, l
                   for keys in group.options.values() for k in keys}
         shifts.update(split_from_lp(ctx.inst, group, counts, ctx.seed))
     tried.append(f"LP counts split into agents in {time.monotonic() - started:.1f}s")
-    return shifts
+    return assign_weeks(ctx.inst, shifts)
 
 
 def previous_shifts(inst: Instance) -> dict[str, list[int]] | None:
@@ -619,11 +620,13 @@ def _per_agent_model(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]
 
 def _agent_result(ctx: _Context, model: LinearModel, cover: CoverageVars,
                   values: np.ndarray) -> ScheduleResult:
-    """The schedule of a per-agent model's integer vector."""
+    """The schedule of a per-agent model's integer vector, its weeks handed within each
+    group to the agents who want them most (`preferences.assign_weeks`)."""
     found = integral(values)
-    shifts = {a: [k for k, v in y.items() if found[v]]
-              for by_agent in model.agent_vars.values()  # type: ignore[attr-defined]
-              for a, y in by_agent.items()}
+    shifts = assign_weeks(ctx.inst, {
+        a: [k for k, v in y.items() if found[v]]
+        for by_agent in model.agent_vars.values()  # type: ignore[attr-defined]
+        for a, y in by_agent.items()})
     break_counts = {key: {b: found[v] for b, v in layer.items() if found[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: found[v] for key, v in cover.work.items() if found[v]}
