@@ -207,4 +207,4 @@ def test_a_failing_lp_falls_back_within_ten_percent_of_the_quiet_result(monkeypa
     assert starved.coverage_objective <= 1.10 * quiet.coverage_objective
     assert not starved.degraded
     assert any(n.startswith("quality:") for n in starved.notes)
-    assert any("coverage bound: none" in n for n in starved.notes)
+    assert any("coverage bound: none proven" in n for n in starved.notes)

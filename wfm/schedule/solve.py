@@ -178,8 +178,9 @@ class BoundLp:
 
     def note(self) -> str:
         """What the bound is and how it was found."""
-        if not isfinite(self.bound):
-            return "coverage bound: none (the LP found no bound: " + "; ".join(self.tried) + ")"
+        if not isfinite(self.bound) or self.bound <= 0:
+            return ("coverage bound: none proven (the LP found no positive bound in its "
+                    "time: " + "; ".join(self.tried) + ")")
         return ("coverage bound: LP relaxation of the aggregate model, coverage terms only, "
                 "Lagrangian value of its duals (" + "; ".join(self.tried) + ")")
 
