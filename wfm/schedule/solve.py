@@ -497,6 +497,7 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         _reached(milestones, lp.coverage_bound, float(coverage_cost_vector @ vector),
                  ctx.elapsed())
 
+    first = values
     values, solved = improve(solver, values, hoods, ALL_COMPONENTS,
                              time.monotonic() + ctx.left() - reserve, ctx.log, ctx.stopped,
                              ctx.workers, good_enough, soft, on_gain)
@@ -505,9 +506,10 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     if float(solver.cost_vector(linear) @ values) + soft.value(values) <= good_enough:
         tried.append(f"search stopped within solver.relative_gap "
                      f"{inst.cfg.solver.relative_gap:.2%} of the coverage bound")
-    searched = _agent_result(ctx, model, cover, values)
-    if searched.objective < best.objective:
-        best = searched
+    if values is not first:  # the search found something better
+        searched = _agent_result(ctx, model, cover, values)
+        if searched.objective < best.objective:
+            best = searched
     if not ctx.stopped() and ctx.left() >= 3.0:
         final = _final_split(ctx, model, cover, integral(values))
         if final is not None and final.objective < best.objective:
