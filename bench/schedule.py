@@ -144,8 +144,10 @@ def markdown(rows: list[dict]) -> str:
         first = f(
             "first_s") + (f" ({r['first_ratio']:.3f})" if r.get("first_ratio") else "")
         fair = ", ".join(f"{k} {v}" for k, v in r["fairness_above"].items()) or "-"
+        name = r["instance"] + (f" + {r['busy_processes']} busy" if r.get("busy_processes")
+                                else "")
         lines.append(
-            f"| {r['instance']} | {r['agents']} | {r['limit_s']:.0f} | "
+            f"| {name} | {r['agents']} | {r['limit_s']:.0f} | "
             f"{r['load_before']:.1f}/{r['load_after']:.1f} | {f('lp_s')} | {first} | "
             f"{f('within_10pct_s')} | {f('within_3pct_s')} | {f('within_2pct_s')} | "
             f"{f('final_s')} | {f('coverage', '{:,.0f}')} | {f('bound', '{:,.0f}')} | "

@@ -474,7 +474,9 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         tried.append("per-agent model (no placement in time)")
         return None
     model, cover, solver, soft, values, name = remodelled
+    built = time.monotonic()
     best = _agent_result(ctx, model, cover, values)
+    build_seconds = time.monotonic() - built  # what building a schedule's tables takes
     split_seconds = time.monotonic() - started
     ctx.log(f"first schedule from the {name} at {best.wall_seconds:.1f}s, coverage "
             f"{best.coverage_objective:.1f} (bound {lp.coverage_bound:.1f})")
@@ -486,7 +488,8 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     else:
         milestones.update(from_start_seconds=best.wall_seconds,
                           from_start_coverage=best.coverage_objective)
-    reserve = min(ctx.left() * 0.3, 2.0 + 0.5 * split_seconds)
+    # time to build the search's schedule and, if it fits, a final split and its schedule
+    reserve = min(ctx.left() * 0.3, 2.0 + 0.5 * split_seconds + 3.0 * build_seconds)
     tags = tag_variables(inst, model, cover, {}, model.agent_vars,  # type: ignore[attr-defined]
                          model.owner)  # type: ignore[attr-defined]
     hoods = neighbourhoods(inst, tags, ctx.workers)
@@ -510,8 +513,9 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         searched = _agent_result(ctx, model, cover, values)
         if searched.objective < best.objective:
             best = searched
-    if not ctx.stopped() and ctx.left() >= 3.0:
-        final = _final_split(ctx, model, cover, integral(values))
+    if not ctx.stopped() and ctx.left() >= 3.0 + 2.0 * build_seconds:
+        final = _final_split(ctx, model, cover, integral(values),
+                             ctx.left() - 1.5 * build_seconds)
         if final is not None and final.objective < best.objective:
             tried.append("final split kept")
             best = final
@@ -637,8 +641,9 @@ def _agent_result(ctx: _Context, model: LinearModel, cover: CoverageVars,
 
 
 def _final_split(ctx: _Context, model: LinearModel, cover: CoverageVars,
-                 values: list[int]) -> ScheduleResult | None:
-    """Each group's counts of a per-agent vector split again for the soft goals."""
+                 values: list[int], seconds: float) -> ScheduleResult | None:
+    """Each group's counts of a per-agent vector split again for the soft goals, the
+    splits taking at most half of ``seconds`` (the schedule is built after them)."""
     inst = ctx.inst
     agent_vars: dict[int, dict[str, dict[int, int]]] = model.agent_vars  # type: ignore
     counts: dict[tuple[int, int], int] = defaultdict(int)
@@ -648,8 +653,7 @@ def _final_split(ctx: _Context, model: LinearModel, cover: CoverageVars,
                 counts[g, k] += values[v]
     current = {a: [k for k, v in y.items() if values[v]]
                for by_agent in agent_vars.values() for a, y in by_agent.items()}
-    # half the time left: the schedule's tables are built after it
-    shifts, moved = _split_all(ctx, counts, quick=False, budget_seconds=ctx.left() * 0.5,
+    shifts, moved = _split_all(ctx, counts, quick=False, budget_seconds=seconds * 0.5,
                                targets=fairness_targets(inst, current))
     if moved:
         placed = _place_for_shifts(ctx, _realized(inst, shifts))
