@@ -21,7 +21,7 @@ from wfm.verify.check import check_schedule
 from wfm.verify.coverage import (
     check_coverage,
     check_coverage_file,
-    expected_service_levels,
+    expected_projection,
     scheduled_agents,
 )
 
@@ -605,7 +605,9 @@ def coverage_of(plan: Plan, cfg: CenterConfig | None = None, days: int = 1) -> p
                          "shortfall": max(0, required - len(working)), "offered": 4.0,
                          "aht_seconds": 300.0})
     table = pd.DataFrame(rows)
-    table["projected_service_level"] = expected_service_levels(cfg, table)
+    projected = expected_projection(cfg, table)
+    for column in projected.columns:
+        table[column] = projected[column]
     return table
 
 
@@ -636,6 +638,7 @@ def test_hand_counted_coverage_passes_and_counts_are_the_checkers_own():
 
 
 def test_expected_service_levels_by_hand():
+    """Live queues interval by interval; a lone email row has no judged items."""
     from wfm.staffing.requirements import project_metrics
 
     queues = [*BASE_CONFIG["queues"], {"id": "mail_es", "channel": "email",
@@ -651,7 +654,7 @@ def test_expected_service_levels_by_hand():
         "offered": [4.0, 0.0, float("nan"), 4.0, 4.0, 4.0],
         "aht_seconds": [300.0, 300.0, 300.0, float("nan"), 300.0, 300.0],
     })
-    levels = expected_service_levels(cfg, table)
+    levels = expected_projection(cfg, table)["projected_service_level"].to_numpy()
     queue = cfg.queues[0]
 
     def level(net: int) -> float:

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from test_staffing import flat_forecast
 from typer.testing import CliRunner
 
@@ -67,3 +68,23 @@ def test_staff_bad_forecast_names_row(tmp_path: Path):
     assert result.exit_code == 2
     assert "row 2, column offered" in result.output
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_outbound_desk_calculator_by_hand():
+    import math
+
+    args = ["outbound", "--records", "5000", "--attempts", "3", "--contact-rate", "0.35",
+            "--aht", "240", "--attempt-seconds", "30", "--hours", "6.4"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    contacts = 5000 * (1 - 0.65 ** 3)
+    attempts = contacts / 0.35
+    seconds = contacts * 240 + (attempts - contacts) * 30
+    assert f"agents {math.ceil(seconds / (6.4 * 3600))}:" in result.output
+    assert f"{attempts:.0f} attempts, {contacts:.0f} contacts" in result.output
+    figures = json.loads(CliRunner().invoke(app, [*args, "--dialing", "predictive",
+                                                  "--json"]).output)
+    assert figures["contacts"] == pytest.approx(contacts, abs=0.1)
+    assert 0 < figures["abandon_share"] <= 0.03
+    assert figures["abandoned"] == pytest.approx(
+        contacts * figures["abandon_share"] / (1 - figures["abandon_share"]), abs=0.2)

@@ -132,6 +132,8 @@ def _sections() -> dict[type, list]:
         c.LaborRules: ["labor_rules"], c.ObjectiveWeights: ["objective"],
         c.SolverLimits: ["solver"], c.Planning: ["planning"], c.Inputs: ["inputs"],
         c.ExtraColumns: ["inputs", "extra_columns"],
+        c.Campaign: ["campaigns", 0], c.ContactRate: ["campaigns", 0, "contact_rate"],
+        c.KpiSettings: ["kpi"], c.AdherenceSettings: ["adherence"],
         c.CenterConfig: [],
     }
 
@@ -182,6 +184,15 @@ def _example_with_hours_mapping() -> dict:
     """The example data with Monday's hours as a mapping, so DayHours fields are reachable."""
     data = example_data()
     data["center"]["opening_hours"]["mon"] = {"open_minute": 480, "close_minute": 1260}
+    # an outbound queue fed by a campaign, so the campaign models are reachable too
+    data["queues"].append({"id": "collections_out", "channel": "outbound", "skill": "billing",
+                           "language": "es"})
+    data["campaigns"] = [{
+        "id": "early_arrears", "queue": "collections_out", "records": 2000, "max_attempts": 3,
+        "contact_rate": {"default": 0.3, "by_hour": {18: 0.4}}, "aht_seconds": 240,
+        "dialing": "predictive", "pacing_ratio": 2.5, "contacts_per_day": 150,
+        "calling_windows": {**{d: "09:00-21:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+                            "sat": "10:00-14:00", "sun": "closed"}}]
     return data
 
 
@@ -212,7 +223,7 @@ def test_every_model_is_covered_by_the_type_tests():
 
 def test_numeric_field_lists_are_complete():
     numbers, wholes = _fields_of(float), _fields_of(int)
-    assert len(numbers) == 24 and len(wholes) == 20
+    assert len(numbers) == 36 and len(wholes) == 22
     assert (["queues", 0], "answer_seconds") in numbers
     assert (["queues", 0], "patience_seconds") in numbers
     assert (["solver"], "seed") in wholes
@@ -338,13 +349,16 @@ def _outbound(data: dict) -> dict:
 
 
 INERT_CASES = [
-    *[(None, 5, key, value, "has no effect on an email queue (wfm projects no service level "
-       "for deferred work)") for key, value in SERVICE_KEYS.items()],
+    *[(None, 5, key, value, "has no effect on an email queue (deferred work is judged by "
+       "response_hours or due_time)") for key, value in SERVICE_KEYS.items()
+      if key != "service_level_target"],
     *[(_outbound, 5, key, value, "has no effect on an outbound queue (wfm projects no "
        "service level") for key, value in SERVICE_KEYS.items()],
     (None, 5, "concurrency", 1, "has no effect on an email queue"),
     (_outbound, 5, "concurrency", 2, "has no effect on an outbound queue"),
     (_outbound, 5, "response_hours", 8, "has no effect on an outbound queue"),
+    (_outbound, 5, "due_time", "17:00", "has no effect on an outbound queue"),
+    (None, 1, "starting_backlog", 40, "has no effect on a voice queue"),
     (None, 0, "concurrency", 1,
      "has no effect on a voice queue (only a chat agent handles several contacts at once)"),
     (None, 1, "response_hours", 8, "has no effect on a voice queue"),

@@ -100,20 +100,39 @@ def test_more_agents_never_lower_the_service_level():
     assert levels[0] < levels[-1]
 
 
-@pytest.mark.parametrize("queue", ["mail_es", "calls_out"])
-def test_deferred_and_outbound_queues_have_no_service_level(queue: str):
+def test_outbound_queues_have_no_service_level():
     """6 required, 1 scheduled: no 1.0, an empty value and "not modelled"."""
     cfg = make_cfg()
-    needed = requirement_rows(queue, ["09:00"], [6], offered=[40.0])
-    table = coverage_table(cfg, counts(1, queue, "09:00", "09:15"), needed, MONDAY, 1)
-    row = table[(table["queue"] == queue) & (table["interval_start"] == stamp(MONDAY, "09:00"))]
+    needed = requirement_rows("calls_out", ["09:00"], [6], offered=[40.0])
+    table = coverage_table(cfg, counts(1, "calls_out", "09:00", "09:15"), needed, MONDAY, 1)
+    row = table[(table["queue"] == "calls_out")
+                & (table["interval_start"] == stamp(MONDAY, "09:00"))]
     assert math.isnan(row["projected_service_level"].iloc[0])
     figures = schedule_figures(cfg, table, valid_plan().tables()[0], MONDAY, 1)
-    assert figures["queues"][queue]["service_level_modelled"] is False
-    assert figures["queues"][queue]["projected_service_level"] is None
-    assert figures["queues"][queue]["service_level_target"] is None
-    line = next(x for x in summary_lines(figures) if x.startswith(queue))
+    assert figures["queues"]["calls_out"]["service_level_modelled"] is False
+    assert figures["queues"]["calls_out"]["projected_service_level"] is None
+    assert figures["queues"]["calls_out"]["service_level_target"] is None
+    line = next(x for x in summary_lines(figures) if x.startswith("calls_out"))
     assert NOT_MODELLED in line and "100" not in line
+
+
+def test_deferred_service_level_is_the_share_answered_in_time():
+    """Emails at 09:00 answered within 2 open hours: 1 agent is short, 6 agents are not."""
+    cfg = make_cfg()
+    needed = requirement_rows("mail_es", ["09:00"], [1], offered=[40.0], aht=300.0)
+    levels = {}
+    for agents in (1, 6):
+        table = coverage_table(cfg, counts(agents, "mail_es", "09:00", "11:00"), needed,
+                               MONDAY, 1)
+        row = table[(table["queue"] == "mail_es")
+                    & (table["interval_start"] == stamp(MONDAY, "09:00"))].iloc[0]
+        levels[agents] = row["projected_service_level"]
+        # net agents (shrinkage 20%) worked FIFO: 40 items x 300 s in 8 intervals of 15 min
+        net = math.floor(agents * 0.8)
+        per_interval = net * 15 * 60 * cfg.queue("mail_es").max_occupancy / 300.0
+        assert levels[agents] == pytest.approx(min(1.0, 8 * per_interval / 40.0))
+        assert table["worked"].sum() == pytest.approx(min(40.0, 8 * per_interval))
+    assert levels[1] == 0.0 and levels[6] == 1.0  # 0 net agents with 1 scheduled
 
 
 def result_for(scheduled: pd.DataFrame, shifts: pd.DataFrame | None = None) -> ScheduleResult:

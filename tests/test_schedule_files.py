@@ -111,7 +111,7 @@ def test_files_hold_naive_local_times(tmp_path: Path):
     assert acts[2] == "a1,2026-03-16T10:45:00,2026-03-16T11:00:00,break,"
     coverage = (tmp_path / "out" / COVERAGE_FILE).read_text().splitlines()[0]
     assert coverage == ("interval_start,queue,required,scheduled,shortfall,offered,aht_seconds,"
-                        "projected_service_level")
+                        "projected_service_level,worked,backlog,past_due")
 
 
 def test_activities_through_the_repeated_hour(tmp_path: Path):

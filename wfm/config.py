@@ -33,11 +33,11 @@ from pydantic import (
 from pydantic import Strict as _NoCoercion
 
 from wfm.errors import BadInput
-from wfm.io.tables import LIVE_CHANNELS
+from wfm.io.tables import DEFERRED_CHANNELS, LIVE_CHANNELS, STATE_CATEGORIES
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Channel = Literal["voice", "chat", "email", "outbound"]
+Channel = Literal["voice", "chat", "email", "backoffice", "outbound"]
 
 
 def _calendar_date(value: object) -> object:
@@ -65,6 +65,31 @@ def parse_clock_minutes(text: str) -> int:
     if minutes > 24 * 60:
         raise ValueError(f"time {text!r} is after 24:00")
     return minutes
+
+
+_UTC_OFFSET = re.compile(r"^([+-])([01]\d|2[0-3]):([0-5]\d)$")
+_POSIX_ZONE = re.compile(r"^Etc/GMT([+-]\d{1,2})$")
+
+
+def parse_utc_offset(text: str) -> int:
+    """Minutes east of UTC for an ISO 8601 offset ``+HH:MM`` / ``-HH:MM`` (``+02:00`` is
+    two hours ahead of UTC, as in Tel Aviv in winter)."""
+    match = _UTC_OFFSET.match(str(text).strip())
+    if not match:
+        raise ValueError(f"expected an offset from UTC like '+02:00' or '-05:00' (positive "
+                         f"east of Greenwich, as in ISO 8601), got {text!r}")
+    minutes = int(match.group(2)) * 60 + int(match.group(3))
+    return minutes if match.group(1) == "+" else -minutes
+
+
+def standard_offset_minutes(zone: str) -> int:
+    """Minutes east of UTC of a zone's time without DST (the smaller of its January and
+    July offsets in 2024, so the winter time in either hemisphere)."""
+    from datetime import datetime
+
+    tz = ZoneInfo(zone)
+    offsets = [datetime(2024, month, 1, 12, tzinfo=tz).utcoffset() for month in (1, 7)]
+    return int(min(offsets).total_seconds() // 60)
 
 
 def format_clock(minutes: int) -> str:
@@ -156,6 +181,12 @@ class Center(_Strict):
     holidays: HolidayCalendar = Field(default_factory=HolidayCalendar)
     weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"],
                                    description="the days the center calls its weekend")
+    history_clock: Literal["wall", "fixed"] = Field(
+        "wall", description="wall: history times on the center's wall clock (with DST); "
+                            "fixed: on one UTC offset all year (no DST)")
+    history_utc_offset: str | None = Field(
+        None, description="the fixed clock's offset from UTC, +HH:MM east of Greenwich; "
+                          "default: the zone's standard time")
 
     @field_validator("weekend")
     @classmethod
@@ -163,6 +194,29 @@ class Center(_Strict):
         if len(set(value)) != len(value):
             raise ValueError("weekend: a day is named twice")
         return value
+
+    @field_validator("history_utc_offset")
+    @classmethod
+    def _offset_text(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_utc_offset(value)
+        return value
+
+    @model_validator(mode="after")
+    def _offset_needs_fixed_clock(self) -> Center:
+        if self.history_utc_offset is not None and self.history_clock != "fixed":
+            raise KeyProblem(("history_utc_offset",),
+                             "has no effect unless history_clock is fixed")
+        return self
+
+    @property
+    def history_offset_minutes(self) -> int | None:
+        """Minutes east of UTC of a fixed history clock (None for the wall clock)."""
+        if self.history_clock != "fixed":
+            return None
+        if self.history_utc_offset is not None:
+            return parse_utc_offset(self.history_utc_offset)
+        return standard_offset_minutes(self.timezone)
 
     @property
     def weekend_days(self) -> frozenset[int]:
@@ -176,6 +230,15 @@ class Center(_Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Madrid)") from None
+        posix = _POSIX_ZONE.match(value)
+        if posix:
+            # Etc/GMT-2 is UTC+02:00: POSIX inverts the sign, and a center is never there
+            east = -int(posix.group(1))
+            raise ValueError(
+                f"{value!r} means UTC{east:+03d}:00 (Etc/GMT signs are inverted): give the "
+                "center's own zone (e.g. Asia/Jerusalem) and, for a history recorded without "
+                "DST, history_clock: fixed (with history_utc_offset like '+02:00' if it is not "
+                "the zone's standard time)")
         return value
 
     @field_validator("opening_hours", mode="before")
@@ -212,7 +275,8 @@ class Center(_Strict):
 _SERVICE_KEYS = ("answer_seconds", "service_level_target", "patience_seconds",
                  "max_abandon_rate", "erlang_model", "max_asa_seconds")
 _NO_SERVICE_LEVEL = {
-    "email": "wfm projects no service level for deferred work",
+    "email": "deferred work is judged by response_hours or due_time",
+    "backoffice": "deferred work is judged by response_hours or due_time",
     "outbound": "wfm projects no service level for calls the center places",
 }
 
@@ -234,7 +298,13 @@ class Queue(_Strict):
     erlang_model: Literal["erlang_c", "erlang_a"] | None = None
     concurrency: Whole = Field(1, ge=1, le=10)
     response_hours: Number | None = Field(None, gt=0)
+    due_time: str | None = Field(None, description="deferred work answered by HH:MM on the "
+                                                   "next open day")
+    starting_backlog: Number = Field(0.0, ge=0, description="deferred items waiting at the "
+                                                             "start of the horizon")
     min_agents: Whole = Field(1, ge=0)
+    default_aht_seconds: Number | None = Field(
+        None, gt=0, description="handle time forecast when the history has none for the queue")
     closed_dates: list[Day] = Field(default_factory=list,
                                     description="dates this queue alone is closed all day")
 
@@ -248,9 +318,17 @@ class Queue(_Strict):
             raise KeyProblem((written[0],), inert[written[0]])
         if self.erlang_model == "erlang_a" and self.patience_seconds is None:
             raise ValueError("erlang_model erlang_a needs patience_seconds")
-        if self.channel == "email" and self.response_hours is None:
-            raise ValueError("channel email needs response_hours (time to answer)")
+        if self.deferred and (self.response_hours is None) == (self.due_time is None):
+            raise ValueError(f"channel {self.channel} needs exactly one of response_hours "
+                             "(open hours to answer) and due_time (HH:MM on the next open day)")
+        if self.due_time is not None:
+            parse_clock_minutes(self.due_time)
         return self
+
+    @property
+    def deferred(self) -> bool:
+        """True for work that waits in a backlog (email, back office)."""
+        return self.channel in DEFERRED_CHANNELS
 
     def _inert_keys(self) -> dict[str, str]:
         """Keys the sizing of this queue never reads, each with why (from wfm.staffing).
@@ -263,12 +341,17 @@ class Queue(_Strict):
         inert: dict[str, str] = {}
         if self.channel not in LIVE_CHANNELS:
             reason = _NO_SERVICE_LEVEL[self.channel]
-            inert |= dict.fromkeys(_SERVICE_KEYS, f"{on_channel} ({reason})")
+            # deferred work keeps its target: the share answered within the response time
+            keys = [k for k in _SERVICE_KEYS
+                    if not (self.deferred and k == "service_level_target")]
+            inert |= dict.fromkeys(keys, f"{on_channel} ({reason})")
         if self.channel != "chat":
             inert["concurrency"] = (f"{on_channel} "
                                     "(only a chat agent handles several contacts at once)")
-        if self.channel != "email":
-            inert["response_hours"] = f"{on_channel} (it is the answer window of email work)"
+        if self.channel not in DEFERRED_CHANNELS:
+            reason = "it is a target of deferred work (email, backoffice)"
+            for key in ("response_hours", "due_time", "starting_backlog"):
+                inert[key] = f"{on_channel} ({reason})"
         if self.channel in LIVE_CHANNELS:
             if self.erlang_model == "erlang_c":
                 inert["patience_seconds"] = ("has no effect with erlang_model erlang_c "
@@ -475,17 +558,78 @@ class ExtraColumns(_Strict):
 
     agents: list[str] = Field(default_factory=list)
     history: list[str] = Field(default_factory=list)
+    agent_states: list[str] = Field(default_factory=list)
 
-    @field_validator("agents", "history")
+    @field_validator("agents", "history", "agent_states")
     @classmethod
     def _distinct_names(cls, names: list[str]) -> list[str]:
-        names = [name.strip() for name in names]
-        if "" in names:
-            raise ValueError("column names must not be empty")
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"column {twice[0]!r} is named twice")
-        return names
+        return distinct_names(names, "column")
+
+
+def distinct_names(names: list[str] | dict[str, object], what: str) -> list[str]:
+    """The names stripped; ValueError for an empty one or one given twice."""
+    stripped = [name.strip() for name in names]
+    if "" in stripped:
+        raise ValueError(f"{what} names must not be empty")
+    twice = sorted({name for name in stripped if stripped.count(name) > 1})
+    if twice:
+        raise ValueError(f"{what} {twice[0]!r} is named twice")
+    return stripped
+
+
+#: How `wfm kpi` measures the service level: contacts answered within the queue's
+#: ``answer_seconds`` over the offered (answered + abandoned), over the offered less the
+#: short abandons, or over the answered.
+ServiceLevelFormula = Literal["offered", "offered_less_short_abandons", "answered"]
+
+
+class KpiSettings(_Strict):
+    """How the indicators of the history are measured (`wfm kpi`)."""
+
+    service_level_formula: ServiceLevelFormula = "offered"
+    short_abandon_seconds: Number | None = Field(
+        None, gt=0, description="the threshold the history's short_abandoned column counts")
+
+    @model_validator(mode="after")
+    def _short_abandons(self) -> KpiSettings:
+        uses_short = self.service_level_formula == "offered_less_short_abandons"
+        if uses_short and self.short_abandon_seconds is None:
+            raise KeyProblem(("short_abandon_seconds",),
+                             "is needed with service_level_formula offered_less_short_abandons "
+                             "(the threshold the history's short_abandoned column counts)")
+        if not uses_short and self.short_abandon_seconds is not None:
+            raise KeyProblem(("short_abandon_seconds",),
+                             "has no effect unless service_level_formula is "
+                             "offered_less_short_abandons")
+        return self
+
+
+#: What a state of the agent state logs is (see `wfm.io.tables.STATE_CATEGORIES`).
+StateCategory = Literal[STATE_CATEGORIES]  # type: ignore[valid-type]
+
+
+def _same_name_states() -> dict[str, str]:
+    return {category: category for category in STATE_CATEGORIES}
+
+
+class AdherenceSettings(_Strict):
+    """How agent state logs are measured against the schedule (`wfm adherence`).
+
+    ``states`` maps each state name of the logs to what it is; without it a state must be
+    named like its category (``available``, ``on_contact``, ``break``...).
+    """
+
+    grace_minutes: Number = Field(3.0, ge=0, description="a stretch out of adherence this "
+                                  "long or shorter is forgiven")
+    states: dict[str, StateCategory] = Field(default_factory=_same_name_states)
+
+    @field_validator("states")
+    @classmethod
+    def _state_names(cls, states: dict[str, str]) -> dict[str, str]:
+        if not states:
+            raise ValueError("name at least one state")
+        names = distinct_names(states, "state")
+        return dict(zip(names, states.values(), strict=True))
 
 
 #: The `Inputs` keys that are file paths.
@@ -508,6 +652,120 @@ class Inputs(_Strict):
         return self.model_copy(update=paths)
 
 
+class ContactRate(_Strict):
+    """Right-party contacts per dial attempt: one rate, or a default with hourly overrides
+    (hours of the callee's clock)."""
+
+    default: Fraction
+    by_hour: dict[Annotated[Whole, Field(ge=0, le=23)], Fraction] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_number(cls, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return {"default": value}
+        return value
+
+    @model_validator(mode="after")
+    def _positive(self) -> ContactRate:
+        if min([self.default, *self.by_hour.values()]) <= 0:
+            raise ValueError("contact rates must be above 0")
+        return self
+
+    def at(self, hour: int) -> float:
+        """The contact rate in a callee's hour of day."""
+        return self.by_hour.get(hour, self.default)
+
+
+class Campaign(_Strict):
+    """An outbound campaign: a calling list worked on an outbound queue toward a target."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    queue: str
+    records: Whole = Field(ge=0, description="records still to work at the horizon start")
+    max_attempts: Whole = Field(3, ge=1)
+    contact_rate: ContactRate
+    aht_seconds: Number = Field(gt=0, description="talk time per contact")
+    acw_seconds: Number = Field(0.0, ge=0, description="after-call work per contact")
+    attempt_seconds: Number = Field(30.0, ge=0, description="set-up, ringing, voicemail")
+    dialing: Literal["preview", "progressive", "predictive"] = "progressive"
+    preview_seconds: Number | None = Field(None, ge=0)
+    pacing_ratio: Number | None = Field(None, ge=1, description="most lines per agent")
+    max_abandon_rate: Fraction | None = Field(None, description="abandoned / live answers")
+    callee_timezone: str | None = None
+    calling_windows: dict[Weekday, DayHours | None]
+    contacts_per_day: Number | None = Field(None, gt=0)
+    complete_by: Day | None = None
+
+    @field_validator("calling_windows", mode="before")
+    @classmethod
+    def _parse_windows(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            raise ValueError("expected a mapping weekday -> 'HH:MM-HH:MM' or 'closed'")
+        missing = [day for day in WEEKDAYS if day not in value]
+        if missing:
+            raise ValueError(f"give every weekday (closed where no calls are made); "
+                             f"missing: {', '.join(missing)}")
+        return {day: _parse_day_hours(hours) for day, hours in value.items()}
+
+    @field_validator("callee_timezone")
+    @classmethod
+    def _valid_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown IANA timezone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _target_and_mode(self) -> Campaign:
+        if (self.contacts_per_day is None) == (self.complete_by is None):
+            raise ValueError("give exactly one target: contacts_per_day or complete_by")
+        if self.dialing != "preview" and self.preview_seconds is not None:
+            raise KeyProblem(("preview_seconds",), f"has no effect with dialing "
+                             f"{self.dialing} (only preview dialing reads the record first)")
+        if self.dialing != "predictive":
+            for key in ("pacing_ratio", "max_abandon_rate"):
+                if getattr(self, key) is not None:
+                    raise KeyProblem((key,), f"has no effect with dialing {self.dialing} "
+                                             "(only a predictive dialer abandons calls)")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump_set_keys(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The campaign's fields less the mode keys left unset, so a dump loads again."""
+        data = handler(self)
+        for key in ("preview_seconds", "pacing_ratio", "max_abandon_rate"):
+            if getattr(self, key) is None:
+                data.pop(key, None)
+        return data
+
+    def window_on(self, weekday: int) -> tuple[int, int] | None:
+        """The calling window of a weekday (0 = Monday) in callee minutes, or None."""
+        hours = self.calling_windows[WEEKDAYS[weekday]]
+        return None if hours is None else (hours.open_minute, hours.close_minute)
+
+    def rate_at(self, hour: int) -> float:
+        """Right-party contacts per attempt in a callee's hour of day."""
+        return self.contact_rate.at(hour)
+
+    @property
+    def preview(self) -> float:
+        """Seconds an agent reads a record before dialing (preview dialing), else 0."""
+        return self.preview_seconds or 0.0
+
+    @property
+    def pacing(self) -> float:
+        """Most lines dialled per agent (predictive; 3 unless set)."""
+        return self.pacing_ratio if self.pacing_ratio is not None else 3.0
+
+    @property
+    def abandon_cap(self) -> float:
+        """Highest abandoned share of live answers (predictive; 3% unless set)."""
+        return self.max_abandon_rate if self.max_abandon_rate is not None else 0.03
+
+
 class CenterConfig(_Strict):
     """A whole center: the one object every stage reads."""
 
@@ -521,6 +779,29 @@ class CenterConfig(_Strict):
     solver: SolverLimits = Field(default_factory=SolverLimits)
     planning: Planning = Field(default_factory=Planning)
     inputs: Inputs = Field(default_factory=Inputs)
+    kpi: KpiSettings = Field(default_factory=KpiSettings)
+    adherence: AdherenceSettings = Field(default_factory=AdherenceSettings)
+    campaigns: list[Campaign] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _campaign_queues(self) -> CenterConfig:
+        channels = {q.id: q.channel for q in self.queues}
+        fed: set[str] = set()
+        for index, campaign in enumerate(self.campaigns):
+            channel = channels.get(campaign.queue)
+            if channel != "outbound":
+                why = (f"unknown queue {campaign.queue!r}" if channel is None
+                       else f"queue {campaign.queue!r} is a {channel} queue, not outbound")
+                raise KeyProblem(("campaigns", index, "queue"), why)
+            if campaign.queue in fed:
+                raise KeyProblem(("campaigns", index, "queue"),
+                                 f"queue {campaign.queue!r} is fed by another campaign")
+            fed.add(campaign.queue)
+        return self
+
+    def campaign_for(self, queue_id: str) -> Campaign | None:
+        """The campaign feeding an outbound queue, if any."""
+        return next((c for c in self.campaigns if c.queue == queue_id), None)
 
     @model_validator(mode="after")
     def _whole_response_windows(self) -> CenterConfig:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -90,6 +91,14 @@ def staff(
                  else "-") if s.service_level_modelled else NOT_MODELLED
         typer.echo(f"{s.queue:<16}{s.peak_agents:>12}{s.agent_hours:>13.1f}{s.fte:>8.1f}"
                    f"{s.offered:>10.0f}{level:>14}")
+    if cfg.campaigns:
+        from wfm.staffing.campaigns import campaign_days
+
+        typer.echo(f"{'campaign':<16}{'date':<12}{'attempts':>10}{'contacts':>10}"
+                   f"{'abandoned':>11}{'agent-hours':>13}")
+        for row in campaign_days(requirements, cfg).itertuples():
+            typer.echo(f"{row.campaign:<16}{row.date.isoformat():<12}{row.attempts:>10.0f}"
+                       f"{row.contacts:>10.0f}{row.abandoned:>11.0f}{row.agent_hours:>13.1f}")
     if steps:
         typer.echo("")
         for step, value in steps:
@@ -181,3 +190,68 @@ def erlang_calculator(
         typer.echo(line + mark)
     if shrinkage:
         typer.echo(f"with {shrinkage:.0%} shrinkage: schedule {with_shrinkage} agents")
+
+
+class Dialing(StrEnum):
+    """How the campaign dials."""
+
+    preview = "preview"
+    progressive = "progressive"
+    predictive = "predictive"
+
+
+@app.command("outbound")
+def outbound_calculator(
+    records: Annotated[int, typer.Option(min=0, help="Records on the list.")],
+    attempts: Annotated[int, typer.Option(min=1, help="Attempts per record at most.")],
+    contact_rate: Annotated[float, typer.Option(
+        min=0.0001, max=1.0, help="Right-party contacts per attempt (0-1].")],
+    aht: Annotated[float, typer.Option(min=0.0, help="Talk time per contact, seconds.")],
+    attempt_seconds: Annotated[float, typer.Option(
+        min=0.0, help="Agent time per non-contact attempt (set-up, ringing, voicemail), s.")],
+    hours: Annotated[float, typer.Option(min=0.01, help="Calling hours to work the list in.")],
+    acw: Annotated[float, typer.Option(min=0.0, help="After-call work per contact, s.")] = 0.0,
+    dialing: Annotated[Dialing, typer.Option(help="preview, progressive or predictive.")
+                       ] = Dialing.progressive,
+    preview_seconds: Annotated[float, typer.Option(
+        min=0.0, help="Preview dialing: seconds reading a record before each attempt.")] = 0.0,
+    pacing_ratio: Annotated[float, typer.Option(
+        min=1.0, help="Predictive dialing: most lines dialled per agent.")] = 3.0,
+    max_abandon: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Predictive dialing: most abandoned share of live answers.")
+                           ] = 0.03,
+    occupancy: Annotated[float, typer.Option(
+        min=0.01, max=1.0, help="Share of the agents' time spent dialing and talking.")] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The outbound desk calculator: attempts, contacts and agents to work a calling list.
+
+    Each record is dialled until a contact or --attempts attempts; preview and
+    progressive agents wait through every attempt, a predictive dialer keeps the
+    abandoned share of live answers at or under --max-abandon (Erlang B over the agents).
+
+    Example: wfm outbound --records 5000 --attempts 3 --contact-rate 0.35 --aht 240
+    --attempt-seconds 30 --hours 6.4
+    """
+    from wfm.staffing.campaigns import list_plan
+
+    with exit_on_error():
+        plan = list_plan(records, attempts, contact_rate, aht, attempt_seconds, hours,
+                         acw_seconds=acw, dialing=dialing.value,
+                         preview_seconds=preview_seconds if dialing == Dialing.preview else 0.0,
+                         pacing_ratio=pacing_ratio, max_abandon_rate=max_abandon,
+                         max_occupancy=occupancy)
+    figures = {"agents": plan.agents, "attempts": round(plan.attempts, 1),
+               "contacts": round(plan.contacts, 1), "abandoned": round(plan.abandoned, 1),
+               "abandon_share": round(plan.abandon_share, 4),
+               "agent_hours": round(plan.agent_hours, 2)}
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    typer.echo(f"{records} records, up to {attempts} attempts, contact rate {contact_rate:.0%}, "
+               f"{dialing.value} dialing, {hours:g} calling hours")
+    typer.echo(f"agents {plan.agents}: {plan.attempts:.0f} attempts, {plan.contacts:.0f} "
+               f"contacts, {plan.agent_hours:.1f} agent-hours")
+    if dialing == Dialing.predictive:
+        typer.echo(f"abandoned {plan.abandoned:.0f} live answers "
+                   f"({plan.abandon_share:.1%} of them; cap {max_abandon:.0%})")

@@ -225,7 +225,7 @@ def parse_coverage(table: pd.DataFrame, cfg: CenterConfig, source: str = COVERAG
     })
     for column in ("required", "scheduled", "shortfall"):
         out[column] = _numbers(table, column, source, allow_missing=False)
-    for column in ("offered", "aht_seconds"):
+    for column in ("offered", "aht_seconds", "worked", "backlog", "past_due"):
         out[column] = _numbers(table, column, source, allow_missing=True)
     out["projected_service_level"] = _numbers(table, "projected_service_level", source,
                                               allow_missing=True)

@@ -32,7 +32,11 @@ from wfm.calendar import interval_grid
 from wfm.config import CenterConfig
 from wfm.io.tables import COVERAGE_COLUMNS
 from wfm.schedule.result import ScheduleResult
-from wfm.staffing.requirements import project_metrics, service_level_modelled, shrinkage_rates
+from wfm.staffing.requirements import (
+    project_coverage,
+    service_level_modelled,
+    shrinkage_rates,
+)
 
 #: What the reports print where wfm has no service-level model for the queue's channel.
 NOT_MODELLED = "not modelled"
@@ -49,27 +53,6 @@ class ScheduleReport:
 
 
 # --- coverage ------------------------------------------------------------------------------
-
-
-def _projected_levels(cfg: CenterConfig, table: pd.DataFrame) -> np.ndarray:
-    """Projected service level per row of ``table`` (NaN where it cannot be computed)."""
-    levels = np.full(len(table), np.nan)
-    minutes = cfg.center.interval_minutes
-    for queue in cfg.queues:
-        rows = np.flatnonzero((table["queue"] == queue.id).to_numpy()
-                              & table["offered"].notna().to_numpy())
-        if rows.size == 0:
-            continue
-        part = table.iloc[rows]
-        calls = part["offered"].to_numpy(dtype=float)
-        aht = part["aht_seconds"].to_numpy(dtype=float)
-        known = np.isfinite(aht) & (aht > 0)
-        # Handle time is irrelevant where nothing is offered; keep the math finite there.
-        metrics = project_metrics(queue, part["net_agents"].to_numpy(dtype=float), calls,
-                                  np.where(known, aht, 1.0), minutes)
-        # contacts offered without a handle time: the service level cannot be computed
-        levels[rows] = np.where(known | (calls <= 0), metrics["service_level"], np.nan)
-    return levels
 
 
 def coverage_table(
@@ -99,6 +82,8 @@ def coverage_table(
         grid = set(interval_grid(cfg.center, start, days)["interval_start"])
         counts = counts[counts["interval_start"].isin(grid)]
     table = needed.merge(counts, on=["interval_start", "queue"], how="outer")
+    if start is not None and days is not None:
+        table = _with_deferred_grid(cfg, table, start, days)
     table["required"] = table["required"].fillna(0).astype(np.int64)
     table["scheduled"] = table["scheduled"].fillna(0).astype(np.int64)
     table["shortfall"] = np.maximum(table["required"] - table["scheduled"], 0)
@@ -111,8 +96,28 @@ def coverage_table(
     table["net_agents"] = np.floor(
         table["scheduled"].to_numpy(dtype=float) * (1.0 - table["shrinkage"].to_numpy())
         + 1e-9).astype(np.int64)
-    table["projected_service_level"] = _projected_levels(cfg, table)
+    projected = project_coverage(cfg, table)
+    for column in projected.columns:
+        table[column] = projected[column]
     return table[[*COVERAGE_COLUMNS, "shrinkage", "net_agents"]]
+
+
+def _with_deferred_grid(cfg: CenterConfig, table: pd.DataFrame, start: date,
+                        days: int) -> pd.DataFrame:
+    """The table with a row at every interval of the horizon for each deferred queue (its
+    backlog runs through closed intervals too), nothing required or offered where added."""
+    deferred = [q.id for q in cfg.queues if q.deferred and (table["queue"] == q.id).any()]
+    if not deferred:
+        return table
+    grid = interval_grid(cfg.center, start, days)["interval_start"].dt.as_unit("ns")
+    frame = pd.DataFrame({"interval_start": np.repeat(grid.to_numpy(), len(deferred)),
+                          "queue": np.tile(deferred, len(grid))})
+    frame["interval_start"] = frame["interval_start"].dt.tz_convert(cfg.center.timezone)
+    table = table.merge(frame, on=["interval_start", "queue"], how="outer")
+    if "offered" in table.columns:
+        rows = table["queue"].isin(deferred)
+        table.loc[rows, "offered"] = table.loc[rows, "offered"].fillna(0.0)
+    return table
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -155,6 +160,34 @@ def _horizon_dates(coverage: pd.DataFrame, shifts: pd.DataFrame, start: date | N
     return sorted(found)
 
 
+def _work_figures(cfg: CenterConfig, queue, part: pd.DataFrame, coverage_day: pd.Series,
+                  dates: list[date]) -> dict:
+    """Items of a deferred queue (arrivals) or contacts of a campaign queue (planned):
+    offered, worked, and the backlog and past-due items at the end, in total and per day;
+    for a campaign with a date, whether the list is done by it."""
+    def figures(rows: pd.DataFrame) -> dict:
+        last = rows.iloc[-1] if len(rows) else None
+        return {"offered": _json_number(rows["offered"].sum(min_count=1)),
+                "worked": _json_number(rows["worked"].sum(min_count=1)),
+                "backlog_end": None if last is None else _json_number(last["backlog"]),
+                "past_due_end": None if last is None else _json_number(last["past_due"])}
+
+    ordered = part.sort_values("interval_start")
+    out = {"unit": "items" if queue.deferred else "contacts", **figures(ordered),
+           "by_day": {day.isoformat(): figures(ordered[coverage_day[ordered.index] == day])
+                      for day in dates}}
+    campaign = cfg.campaign_for(queue.id)
+    if campaign is not None and campaign.complete_by is not None:
+        on_time = ordered[ordered["interval_start"].dt.date <= campaign.complete_by]
+        judged = bool(len(ordered)) and ordered["interval_start"].dt.date.max() >= \
+            campaign.complete_by
+        out["complete_by"] = campaign.complete_by.isoformat()
+        # done by its date when nothing planned is left waiting at that date's end
+        out["list_done_by_date"] = (bool(on_time["backlog"].iloc[-1] <= 1e-6)
+                                    if judged and len(on_time) else None)
+    return out
+
+
 def schedule_figures(
     cfg: CenterConfig,
     coverage: pd.DataFrame,
@@ -195,6 +228,8 @@ def schedule_figures(
             "service_level_target": queue.service_level_target if modelled else None,
             "service_level_by_day": by_day,
         }
+        if queue.deferred or cfg.campaign_for(queue.id) is not None:
+            queues[queue.id]["work"] = _work_figures(cfg, queue, part, coverage_day, dates)
     per_day = {}
     for day in dates:
         on_day = shifts[shift_day == day] if len(shifts) else shifts
@@ -286,10 +321,14 @@ def summary_lines(kpis: dict) -> list[str]:
     for queue, row in kpis["queues"].items():
         level = (_fmt(row["projected_service_level"], "{:.1%}")
                  if row["service_level_modelled"] else NOT_MODELLED)
+        work = row.get("work")
+        detail = "" if work is None else (
+            f"  {work['unit']} {_fmt(work['worked'], '{:.0f}')} of "
+            f"{_fmt(work['offered'], '{:.0f}')}, backlog {_fmt(work['backlog_end'], '{:.0f}')}")
         lines.append(
             f"{queue:<16}{row['required_hours']:>12.1f}{row['scheduled_hours']:>13.1f}"
             f"{row['shortfall_hours']:>10.1f}{level:>14}"
-            f"{_fmt(row['service_level_target'], '{:.0%}'):>8}")
+            f"{_fmt(row['service_level_target'], '{:.0%}'):>8}{detail}")
     lines.append(
         f"{'all':<16}{kpis['required_hours']:>12.1f}{kpis['scheduled_hours']:>13.1f}"
         f"{kpis['shortfall_hours']:>10.1f}"

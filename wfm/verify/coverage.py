@@ -19,7 +19,7 @@ import pandas as pd
 from wfm.calendar import interval_grid
 from wfm.config import CenterConfig
 from wfm.io.tables import COVERAGE_FILE, KPIS_FILE, WORK
-from wfm.staffing.requirements import project_metrics, service_level_modelled
+from wfm.staffing.requirements import project_coverage
 from wfm.verify.check import (
     COVERAGE,
     HORIZON,
@@ -34,6 +34,10 @@ from wfm.verify.check import (
 HOUR_COLUMNS = ("required", "scheduled", "shortfall")
 #: How far a written service level may lie from the recomputed one.
 SERVICE_LEVEL_TOLERANCE = 1e-6
+#: Items of deferred work are written with the file's float precision.
+ITEMS_TOLERANCE = 1e-6
+#: Coverage columns recomputed from the others by the staffing math.
+PROJECTED_COLUMNS = ("projected_service_level", "worked", "backlog", "past_due")
 
 
 def scheduled_agents(
@@ -131,37 +135,33 @@ def requirements_in_horizon(requirements: pd.DataFrame, zone: str, start: date, 
     return table[inside.to_numpy()].reset_index(drop=True)
 
 
-def expected_service_levels(cfg: CenterConfig, coverage: pd.DataFrame) -> np.ndarray:
-    """The projected service level each coverage row must carry (NaN: must be empty).
+def expected_projection(cfg: CenterConfig, coverage: pd.DataFrame) -> pd.DataFrame:
+    """The projected figures each coverage row must carry (NaN: must be empty).
 
-    Recomputed from the row's own ``scheduled``, ``offered`` and ``aht_seconds`` with
+    Recomputed from the rows' own ``scheduled``, ``offered`` and ``aht_seconds`` with
     ``net = floor(scheduled * (1 - shrinkage))`` agents, the shrinkage configured for the
-    interval's local weekday and hour, and the queue's model. NaN for a queue whose
-    channel has no service level (email, outbound), without offered volume, with nothing
-    offered, or with contacts offered and no positive handle time.
+    interval's local weekday and hour, and the queue's model, by the staffing math
+    (`wfm.staffing.requirements.project_coverage`): ``projected_service_level`` (NaN for
+    outbound queues, without offered volume, with nothing offered, or with contacts
+    offered and no positive handle time) and, for deferred queues, ``worked``,
+    ``backlog`` and ``past_due`` (items, from the backlog worked first in, first out over
+    the queue's rows in time order).
     """
-    levels = np.full(len(coverage), np.nan)
     if coverage.empty:
-        return levels
-    wall = pd.to_datetime(coverage["interval_start"]).dt.tz_convert(cfg.center.timezone) \
-        .dt.tz_localize(None)
+        return pd.DataFrame(columns=PROJECTED_COLUMNS, dtype=float)
+    stamps = pd.to_datetime(coverage["interval_start"]).dt.tz_convert(cfg.center.timezone)
+    wall = stamps.dt.tz_localize(None)
     shrinkage = np.array([cfg.shrinkage.rate(int(day), int(hour)) for day, hour
                           in zip(wall.dt.day_of_week, wall.dt.hour, strict=True)], dtype=float)
-    net = np.floor(coverage["scheduled"].to_numpy(dtype=float) * (1.0 - shrinkage) + 1e-9)
-    offered = coverage["offered"].to_numpy(dtype=float)
-    aht = coverage["aht_seconds"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        computable = np.isfinite(offered) & ((offered == 0) | (np.isfinite(aht) & (aht > 0)))
-    queues = coverage["queue"].astype(str).to_numpy()
-    for queue in cfg.queues:
-        rows = np.flatnonzero((queues == queue.id) & computable)
-        if rows.size == 0 or not service_level_modelled(queue):
-            continue
-        calls = offered[rows]
-        handle = np.where(calls > 0, aht[rows], 1.0)  # irrelevant where nothing is offered
-        levels[rows] = project_metrics(queue, net[rows], calls, handle,
-                                       cfg.center.interval_minutes)["service_level"]
-    return levels
+    table = pd.DataFrame({
+        "interval_start": stamps, "queue": coverage["queue"].astype(str),
+        "net_agents": np.floor(coverage["scheduled"].to_numpy(dtype=float) * (1.0 - shrinkage)
+                               + 1e-9),
+        "offered": coverage["offered"].to_numpy(dtype=float),
+        "aht_seconds": coverage["aht_seconds"].to_numpy(dtype=float),
+    }, index=coverage.index)
+    ordered = table.sort_values("interval_start", kind="stable")
+    return project_coverage(cfg, ordered).reindex(coverage.index)[list(PROJECTED_COLUMNS)]
 
 
 class _CoverageChecker:
@@ -308,22 +308,25 @@ class _CoverageChecker:
         self.add(found, f"{COVERAGE_FILE} rows disagree with the requirements")
 
     def service_levels(self) -> None:
-        """``projected_service_level`` as recomputed (`expected_service_levels`), on the rows
-        of configured queues (an unknown queue is the placement rule's)."""
-        expected = expected_service_levels(self.cfg, self.table)
-        actual = self.table["projected_service_level"].to_numpy(dtype=float)
+        """The projected figures (service level; worked, backlog and past due of deferred
+        work) as recomputed (`expected_projection`), on the rows of configured queues (an
+        unknown queue is the placement rule's)."""
+        expected = expected_projection(self.cfg, self.table)
         known = self.table["queue"].isin([q.id for q in self.cfg.queues]).to_numpy()
         found = []
-        for i in np.flatnonzero(known & ~_same(actual, expected, SERVICE_LEVEL_TOLERANCE)):
-            row = self.table.iloc[i]
-            if np.isnan(expected[i]):
-                why = "none can be computed here"
-            else:
-                why = (f"scheduled, offered and aht_seconds give {_shown(expected[i])}")
-            found.append(Violation(SERVICE_LEVEL, None, row["day"],
-                                   f"{_where(row['interval_start'], row['queue'])}: "
-                                   f"projected_service_level {_shown(actual[i])} but {why}"))
-        self.add(found, "service levels disagree")
+        for column in PROJECTED_COLUMNS:
+            want = expected[column].to_numpy(dtype=float)
+            actual = self.table[column].to_numpy(dtype=float)
+            tolerance = SERVICE_LEVEL_TOLERANCE if column == "projected_service_level" \
+                else ITEMS_TOLERANCE
+            for i in np.flatnonzero(known & ~_same(actual, want, tolerance)):
+                row = self.table.iloc[i]
+                why = ("none can be computed here" if np.isnan(want[i]) else
+                       f"scheduled, offered and aht_seconds give {_shown(want[i])}")
+                found.append(Violation(SERVICE_LEVEL, None, row["day"],
+                                       f"{_where(row['interval_start'], row['queue'])}: "
+                                       f"{column} {_shown(actual[i])} but {why}"))
+        self.add(found, "projected figures disagree")
 
     def kpis(self, kpis: Mapping[str, object]) -> None:
         """Per-queue and total hours in kpis.json equal the table's sums."""
