@@ -67,8 +67,11 @@ def run(agents_count: int, limit: float, seed: int, method: str) -> dict:
                                   seed=seed)
     load_start = os.getloadavg()
     started, cpu_started = time.monotonic(), time.process_time()
+    def log(message: str) -> None:
+        print(f"{time.monotonic() - started:7.1f}s {message}", file=sys.stderr, flush=True)
+
     result = solve_schedule(cfg, agents, need, START, DAYS, time_limit_seconds=limit,
-                            workers=2, seed=0, method=method)
+                            workers=2, seed=0, method=method, log=log)
     wall, cpu = time.monotonic() - started, time.process_time() - cpu_started
     unplaced = {e["session"]: e["reason"] for e in result.unplaced}
     violations = check_schedule(cfg, agents, result.shifts, result.activities,

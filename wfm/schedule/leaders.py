@@ -23,11 +23,14 @@ people's own rules, the leaders' breaks and the rows above (HiGHS; CP-SAT with a
 assumption per rule names the rules that conflict when HiGHS proves there is no
 schedule, raised as `InfeasibleRules`), and returns shifts for those people that keep
 them, as close as it finds to the ones it is given (a day worked where it was off, or off
-where it worked, costs most; a start moved costs by how far).
+where it worked, costs most; a start moved costs by how far). It first tries the team's
+agents on the shifts given and only its leaders and campaign leaders free, a small model
+that most splits need no more than; then everyone free.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -48,6 +51,7 @@ SPAN_OF_CONTROL = "span_of_control"
 LEADER_QUEUE_SHARE = "leader_queue_share"
 REPAIR = "repair"
 REPAIR_GAP = 0.05  # a repair within this share of its best bound is good enough
+HELD_SHARE = 0.3  # of a team's time for the leaders' shifts around its agents' own
 
 #: Per interval: the terms and constant of a count of people on shift.
 TeamCounts = dict[int, tuple[dict[int, float], float]]
@@ -269,9 +273,25 @@ def _component(inst: Instance, component: list[str], people: list[str],
     cover = add_coverage(model, off_queues, counts)
     add_leader_rules(model, inst, cover, lambda a: on_shift_terms(inst, y_of.get(a, {})))
     # HiGHS finds these shifts faster than CP-SAT; CP-SAT names the rules when it cannot
-    result = LpSolver(model).solve_mip([REPAIR], np.zeros(len(model.lb)),
-                                       np.ones(len(model.lb), dtype=bool), seconds,
-                                       relative_gap=REPAIR_GAP)
+    solver = LpSolver(model)
+    until = time.monotonic() + seconds
+    leading = {p for t in component for p in teams_of(inst).leaders.get(t, [])
+               + teams_of(inst).campaign.get(t, [])}
+    plain = [p for p in people if p not in leading and p in (targets or {})]
+    if plain:  # first the leaders' shifts alone around the agents' own: a small model
+        values, free = np.zeros(len(model.lb)), np.ones(len(model.lb), dtype=bool)
+        for person in plain:
+            wanted = set(targets[person])  # type: ignore[index]
+            for k, v in y_of[person].items():
+                values[v], free[v] = float(k in wanted), False
+        result = solver.solve_mip([REPAIR], values, free, seconds * HELD_SHARE,
+                                  relative_gap=REPAIR_GAP)
+        if result.values:
+            values = np.round(result.values)
+            return {p: [k for k, v in y.items() if values[v]] for p, y in y_of.items()}
+    result = solver.solve_mip([REPAIR], np.zeros(len(model.lb)),
+                              np.ones(len(model.lb), dtype=bool),
+                              max(1.0, until - time.monotonic()), relative_gap=REPAIR_GAP)
     if result.values:
         values = np.round(result.values)
         return {p: [k for k, v in y.items() if values[v]] for p, y in y_of.items()}
