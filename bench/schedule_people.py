@@ -42,7 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wfm.io.config_file import load_config  # noqa: E402  (after the path setup)
+from wfm.errors import WfmError  # noqa: E402  (after the path setup)
+from wfm.io.config_file import load_config  # noqa: E402
 from wfm.samples.synthetic import (  # noqa: E402
     synthetic_people,
     synthetic_requirements,
@@ -70,8 +71,19 @@ def run(agents_count: int, limit: float, seed: int, method: str) -> dict:
     def log(message: str) -> None:
         print(f"{time.monotonic() - started:7.1f}s {message}", file=sys.stderr, flush=True)
 
-    result = solve_schedule(cfg, agents, need, START, DAYS, time_limit_seconds=limit,
-                            workers=2, seed=0, method=method, log=log)
+    head = {"agents": sum(a.role == "agent" for a in agents),
+            "leaders": sum(a.role == "team_leader" for a in agents),
+            "teams": len({a.team for a in agents}), "method": method, "limit_s": limit}
+    try:
+        result = solve_schedule(cfg, agents, need, START, DAYS, time_limit_seconds=limit,
+                                workers=2, seed=0, method=method, log=log)
+    except WfmError as exc:  # recorded as it happened: no schedule to check
+        return {**head, "status": type(exc).__name__, "error": str(exc),
+                "wall_s": round(time.monotonic() - started, 1),
+                "cpu_s": round(time.process_time() - cpu_started, 1),
+                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "load_start": [round(x, 2) for x in load_start],
+                "load_end": [round(x, 2) for x in os.getloadavg()]}
     wall, cpu = time.monotonic() - started, time.process_time() - cpu_started
     unplaced = {e["session"]: e["reason"] for e in result.unplaced}
     violations = check_schedule(cfg, agents, result.shifts, result.activities,
@@ -80,10 +92,8 @@ def run(agents_count: int, limit: float, seed: int, method: str) -> dict:
     ratio = (result.coverage_objective / result.coverage_bound
              if result.coverage_bound > 0 else float("nan"))
     return {
-        "agents": sum(a.role == "agent" for a in agents),
-        "leaders": sum(a.role == "team_leader" for a in agents),
-        "teams": len({a.team for a in agents}), "method": method, "limit_s": limit,
-        "status": result.status, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+        **head, "status": result.status, "degraded": result.degraded,
+        "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
         "first_valid_s": result.first_solution_seconds,
         "coverage": result.coverage_objective, "bound": result.coverage_bound,
         "ratio": ratio, "activities_missed_cost": result.penalties.get("activities_missed"),
@@ -104,11 +114,21 @@ def run(agents_count: int, limit: float, seed: int, method: str) -> dict:
 
 def lines_of(row: dict) -> list[str]:
     """The result lines recorded for one run."""
+    if "error" in row:
+        return [
+            f"{row['agents']} agents, {row['leaders']} team leaders, {row['teams']} teams; "
+            f"method {row['method']}, limit {row['limit_s']:.0f} s: {row['status']}",
+            f"{row['error']}",
+            f"wall {row['wall_s']:.1f} s, CPU {row['cpu_s']:.1f} s, peak memory "
+            f"{row['peak_rss_mib']:.0f} MiB",
+            f"load average at start {row['load_start']}, at end {row['load_end']}",
+        ]
     checker = "valid" if row["violations"] == 0 else (
         f"{row['violations']} violations {row['violation_rules']}")
     return [
         f"{row['agents']} agents, {row['leaders']} team leaders, {row['teams']} teams; "
-        f"method {row['method']}, limit {row['limit_s']:.0f} s, status {row['status']}",
+        f"method {row['method']}, limit {row['limit_s']:.0f} s, status {row['status']}"
+        + (" (degraded: no better than the safe schedule)" if row["degraded"] else ""),
         f"wall {row['wall_s']:.1f} s, CPU {row['cpu_s']:.1f} s, first valid schedule at "
         f"{row['first_valid_s']:.1f} s, peak memory {row['peak_rss_mib']:.0f} MiB",
         f"coverage objective {row['coverage']:.0f}, lower bound {row['bound']:.0f}, "

@@ -255,3 +255,35 @@ def test_an_absent_shift_with_a_lunch_is_one_exception(example_cfg) -> None:
         ("09:00", "14:00", 270)]
     assert by_agent(result)["A2"].exceptions == 1
     assert result.totals.query("scope == 'all'")["exceptions"].iloc[0] == len(result.exceptions)
+
+
+def test_duty_and_each_configured_activity_match_their_own_state(example_cfg) -> None:
+    """A leader's duty matches the duty state; a team meeting (an ``activities[]`` id)
+    its own state, and another state during it is a missed session naming it."""
+    plan = {
+        "A1": (MONDAY, [("09:00", "10:00", "duty", ""), ("10:00", "10:30", "team_meeting", ""),
+                        ("10:30", "11:00", "duty", "")]),
+        "A2": (MONDAY, [("09:00", "10:00", "work", "billing_es"),
+                        ("10:00", "10:30", "team_meeting", ""),
+                        ("10:30", "11:00", "work", "billing_es")]),
+    }
+    states = logs([
+        ("A1", "duty", at(MONDAY, "09:00"), at(MONDAY, "10:00")),
+        ("A1", "team_meeting", at(MONDAY, "10:00"), at(MONDAY, "10:30")),
+        ("A1", "duty", at(MONDAY, "10:30"), at(MONDAY, "11:00")),
+        ("A2", "available", at(MONDAY, "09:00"), at(MONDAY, "11:00")),
+    ])
+    result = report(example_cfg, grace=3, plan=plan, states=states)
+    days = by_agent(result)
+    assert days["A1"].out_of_adherence_minutes == 0 and days["A1"].adherence == 1
+    assert days["A2"].out_of_adherence_minutes == 30
+    assert [(e.agent_id, e.kind, e.scheduled, e.actual, e.minutes)
+            for e in result.exceptions.itertuples(index=False)] == [
+        ("A2", "missed_training", "team_meeting", "work", 30)]
+
+
+def test_an_activity_the_config_does_not_name_is_refused(example_cfg) -> None:
+    plan = {"A1": (MONDAY, [("09:00", "10:00", "webinar", "")])}
+    with pytest.raises(BadInput, match="row 2, column activity: adherence cannot measure "
+                                       "activity 'webinar'"):
+        report(example_cfg, grace=3, plan=plan)
