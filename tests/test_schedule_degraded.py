@@ -39,10 +39,10 @@ def starved(monkeypatch):
 
 def test_a_stopped_search_returns_the_safe_schedule_marked_degraded() -> None:
     from wfm.io.config_file import load_config
-    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
+    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster, without_people
     from wfm.schedule.solve import solve_schedule
 
-    cfg = load_config("configs/example.yaml")
+    cfg = without_people(load_config("configs/example.yaml"))
     agents = synthetic_roster(cfg, 30, START, 7, seed=4)
     need = synthetic_requirements(cfg, agents, START, 7, seed=4)
     stop = threading.Event()

@@ -193,10 +193,10 @@ def test_replanning_unchanged_inputs_with_previous_changes_nothing() -> None:
 
 def test_a_failing_lp_falls_back_within_ten_percent_of_the_quiet_result(monkeypatch) -> None:
     from wfm.io.config_file import load_config
-    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
+    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster, without_people
     from wfm.schedule.linear import LpResult, LpSolver
 
-    cfg = load_config("configs/example.yaml")
+    cfg = without_people(load_config("configs/example.yaml"))
     agents = synthetic_roster(cfg, 40, MONDAY, 7, seed=5)
     need = synthetic_requirements(cfg, agents, MONDAY, 7, seed=5)
     quiet = solve(cfg, agents, need, limit=25)

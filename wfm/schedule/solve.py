@@ -134,7 +134,8 @@ COVERAGE_LP_SHARE = 0.4  # of the time limit, at most, for the coverage LP
 IPM_SHARE = 0.7  # of the LP's time for the interior point method, before PDLP
 HARD_COMPONENTS = [COVERAGE, PROFICIENCY, PAID_HOURS, MISSED]
 PLACEMENT_SHARE = 0.2  # of the time limit kept to place off-phone activities (large rosters)
-TEAM_SHARE = 0.15  # of the time limit, at most, for the leader rule's team models
+TEAM_SHARE = 0.2  # of the time limit, at most, for the leader rule's team models
+REPAIR_SHARE = 0.4  # of the time left, at most, to repair a start for the leader rule
 #: Why a session is not placed when the search ended before sessions were placed.
 NOT_PLACED_IN_TIME = "not placed: the search ended before off-phone activities were placed"
 ALL_COMPONENTS = HARD_COMPONENTS + list(SOFT_COMPONENTS)
@@ -579,8 +580,10 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         starts.append(("previous schedule", previous))
     if not starts and not ctx.stopped():
         started = time.monotonic()
-        starts.append(("greedy cover", greedy_cover(inst, ctx.seed)))
+        cover = _kept_leaders(ctx, greedy_cover(inst, ctx.seed), "greedy cover", tried)
         tried.append(f"no LP point: a greedy cover built in {time.monotonic() - started:.1f}s")
+        if cover is not None:
+            starts.append(("greedy cover", cover))
     if not starts or ctx.stopped():
         return None
     started = time.monotonic()
@@ -625,7 +628,10 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         tried.append(f"search stopped within solver.relative_gap "
                      f"{inst.cfg.solver.relative_gap:.2%} of the coverage bound")
     if values is not first:  # the search found something better
-        searched = _agent_result(ctx, model, cover, values)
+        try:
+            searched = _agent_result(ctx, model, cover, values)
+        except NoSolution:  # its breaks not placed anew in time: the first one stands
+            searched = best
         if searched.objective < best.objective:
             best = searched
     if not ctx.stopped() and ctx.left() >= 3.0 + 2.0 * build_seconds:
@@ -677,13 +683,23 @@ def _shifts_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
                   for keys in group.options.values() for k in keys}
         shifts.update(split_from_lp(ctx.inst, group, counts, ctx.seed))
     tried.append(f"LP counts split into agents in {time.monotonic() - started:.1f}s")
-    if ctx.inst.cfg.leadership is not None:  # the LP knows no leader rule: repair by team
-        kept = team_schedules(ctx.inst, shifts, max(2.0, min(ctx.left() * 0.1, 60.0)),
+    return _kept_leaders(ctx, shifts, "LP start", tried)
+
+
+def _kept_leaders(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
+                  tried: list[str]) -> dict[str, list[int]] | None:
+    """A start's shifts repaired team by team for the leader rule, which the LP and the
+    greedy cover do not know (`leaders.team_schedules`), weeks handed within groups; None
+    when no repair is found in time."""
+    if shifts is None:
+        return None
+    if ctx.inst.cfg.leadership is not None:
+        kept = team_schedules(ctx.inst, shifts, max(2.0, min(ctx.left() * REPAIR_SHARE, 120.0)),
                               ctx.workers, ctx.seed)
         if kept is None:
-            tried.append("LP start: no repair keeping the leader rule in time")
+            tried.append(f"{name}: no repair keeping the leader rule in time")
             return None
-        shifts.update(kept)
+        shifts = {**shifts, **kept}
     return assign_weeks(ctx.inst, shifts)
 
 
@@ -758,10 +774,22 @@ def _agent_result(ctx: _Context, model: LinearModel, cover: CoverageVars,
         a: [k for k, v in y.items() if found[v]]
         for by_agent in model.agent_vars.values()  # type: ignore[attr-defined]
         for a, y in by_agent.items()})
+    if ctx.inst.cfg.activities:  # the model's queue counts leave room for its sessions
+        return _placed_result(ctx, shifts)
     break_counts = {key: {b: found[v] for b, v in layer.items() if found[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: found[v] for key, v in cover.work.items() if found[v]}
     return _result(ctx, shifts, break_counts, work_counts, "FEASIBLE")
+
+
+def _placed_result(ctx: _Context, shifts: dict[str, list[int]], moved: int = 0,
+                   ) -> ScheduleResult:
+    """The schedule of fixed shifts with breaks and queues placed anew (keeping the leader
+    rule); the off-phone sessions are placed in it at the end (`_with_sessions`)."""
+    placed = _place_for_shifts(ctx, _realized(ctx.inst, shifts), shifts=shifts)
+    if placed is None:
+        raise NoSolution("no break and queue placement found for the shifts in time")
+    return _result(ctx, shifts, *placed, "FEASIBLE", moved)
 
 
 def _final_split(ctx: _Context, model: LinearModel, cover: CoverageVars,
@@ -779,11 +807,11 @@ def _final_split(ctx: _Context, model: LinearModel, cover: CoverageVars,
                for by_agent in agent_vars.values() for a, y in by_agent.items()}
     shifts, moved = _split_all(ctx, counts, quick=False, budget_seconds=seconds * 0.5,
                                targets=fairness_targets(inst, current))
-    if moved:
-        placed = _place_for_shifts(ctx, _realized(inst, shifts), shifts=shifts)
-        if placed is None:
+    if moved or inst.cfg.activities:
+        try:
+            return _placed_result(ctx, shifts, moved)
+        except NoSolution:
             return None
-        return _result(ctx, shifts, *placed, "FEASIBLE", moved)
     break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}

@@ -181,6 +181,8 @@ def greedy_cover(inst: Instance, seed: int) -> dict[str, list[int]]:
                 work = add_agent_rules(model, inst, agent, y, group.options, group.tail)
                 add_agent_preferences(model, inst, agent, y, group.options, work)
                 for k, v in y.items():
+                    if not queues:  # people who take no contacts: on duty, no coverage
+                        continue
                     o = inst.options[k]
                     best = residual[queues, o.first_interval:o.first_interval + o.n_intervals]
                     short = (best.max(axis=0) > 0.5).sum()
@@ -195,13 +197,13 @@ def greedy_cover(inst: Instance, seed: int) -> dict[str, list[int]]:
                                           f" no schedule keeps the hard rules ({found.status})")
                 week = [k for k, v in y.items() if found.values[v]]
                 take = len(waiting)
-                for k in week:
+                for k in week if queues else ():
                     o = inst.options[k]
                     span = residual[queues, o.first_interval:o.first_interval + o.n_intervals]
                     take = min(take, max(1, int(span.max(axis=0).min())))
                 for taker in waiting[:take]:
                     shifts[taker.agent_id] = list(week)
-                for k in week:
+                for k in week if queues else ():
                     o = inst.options[k]
                     for i in range(o.first_interval, o.first_interval + o.n_intervals):
                         q = max(queues, key=lambda q, i=i: residual[q, i])
