@@ -92,6 +92,7 @@ def recount(cfg: CenterConfig, agents: list[Agent], shifts: pd.DataFrame) -> dic
     days_off_met = days_off_stated = starts_met = starts_stated = 0
     spread_hours = 0.0
     weekend: dict[str, int] = {}
+    weekdays: dict[str, set[int]] = {}
     for a in agents:
         rows = by_agent.get(a.agent_id, shifts.iloc[0:0])
         worked = {pd.Timestamp(d).date() for d in rows["date"]}
@@ -106,9 +107,11 @@ def recount(cfg: CenterConfig, agents: list[Agent], shifts: pd.DataFrame) -> dic
         if len(starts) >= 2:
             spread_hours += (max(starts) - min(starts)) / 60
         weekend[a.agent_id] = sum(day.weekday() in (5, 6) for day in worked)
+        weekdays[a.agent_id] = {day.weekday() for day in worked}
     w = cfg.objective
     return {"days_off": (days_off_met, days_off_stated), "starts": (starts_met, starts_stated),
             "spread_hours": spread_hours, "weekend": weekend,
+            "worked": weekdays,
             "preferences_cost": w.preferences * (days_off_stated - days_off_met
                                                  + starts_stated - starts_met),
             "spread_cost": w.start_time_variation * spread_hours}
@@ -154,22 +157,32 @@ def test_preferences_and_start_spread_on_interchangeable_agents() -> None:
     assert not result.degraded
 
 
-def test_fairness_spreads_weekend_shifts_across_groups() -> None:
-    # Two groups (two contracts) of 10. Weekends need 10 agents on Saturday and Sunday:
-    # 20 weekend shifts, one per agent when fair. Group B would rather have its weekends off
-    # (a preference of 1), so fairness inside each group alone would give group A both days.
+@pytest.mark.parametrize(("weekend", "days"), [(None, (5, 6)), (["fri", "sat"], (4, 5))])
+def test_fairness_spreads_weekend_shifts_across_groups(weekend: list[str] | None,
+                                                       days: tuple[int, int]) -> None:
+    # Two groups (two contracts) of 10. Weekends (center.weekend; Saturday and Sunday by
+    # default) need 10 agents on each of their days: 20 weekend shifts, one per agent when
+    # fair. Group B would rather have its weekends off (a preference of 1), so fairness
+    # inside each group alone would give group A both days.
     cfg = config({"min_consecutive_days_off": 1}, fairness=100, preferences=1)
+    if weekend is not None:
+        cfg = cfg.model_copy(update={"center": cfg.center.model_copy(
+            update={"weekend": weekend})})
+    assert cfg.center.weekend_days == frozenset(days)
     agents = [agent(f"A{i}") for i in range(10)]
-    agents += [agent(f"B{i}", frozenset({5, 6}), contract="full_b") for i in range(10)]
+    agents += [agent(f"B{i}", frozenset(days), contract="full_b") for i in range(10)]
     plan = {}
+    others = [d for d in range(7) if d not in days]
     for i, a in enumerate(agents):  # a fair plan: each works one weekend day
-        plan[a.agent_id] = ([0, 1, 2, 3, 5] if i % 2 == 0 else [1, 2, 3, 4, 6], 8)
+        plan[a.agent_id] = (sorted(others[:4] + [days[0]]) if i % 2 == 0
+                            else sorted(others[1:] + [days[1]]), 8)
     need = on_duty(cfg, plan)
     result = solve(cfg, agents, need)
     assert result.coverage_objective == 0
-    weekend = recount(cfg, agents, result.shifts)["weekend"]
-    assert sum(weekend.values()) == 20
-    assert max(weekend.values()) == 1, weekend  # no agent above the roster's mean
+    worked = recount(cfg, agents, result.shifts)["worked"]
+    weekend_shifts = {a: sum(d in days for d in found) for a, found in worked.items()}
+    assert sum(weekend_shifts.values()) == 20
+    assert max(weekend_shifts.values()) == 1, weekend_shifts  # none above the roster's mean
     assert result.soft_goals["fairness"]["weekend"]["shifts_above_target"] == 0
     assert result.soft_goals["fairness"]["cost"] == 0
 
