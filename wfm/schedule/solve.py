@@ -932,10 +932,17 @@ def _solve_exact(ctx: _Context) -> ScheduleResult:
         raise NoSolution(f"exact model: {result.status} after {result.seconds:.0f}s "
                          f"(time limit {ctx.deadline - ctx.started:.0f}s)")
     values = result.values
+    status, notes = result.status, []
+    gap = inst.cfg.solver.relative_gap
+    if gap > 0 and status == "OPTIMAL" and result.objective > result.bound + 1e-6 * max(
+            1.0, abs(result.objective)):
+        # CP-SAT calls a search stopped at its gap limit optimal; it is not proven so
+        status = "FEASIBLE"
+        notes.append(f"search stopped within solver.relative_gap {gap:.2%} of its bound")
     placed, missed = placed_sessions(sv, values)
     why = (f"not placed: every schedule holding it breaks a hard rule or costs more than "
            f"objective.activity_missed ({inst.cfg.objective.activity_missed:g} per attendee)"
-           if result.status == "OPTIMAL" else
+           if status == "OPTIMAL" else
            "not placed in the solver's time (a schedule holding it may exist)")
     unplaced += [unplaced_entry(sm.session, why) for sm in missed]
     shifts = {a: [k for k, v in y.items() if values[v]] for a, y in y_of.items()}
@@ -943,9 +950,10 @@ def _solve_exact(ctx: _Context) -> ScheduleResult:
                     for key, layer in cover.breaks.items()}
     work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
     plan = assign_activities(inst, shifts, break_counts, work_counts, placed)
-    schedule = _result(ctx, shifts, break_counts, work_counts, result.status,
+    schedule = _result(ctx, shifts, break_counts, work_counts, status,
                        total_bound=result.bound,
                        placement=Placement(plan, placed, unplaced, plan_proficiency(inst, plan)))
+    schedule.notes += notes
     if result.first_solution_seconds is not None:
         schedule.first_solution_seconds = cp_started + result.first_solution_seconds
     return schedule
