@@ -175,8 +175,12 @@ def test_schedule_sheet_has_every_agent_shift(case: dict) -> None:
         mine = shifts[shifts["agent_id"] == agent.agent_id]
         for day, column in day_columns.items():
             on_day = mine[mine["date"] == day]
-            expected = (f"{on_day.iloc[0]['shift_start']:%H:%M}-{on_day.iloc[0]['shift_end']:%H:%M}"
-                        if len(on_day) else "OFF")
+            expected = "OFF"
+            if len(on_day):
+                begin, end = on_day.iloc[0]["shift_start"], on_day.iloc[0]["shift_end"]
+                # a shift that ends on a later date says so
+                later = (end - pd.Timedelta(seconds=1)).date() > begin.date()
+                expected = f"{begin:%H:%M}-{end:%H:%M}" + (" +1" if later else "")
             assert row[column] == expected, (agent.agent_id, day)
         assert row[header.index("Days")] == len(mine)
         assert row[header.index("Paid h")] == pytest.approx(mine["paid_minutes"].sum() / 60)

@@ -31,6 +31,7 @@ from wfm.config import (
     HoursRule,
     Opening,
     ShiftTemplate,
+    holiday_day_names,
     opening_text,
 )
 
@@ -47,7 +48,7 @@ def _names_table(country: str, subdivision: str | None,
     categories = holidays_lib.country_holidays(country).supported_categories
     found = holidays_lib.country_holidays(country, subdiv=subdivision, years=list(years),
                                           categories=categories)
-    return {day: tuple(names.split("; ")) for day, names in found.items()}
+    return {day: holiday_day_names(names) for day, names in found.items()}
 
 
 def public_holidays(center: Center, years: Iterable[int]) -> dict[date, str]:

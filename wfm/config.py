@@ -310,15 +310,30 @@ def _rule_text(rule: HoursRule) -> str | list[str]:
 _NAME_YEARS = range(1990, 2061)
 
 
+def holiday_day_names(names: str) -> tuple[str, ...]:
+    """The names of one day as the `holidays` package writes them (``"A; B"``), each also
+    without its ``estimated`` mark (a holiday whose date the package computes ahead is
+    named ``X (estimated)`` in some years and ``X`` in others: a rule for ``X`` is meant
+    for both)."""
+    found: list[str] = []
+    for name in names.split("; "):
+        found.append(name)
+        plain = re.sub(r",\s*estimated\)$", ")", re.sub(r"\s*\(estimated\)$", "", name))
+        if plain != name:
+            found.append(plain)
+    return tuple(found)
+
+
 @lru_cache(maxsize=32)
 def holiday_names(country: str, subdivision: str | None) -> frozenset[str]:
-    """Every holiday name the `holidays` package knows for a country (all its categories)."""
+    """Every holiday name the `holidays` package knows for a country (all its categories),
+    with and without the ``estimated`` mark."""
     import holidays
 
     categories = holidays.country_holidays(country).supported_categories
     found = holidays.country_holidays(country, subdiv=subdivision, years=_NAME_YEARS,
                                       categories=categories)
-    return frozenset(name for names in found.values() for name in names.split("; "))
+    return frozenset(name for names in found.values() for name in holiday_day_names(names))
 
 
 def _day_key(key: object) -> str:
@@ -364,7 +379,7 @@ class HolidayCalendar(_Strict):
             raise ValueError(
                 f"expected true or false (every public holiday), got {_given(value)}; to close "
                 "on some holidays only, write closed: false and name them under holidays.days "
-                "(Yom Kippur: closed)")
+                "as the holidays package spells them (<name>: closed)")
         return value
 
     @field_validator("hours", mode="before")

@@ -251,9 +251,9 @@ def _shifts(table: pd.DataFrame, zone: str) -> list[_Shift]:
 
 
 def _days_later(wall_minute: int) -> str:
-    """``+1`` for a wall-clock minute on the next date (a shift over midnight), ``+2``..."""
+    """`` +1`` for a wall-clock minute on the next date (a shift over midnight), `` +2``..."""
     later = wall_minute // 1440 if wall_minute % 1440 else wall_minute // 1440 - 1
-    return f"+{later}" if later > 0 else ""
+    return f" +{later}" if later > 0 else ""
 
 
 def _activities(table: pd.DataFrame, zone: str) -> list[_Activity]:
