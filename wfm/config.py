@@ -149,7 +149,8 @@ def _clock_range(text: str, overnight: bool) -> DayHours:
     return DayHours(open_minute=start, close_minute=end)
 
 
-def parse_opening(value: object, path: tuple[str | int, ...] = ()) -> tuple[object, ...]:
+def parse_opening(value: object, path: tuple[str | int, ...] = (),
+                  forms: str = _OPENING_FORMS) -> tuple[object, ...]:
     """One day's opening from the config: ``closed``, ``24h``, ``HH:MM-HH:MM`` (a closing
     time before the opening time crosses midnight), a list of ranges, or a mapping
     ``{open_minute, close_minute}``. Returns its ranges (mappings left for pydantic to
@@ -160,10 +161,12 @@ def parse_opening(value: object, path: tuple[str | int, ...] = ()) -> tuple[obje
             return ()
         if text == "24h":
             return WHOLE_DAY
+        if "-" not in text:
+            raise KeyProblem(path, f"expected {forms}, got {_given(value)}")
         try:
             return (_clock_range(value, overnight=True),)
         except ValueError as problem:
-            raise KeyProblem(path, f"{problem}; expected {_OPENING_FORMS}") from None
+            raise KeyProblem(path, str(problem)) from None
     if isinstance(value, dict | DayHours):
         return (value,)
     if isinstance(value, list | tuple):
@@ -181,7 +184,7 @@ def parse_opening(value: object, path: tuple[str | int, ...] = ()) -> tuple[obje
             except ValueError as problem:
                 raise KeyProblem((*path, index), str(problem)) from None
         return tuple(ranges)
-    raise KeyProblem(path, f"expected {_OPENING_FORMS}, got {_given(value)}")
+    raise KeyProblem(path, f"expected {forms}, got {_given(value)}")
 
 
 def opening_text(opening: Opening) -> str | list[str]:
@@ -297,9 +300,10 @@ HoursRule = Opening | None
 
 
 def _parse_rule(value: object, path: tuple[str | int, ...]) -> object:
+    """A holiday's or eve's rule: ``open`` (None), ``closed`` or hours."""
     if isinstance(value, str) and value.strip().lower() == "open":
         return None
-    return parse_opening(value, path)
+    return parse_opening(value, path, f"'open', {_OPENING_FORMS}")
 
 
 def _rule_text(rule: HoursRule) -> str | list[str]:
