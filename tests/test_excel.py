@@ -402,20 +402,31 @@ def test_empty_schedule_still_writes(example_cfg: CenterConfig, tmp_path) -> Non
     assert wb.sheetnames == ["Summary", "Schedule", "Coverage", "Rules"]
 
 
+def one_shift(agent_id: str, day: date, start: pd.Timestamp, hours: float, queue: str,
+              break_at: pd.Timestamp, break_minutes: int, template: str
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One shift of ``hours`` real hours with work on ``queue`` around one break."""
+    end = start + pd.Timedelta(hours=hours)
+    resume = break_at + pd.Timedelta(minutes=break_minutes)
+    shifts = pd.DataFrame([{"agent_id": agent_id, "date": day, "shift_start": start,
+                            "shift_end": end, "paid_minutes": int(hours * 60),
+                            "template": template}])
+    activities = pd.DataFrame([
+        {"agent_id": agent_id, "start": start, "end": break_at, "activity": "work",
+         "queue": queue},
+        {"agent_id": agent_id, "start": break_at, "end": resume, "activity": "break",
+         "queue": ""},
+        {"agent_id": agent_id, "start": resume, "end": end, "activity": "work",
+         "queue": queue}])
+    return shifts, activities
+
+
 def test_fall_back_day_has_100_quarter_hours(example_cfg: CenterConfig, tmp_path) -> None:
     day = date(2026, 10, 25)  # clocks go back from 03:00 to 02:00
     start = pd.Timestamp("2026-10-25 00:00").tz_localize(ZONE)
-    end = start + pd.Timedelta(hours=25)  # the whole local day, 25 real hours
-    shifts = pd.DataFrame([{"agent_id": "A1", "date": day, "shift_start": start,
-                            "shift_end": end, "paid_minutes": 1500, "template": "x"}])
-    middle = start + pd.Timedelta(hours=3)  # the second 02:00 (winter time)
-    activities = pd.DataFrame([
-        {"agent_id": "A1", "start": start, "end": middle, "activity": "work",
-         "queue": "billing_es"},
-        {"agent_id": "A1", "start": middle, "end": middle + pd.Timedelta(minutes=15),
-         "activity": "break", "queue": ""},
-        {"agent_id": "A1", "start": middle + pd.Timedelta(minutes=15), "end": end,
-         "activity": "work", "queue": "billing_es"}])
+    # the whole local day, 25 real hours; the break at the second 02:00 (winter time)
+    shifts, activities = one_shift("A1", day, start, 25, "billing_es",
+                                   start + pd.Timedelta(hours=3), 15, "x")
     coverage = empty_coverage()
     path = tmp_path / "dst.xlsx"
     write_workbook(path, example_cfg, AGENTS[:1], shifts, activities, coverage,
@@ -483,15 +494,7 @@ def test_a_night_shifts_day_sheet_runs_past_midnight(example_cfg: CenterConfig,
     start = pd.Timestamp(f"{TUESDAY} 22:00").tz_localize(ZONE)
     end = start + pd.Timedelta(hours=8)
     middle = start + pd.Timedelta(hours=4)
-    shifts = pd.DataFrame([{"agent_id": "A5", "date": TUESDAY, "shift_start": start,
-                            "shift_end": end, "paid_minutes": 480, "template": "night"}])
-    activities = pd.DataFrame([
-        {"agent_id": "A5", "start": start, "end": middle, "activity": "work",
-         "queue": "billing_en"},
-        {"agent_id": "A5", "start": middle, "end": middle + pd.Timedelta(minutes=30),
-         "activity": "break", "queue": ""},
-        {"agent_id": "A5", "start": middle + pd.Timedelta(minutes=30), "end": end,
-         "activity": "work", "queue": "billing_en"}])
+    shifts, activities = one_shift("A5", TUESDAY, start, 8, "billing_en", middle, 30, "night")
     stamps = pd.date_range(start - pd.Timedelta(hours=2), end, freq="15min", inclusive="left")
     coverage = pd.DataFrame({
         "interval_start": stamps, "queue": "billing_en", "required": 1,

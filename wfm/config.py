@@ -17,7 +17,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -260,33 +260,40 @@ def _parse_window(value: object) -> DayHours | None:
     return window
 
 
-class SeasonalHours(_Strict):
+class _WeeklyHours(_Strict):
+    """A model with ``opening_hours``: every weekday given, parsed, ordered, dumped as text."""
+
+    _hours_of: ClassVar[str] = "week"
+
+    @field_validator("opening_hours", mode="before", check_fields=False)
+    @classmethod
+    def _parse_hours(cls, value: object) -> object:
+        return _weekly_opening(value, cls._hours_of)
+
+    @field_validator("opening_hours", check_fields=False)
+    @classmethod
+    def _ordered_week(cls, week: dict[str, Opening]) -> dict[str, Opening]:
+        return _check_week(week)
+
+    @field_serializer("opening_hours", check_fields=False)
+    def _hours_text(self, week: dict[str, Opening]) -> dict[str, str | list[str]]:
+        return {day: opening_text(hours) for day, hours in week.items()}
+
+
+class SeasonalHours(_WeeklyHours):
     """Weekly opening hours of a date range (both dates included) instead of the regular ones."""
 
+    _hours_of: ClassVar[str] = "season"
     name: str | None = None
     first_date: Day
     last_date: Day
     opening_hours: dict[Weekday, Opening]
-
-    @field_validator("opening_hours", mode="before")
-    @classmethod
-    def _parse_hours(cls, value: object) -> object:
-        return _weekly_opening(value, "season")
-
-    @field_validator("opening_hours")
-    @classmethod
-    def _ordered_week(cls, week: dict[str, Opening]) -> dict[str, Opening]:
-        return _check_week(week)
 
     @model_validator(mode="after")
     def _dates(self) -> SeasonalHours:
         if self.last_date < self.first_date:
             raise KeyProblem(("last_date",), "is before first_date")
         return self
-
-    @field_serializer("opening_hours")
-    def _hours_text(self, week: dict[str, Opening]) -> dict[str, str | list[str]]:
-        return {day: opening_text(hours) for day, hours in week.items()}
 
     @property
     def label(self) -> str:
@@ -502,7 +509,7 @@ def _unknown_holiday(name: str, country: str, known: frozenset[str]) -> str:
             f"{', '.join(near)}")
 
 
-class Center(_Strict):
+class Center(_WeeklyHours):
     """Where and when the center works."""
 
     name: str
@@ -534,20 +541,6 @@ class Center(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Madrid)") from None
         return value
-
-    @field_validator("opening_hours", mode="before")
-    @classmethod
-    def _parse_hours(cls, value: object) -> object:
-        return _weekly_opening(value, "week")
-
-    @field_validator("opening_hours")
-    @classmethod
-    def _ordered_week(cls, week: dict[str, Opening]) -> dict[str, Opening]:
-        return _check_week(week)
-
-    @field_serializer("opening_hours")
-    def _hours_text(self, week: dict[str, Opening]) -> dict[str, str | list[str]]:
-        return {day: opening_text(hours) for day, hours in week.items()}
 
     @model_validator(mode="after")
     def _aligned_hours(self) -> Center:
