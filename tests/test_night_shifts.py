@@ -256,3 +256,30 @@ def check_schedule_of(plan: Plan, cfg, agents=None, start: date = MONDAY):
     shifts, activities = plan.tables()
     return check.check_schedule(cfg, agents if agents is not None else make_agents(cfg),
                                 shifts, activities, start=start, days=7)
+
+
+def test_an_available_window_over_midnight() -> None:
+    cfg = _night_cfg()
+    agents = make_agents(cfg, available_window={"a1": "21:00-07:00"})
+    assert agents[0].available_window == (21 * 60, 31 * 60)
+    from wfm.io.inputs import roster_table
+
+    assert roster_table(agents)["available_window"].iloc[0] == "21:00-07:00"
+    # nights from 22:00 and a night from 23:00 fit; so does a start at 00:00 (the
+    # window opened the evening before); a day shift does not
+    plan = _part_timer_week(_nights(Plan(), "a1", MONDAY, (0, 1, 2, 3)), MONDAY)
+    plan.shift("a1", MONDAY + timedelta(days=6), "00:00", template="n8",
+               breaks=((180, "break", 30),), length=420)  # 00:00-07:00
+    found = check_schedule_of(plan, cfg, agents)
+    assert [v for v in found if v.rule == check.AVAILABLE_WINDOW] == []
+    plan = _part_timer_week(_nights(Plan(), "a1", MONDAY, (0, 1, 2, 3)), MONDAY)
+    plan.shift("a1", MONDAY + timedelta(days=6), "09:00")
+    found = check_schedule_of(plan, cfg, agents)
+    assert [v.message for v in found if v.rule == check.AVAILABLE_WINDOW] == [
+        "shift 09:00-17:30 outside the available window 21:00-07:00"]
+    # and the solver keeps to it
+    solver_cfg = center_24x7(min_weekly_hours=0)
+    owl = agent("owl", available_window=(21 * 60, 31 * 60))
+    need = demand(solver_cfg, MONDAY, [("sales_es", d, "00:00", "24:00", 1) for d in range(3)])
+    result = solve_and_check(solver_cfg, [owl], need, MONDAY, 3)
+    assert len(result.shifts) and set(result.shifts["template"]) == {"night"}

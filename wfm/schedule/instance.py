@@ -230,10 +230,8 @@ def option_allowed(agent: Agent, option: ShiftOption, cfg: CenterConfig, day: da
     touched = [day + timedelta(days=k) for k in range((option.wall_end - 1) // 1440 + 1)]
     if any(all(d in q.closed_dates for q in cfg.queues if agent.serves(q)) for d in touched):
         return "queue_closed"
-    if agent.available_window is not None:
-        low, high = agent.available_window
-        if option.wall_start < low or option.wall_end > high:
-            return "available_window"
+    if not agent.window_holds(option.wall_start, option.wall_end):
+        return "available_window"
     return None
 
 

@@ -55,7 +55,8 @@ How the rules are read (the solver must produce schedules that pass these):
   - ``min_weekly_hours`` / ``max_weekly_hours``: paid hours in the week within
     [pro-rated min, max].
 - ``unavailable_dates``: no shift on one; ``available_window``: the shift starts and
-  ends inside it (wall clock).
+  ends inside it (wall clock; a window over midnight, ``22:00-07:00``, holds a shift on
+  either side of midnight, `wfm.roster.Agent.window_holds`).
 - ``breaks``: the shift's break and lunch activities match the template's break rules one
   to one (activity, duration and start offset inside the rule's window, in real minutes).
 - ``min_break_spacing``: at least ``labor_rules.min_break_spacing_minutes`` of non-break time
@@ -374,12 +375,11 @@ class _Checker:
         self.template_rules(shift, agent)
         if d in agent.unavailable_dates:
             self.flag(UNAVAILABLE_DATES, a, d, f"shift {shift.label} on an unavailable date")
-        if agent.available_window is not None:
+        if not agent.window_holds(shift.start_wall, shift.end_wall):
             low, high = agent.available_window
-            if shift.start_wall < low or shift.end_wall > high:
-                self.flag(AVAILABLE_WINDOW, a, d,
-                          f"shift {shift.label} outside the available window "
-                          f"{format_clock(low)}-{format_clock(high)}")
+            self.flag(AVAILABLE_WINDOW, a, d,
+                      f"shift {shift.label} outside the available window "
+                      f"{format_clock(low)}-{format_clock(high % 1440 or 1440)}")
 
     def template_rules(self, shift: _Shift, agent: Agent) -> None:
         a, d = shift.agent_id, shift.date
