@@ -244,7 +244,7 @@ def _aligned(opening: Opening, step: int, path: tuple[str | int, ...]) -> None:
                                        "interval boundary")
 
 
-def _parse_window(value: object) -> DayHours | None:
+def _parse_day_hours(value: object) -> DayHours | None:
     """A calling window of one weekday: ``HH:MM-HH:MM`` within the day, or ``closed``."""
     if value is None or (isinstance(value, str) and value.strip().lower() == "closed"):
         return None
@@ -946,7 +946,7 @@ class Campaign(_Strict):
         if missing:
             raise ValueError(f"give every weekday (closed where no calls are made); "
                              f"missing: {', '.join(missing)}")
-        return {day: _parse_window(hours) for day, hours in value.items()}
+        return {day: _parse_day_hours(hours) for day, hours in value.items()}
 
     @field_validator("callee_timezone")
     @classmethod
