@@ -226,10 +226,13 @@ def option_allowed(agent: Agent, option: ShiftOption, cfg: CenterConfig, day: da
         return "shift_templates"
     if day in agent.unavailable_dates:
         return "unavailable_dates"
-    # every date the shift touches (a night shift's next day too) needs a queue to work on
-    touched = [day + timedelta(days=k) for k in range((option.wall_end - 1) // 1440 + 1)]
-    if any(all(d in q.closed_dates for q in cfg.queues if agent.serves(q)) for d in touched):
-        return "queue_closed"
+    served = [q for q in cfg.queues if agent.serves(q)]
+    if any(q.closed_dates for q in served):
+        # every date the shift touches (a night shift's next day too) needs an open queue
+        for later in range((option.wall_end - 1) // 1440 + 1):
+            touched = day + timedelta(days=later)
+            if all(touched in q.closed_dates for q in served):
+                return "queue_closed"
     if not agent.window_holds(option.wall_start, option.wall_end):
         return "available_window"
     return None
