@@ -11,10 +11,7 @@ serves), a coverage table and a forecast, then times `wfm.excel.write_workbook`.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -26,11 +23,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wfm.calendar import interval_grid
-from wfm.config import WEEKDAYS, WHOLE_DAY, CenterConfig
-from wfm.io.config_file import load_config
-from wfm.reports.workbook.book import write_workbook
-from wfm.roster import Agent
+from timing import machine  # noqa: E402
+
+from wfm.calendar import interval_grid  # noqa: E402
+from wfm.config import WEEKDAYS, WHOLE_DAY, CenterConfig  # noqa: E402
+from wfm.io.config_file import load_config  # noqa: E402
+from wfm.reports.kpis import schedule_figures  # noqa: E402
+from wfm.reports.workbook.book import write_workbook  # noqa: E402
+from wfm.roster import Agent  # noqa: E402
 
 TEAMS = ("Atlas", "Boreal", "Cierzo", "Levante", "Poniente", "Tramontana")
 FIRST = ("Lucía", "Martín", "Sofía", "Hugo", "O'Brien", "Zoë", "Ángel", "Chloé", "Iñigo", "Emma")
@@ -128,6 +128,7 @@ def coverage_from(cfg: CenterConfig, activities: pd.DataFrame, start: date, days
                 0.99, queue.service_level_target + 0.04 * (scheduled - required))
             rows.append({"interval_start": stamp, "queue": queue.id, "required": required,
                          "scheduled": scheduled, "shortfall": shortfall,
+                         "offered": required * 6.0, "aht_seconds": 300.0,
                          "projected_service_level": max(0.0, level)})
     return pd.DataFrame(rows)
 
@@ -162,22 +163,9 @@ def build_case(agents_count: int, days: int, seed: int = 0, all_day: bool = Fals
     shifts, activities = synthetic_schedule(cfg, agents, start, days, seed)
     coverage = coverage_from(cfg, activities, start, days, seed)
     kpis = {"status": "FEASIBLE", "gap": 0.0123, "objective": 12345.0, "best_bound": 12193.0,
-            "wall_seconds": 60.2, "horizon": {"start": start.isoformat(), "days": days}}
+            "wall_seconds": 60.2, **schedule_figures(cfg, coverage, shifts, start, days)}
     return {"cfg": cfg, "agents": agents, "shifts": shifts, "activities": activities,
             "coverage": coverage, "kpis": kpis, "forecast": forecast_from(coverage, seed)}
-
-
-def _machine() -> str:
-    def run(command: list[str]) -> str:
-        try:
-            return subprocess.run(command, capture_output=True, text=True, check=False).stdout
-        except OSError:
-            return "(unavailable)\n"
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"- nproc: {run(['nproc']).strip()}; load average at the end (1, 5, 15 min): "
-            f"{load}\n"
-            f"- python {platform.python_version()}, {platform.platform()}\n"
-            f"- free -g:\n\n```\n{run(['free', '-g']).rstrip()}\n```\n")
 
 
 def main() -> None:
@@ -217,7 +205,7 @@ def main() -> None:
         section = (
             f"## `{command}`\n\n"
             f"Date: {time.strftime('%Y-%m-%d %H:%M %Z')}\n\n"
-            f"Machine (shared with other jobs, so wall times are noisy):\n\n{_machine()}\n"
+            f"Machine (shared with other jobs, so wall times are noisy):\n\n{machine()}\n"
             "Result:\n\n```\n" + "\n".join(lines) + "\n```\n"
         )
         args.record.parent.mkdir(parents=True, exist_ok=True)

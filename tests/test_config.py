@@ -137,6 +137,7 @@ def _sections() -> dict[type, list]:
         c.SolverLimits: ["solver"], c.Planning: ["planning"], c.Inputs: ["inputs"],
         c.ExtraColumns: ["inputs", "extra_columns"],
         c.Campaign: ["campaigns", 0], c.ContactRate: ["campaigns", 0, "contact_rate"],
+        c.KpiSettings: ["kpi"], c.AdherenceSettings: ["adherence"],
         c.CenterConfig: [],
     }
 
@@ -229,7 +230,7 @@ def test_every_model_is_covered_by_the_type_tests():
 
 def test_numeric_field_lists_are_complete():
     numbers, wholes = _fields_of(float), _fields_of(int)
-    assert len(numbers) == 33 and len(wholes) == 22
+    assert len(numbers) == 35 and len(wholes) == 22
     assert (["queues", 0], "answer_seconds") in numbers
     assert (["queues", 0], "patience_seconds") in numbers
     assert (["solver"], "seed") in wholes

@@ -36,7 +36,7 @@ from pydantic import (
 from pydantic import Strict as _NoCoercion
 
 from wfm.errors import BadInput
-from wfm.io.tables import DEFERRED_CHANNELS, LIVE_CHANNELS
+from wfm.io.tables import DEFERRED_CHANNELS, LIVE_CHANNELS, STATE_CATEGORIES
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -859,17 +859,78 @@ class ExtraColumns(_Strict):
 
     agents: list[str] = Field(default_factory=list)
     history: list[str] = Field(default_factory=list)
+    agent_states: list[str] = Field(default_factory=list)
 
-    @field_validator("agents", "history")
+    @field_validator("agents", "history", "agent_states")
     @classmethod
     def _distinct_names(cls, names: list[str]) -> list[str]:
-        names = [name.strip() for name in names]
-        if "" in names:
-            raise ValueError("column names must not be empty")
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"column {twice[0]!r} is named twice")
-        return names
+        return distinct_names(names, "column")
+
+
+def distinct_names(names: list[str] | dict[str, object], what: str) -> list[str]:
+    """The names stripped; ValueError for an empty one or one given twice."""
+    stripped = [name.strip() for name in names]
+    if "" in stripped:
+        raise ValueError(f"{what} names must not be empty")
+    twice = sorted({name for name in stripped if stripped.count(name) > 1})
+    if twice:
+        raise ValueError(f"{what} {twice[0]!r} is named twice")
+    return stripped
+
+
+#: How `wfm kpi` measures the service level: contacts answered within the queue's
+#: ``answer_seconds`` over the offered (answered + abandoned), over the offered less the
+#: short abandons, or over the answered.
+ServiceLevelFormula = Literal["offered", "offered_less_short_abandons", "answered"]
+
+
+class KpiSettings(_Strict):
+    """How the indicators of the history are measured (`wfm kpi`)."""
+
+    service_level_formula: ServiceLevelFormula = "offered"
+    short_abandon_seconds: Number | None = Field(
+        None, gt=0, description="the threshold the history's short_abandoned column counts")
+
+    @model_validator(mode="after")
+    def _short_abandons(self) -> KpiSettings:
+        uses_short = self.service_level_formula == "offered_less_short_abandons"
+        if uses_short and self.short_abandon_seconds is None:
+            raise KeyProblem(("short_abandon_seconds",),
+                             "is needed with service_level_formula offered_less_short_abandons "
+                             "(the threshold the history's short_abandoned column counts)")
+        if not uses_short and self.short_abandon_seconds is not None:
+            raise KeyProblem(("short_abandon_seconds",),
+                             "has no effect unless service_level_formula is "
+                             "offered_less_short_abandons")
+        return self
+
+
+#: What a state of the agent state logs is (see `wfm.io.tables.STATE_CATEGORIES`).
+StateCategory = Literal[STATE_CATEGORIES]  # type: ignore[valid-type]
+
+
+def _same_name_states() -> dict[str, str]:
+    return {category: category for category in STATE_CATEGORIES}
+
+
+class AdherenceSettings(_Strict):
+    """How agent state logs are measured against the schedule (`wfm adherence`).
+
+    ``states`` maps each state name of the logs to what it is; without it a state must be
+    named like its category (``available``, ``on_contact``, ``break``...).
+    """
+
+    grace_minutes: Number = Field(3.0, ge=0, description="a stretch out of adherence this "
+                                  "long or shorter is forgiven")
+    states: dict[str, StateCategory] = Field(default_factory=_same_name_states)
+
+    @field_validator("states")
+    @classmethod
+    def _state_names(cls, states: dict[str, str]) -> dict[str, str]:
+        if not states:
+            raise ValueError("name at least one state")
+        names = distinct_names(states, "state")
+        return dict(zip(names, states.values(), strict=True))
 
 
 #: The `Inputs` keys that are file paths.
@@ -1019,6 +1080,8 @@ class CenterConfig(_Strict):
     solver: SolverLimits = Field(default_factory=SolverLimits)
     planning: Planning = Field(default_factory=Planning)
     inputs: Inputs = Field(default_factory=Inputs)
+    kpi: KpiSettings = Field(default_factory=KpiSettings)
+    adherence: AdherenceSettings = Field(default_factory=AdherenceSettings)
     campaigns: list[Campaign] = Field(default_factory=list)
 
     @model_validator(mode="after")

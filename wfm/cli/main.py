@@ -7,9 +7,12 @@ from typing import Annotated
 import typer
 
 from wfm import __version__
+from wfm.cli import accuracy as cli_accuracy
+from wfm.cli import adherence as cli_adherence
 from wfm.cli import check as cli_check
 from wfm.cli import export as cli_export
 from wfm.cli import forecast as cli_forecast
+from wfm.cli import kpi as cli_kpi
 from wfm.cli import run as cli_run
 from wfm.cli import sample as cli_sample
 from wfm.cli import schedule as cli_schedule
@@ -45,7 +48,7 @@ def main(
 
 
 # Order in --help: validate, then the pipeline (forecast, staff, schedule, check, export,
-# run), then the tools.
+# run), then what happened (kpi, adherence, accuracy), then the tools.
 app.add_typer(cli_validate.app)
 app.add_typer(cli_forecast.app)
 app.add_typer(cli_staff.app)
@@ -53,4 +56,7 @@ app.add_typer(cli_schedule.app)
 app.add_typer(cli_check.app)
 app.add_typer(cli_export.app)
 app.add_typer(cli_run.app)
+app.add_typer(cli_kpi.app)
+app.add_typer(cli_adherence.app)
+app.add_typer(cli_accuracy.app)
 app.add_typer(cli_sample.app)

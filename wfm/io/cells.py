@@ -58,18 +58,20 @@ def parse_timestamps(
         return parsed.dt.tz_convert(zone)
     if groups is None:
         groups = pd.Series(0, index=values.index)
-    result = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {zone}]")
-    for _, index in groups.groupby(groups, sort=False).groups.items():
-        part = parsed.loc[index]
+    # UTC nanoseconds filled group by group (a Series setitem per group converts slowly)
+    instants = np.zeros(len(values), dtype=np.int64)
+    for _, positions in groups.groupby(groups, sort=False).indices.items():
+        part = parsed.iloc[positions]
         try:
-            result.loc[index] = localize(part, zone).to_numpy()
+            instants[positions] = localize(part, zone).dt.as_unit("ns").array.asi8
         except Exception as exc:  # NonExistentTimeError / AmbiguousTimeError
             bad = part.sort_values().index[0]
             raise BadInput(
                 f"{source}: row {values.index.get_loc(bad) + 2}, column {column}: "
                 f"local time not valid in {zone} ({type(exc).__name__}: {exc})"
             ) from None
-    return result
+    stamps = pd.DatetimeIndex(instants, tz="UTC").tz_convert(zone)
+    return pd.Series(stamps, index=values.index)
 
 
 def parse_interval_keys(

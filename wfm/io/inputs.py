@@ -8,31 +8,40 @@ center's zone.
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from wfm.calendar import interval_grid
 from wfm.config import WEEKDAYS, CenterConfig, parse_clock_minutes
 from wfm.errors import BadInput
 from wfm.io.cells import (
+    _end_after_start,
+    _first_bad,
     _integers,
     _missing,
     _numbers,
     _strings,
     carried_columns,
+    local_times,
     parse_interval_keys,
     text_cells,
 )
 from wfm.io.files import TIMESTAMP_FORMAT, read_table
 from wfm.io.schedule_folder import parse_shifts
 from wfm.io.tables import (
+    AGENT_STATE_COLUMNS,
     FORECAST_COLUMNS,
+    FORECAST_FILE,
     FORECAST_KEY_COLUMNS,
     HISTORY_COLUMNS,
     HISTORY_OPTIONAL,
+    MANIFEST_FILE,
     OPTIONAL_ROSTER_COLUMNS,
     REQUIREMENTS_KEY_COLUMNS,
     ROSTER_COLUMNS,
@@ -66,9 +75,28 @@ def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history
     for column in HISTORY_OPTIONAL:
         if column in table.columns:
             result[column] = _numbers(table, column, source, allow_missing=True)
+    _check_history_parts(result, source)
     for column in carried:
         result[column] = _strings(table, column, source, required=False)
     return result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+
+
+#: Counts that are a part of another count of the same row: (part, whole).
+_HISTORY_PARTS = (("answered_within", "handled"), ("answered_within", "offered"),
+                  ("short_abandoned", "abandoned"), ("short_abandoned", "offered"))
+
+
+def _check_history_parts(result: pd.DataFrame, source: str) -> None:
+    """Raise BadInput for the first row whose answered-within or short-abandoned count is
+    larger than the count it is a part of."""
+    for part, whole in _HISTORY_PARTS:
+        if part not in result.columns or whole not in result.columns:
+            continue
+        larger = (result[part] > result[whole]).to_numpy()
+        if larger.any():
+            row = int(np.flatnonzero(larger)[0])
+            raise BadInput(f"{source}: row {row + 2}, column {part}: {result[part].iloc[row]:g} "
+                           f"is more than {whole} ({result[whole].iloc[row]:g})")
 
 
 def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str) -> None:
@@ -101,6 +129,85 @@ def read_history(path: str | Path, cfg: CenterConfig, complete: bool = True) -> 
     if complete:
         check_history_complete(history, cfg, str(path))
     return history
+
+
+def parse_agent_states(table: pd.DataFrame, cfg: CenterConfig, source: str = "agent states",
+                       agents: set[str] | None = None) -> pd.DataFrame:
+    """Validate agent state logs (``agent_id, state, start, end``) against the config.
+
+    Returns ``agent_id``, ``state`` (as written), ``category`` (what the config's
+    ``adherence.states`` maps it to), ``start`` and ``end`` (tz-aware, center zone) and the
+    columns named in ``inputs.extra_columns.agent_states`` (text), in file order. Rows of
+    different agents may interleave, but each agent's rows must be in time order: naive
+    times of the repeated hour of a fall-back night are resolved by that order (see
+    `wfm.io.cells.local_times`); times with a UTC offset are converted. Raises BadInput
+    naming file, row and column for a missing or unknown column, an empty cell, a state
+    the config does not map, an agent not in ``agents`` (when given), a bad or nonexistent
+    local time, an end not after its start, and a row that starts before the previous row
+    of the same agent starts (out of order) or ends (overlap).
+    """
+    _missing(table, AGENT_STATE_COLUMNS, source)
+    carried = carried_columns(table, AGENT_STATE_COLUMNS, cfg.inputs.extra_columns.agent_states,
+                              "state log", "inputs.extra_columns.agent_states", source)
+    if table.empty:
+        raise BadInput(f"{source}: no rows")
+    table = table.reset_index(drop=True)
+    ids = _strings(table, "agent_id", source, required=True)
+    if agents is not None:
+        unknown = pd.Series(pd.Index(sorted(agents)).get_indexer(ids) < 0, index=ids.index)
+        if unknown.any():
+            row = _first_bad(unknown)
+            raise BadInput(f"{source}: row {row}, column agent_id: agent {ids.iloc[row - 2]!r} "
+                           "is not on the roster")
+    states = _strings(table, "state", source, required=True)
+    mapping = cfg.adherence.states
+    position = pd.Index(list(mapping)).get_indexer(states)  # hashed: fast on millions of rows
+    if (position < 0).any():
+        row = _first_bad(position < 0)
+        raise BadInput(f"{source}: row {row}, column state: unknown state "
+                       f"{states.iloc[row - 2]!r}; adherence.states names "
+                       f"{', '.join(sorted(mapping))}")
+    category = np.array(list(mapping.values()), dtype=object)[position]
+    zone = cfg.center.timezone
+    out = pd.DataFrame({"agent_id": ids, "state": states,
+                        "category": pd.Series(category, index=table.index, dtype=str)})
+    out["start"] = local_times(table["start"], zone, source, "start", ids)
+    out["end"] = local_times(table["end"], zone, source, "end", ids, lower=out["start"])
+    _end_after_start(out["start"], out["end"], source, "end")
+    _check_state_order(out, source)
+    for column in carried:
+        out[column] = _strings(table, column, source, required=False)
+    return out
+
+
+def _check_state_order(states: pd.DataFrame, source: str) -> None:
+    """Raise BadInput for the first row that starts before the previous row of its agent
+    starts (out of time order) or ends (overlapping records)."""
+    by_agent = states.groupby("agent_id", sort=False)
+    previous_start = by_agent["start"].shift(1)
+    previous_end = by_agent["end"].shift(1)
+    previous_row = pd.Series(np.arange(len(states)) + 2, index=states.index).groupby(
+        states["agent_id"], sort=False).shift(1)
+    unordered = (states["start"] < previous_start).to_numpy()
+    overlapping = (states["start"] < previous_end).to_numpy() & ~unordered
+    bad = unordered | overlapping
+    if not bad.any():
+        return
+    position = int(np.flatnonzero(bad)[0])
+    agent = states["agent_id"].iloc[position]
+    other = int(previous_row.iloc[position])
+    if unordered[position]:
+        raise BadInput(f"{source}: row {position + 2}, column start: starts before row {other} "
+                       f"of agent {agent!r}; each agent's rows must be in time order")
+    ends = previous_end.iloc[position].tz_localize(None)
+    raise BadInput(f"{source}: row {position + 2}, column start: overlaps row {other} of agent "
+                   f"{agent!r}, which ends at {ends:%Y-%m-%dT%H:%M:%S}")
+
+
+def read_agent_states(path: str | Path, cfg: CenterConfig, agents: set[str] | None = None
+                      ) -> pd.DataFrame:
+    """Read and validate agent state logs (see `parse_agent_states`)."""
+    return parse_agent_states(read_table(path), cfg, str(path), agents)
 
 
 def read_agents(path: str | Path, cfg: CenterConfig) -> list[Agent]:
@@ -137,6 +244,94 @@ def read_forecast(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:
     return result
 
 
+
+
+@dataclass
+class PublishedForecast:
+    """The forecast a nightly run published: its run, as-of date, horizon and table."""
+
+    run_id: str
+    as_of: date
+    start: date
+    days: int
+    forecast: pd.DataFrame
+
+
+def read_manifest(path: Path) -> dict:
+    """A run's manifest as a mapping; BadInput when it is not a JSON object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise BadInput(f"{path}: expected a JSON object")
+    return data
+
+
+def run_folders(runs_dir: str | Path) -> list[Path]:
+    """The finished run folders of a runs folder (`wfm.run.folders`), oldest first: every
+    folder that is not hidden (a run in progress), not a link (``latest``) and not a
+    failed run."""
+    from wfm.run.folders import FAILED_SUFFIX
+
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        raise BadInput(f"{runs_dir}: no such runs folder")
+    return sorted(p for p in runs_dir.iterdir()
+                  if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+                  and not p.name.endswith(FAILED_SUFFIX))
+
+
+def recorded_config(runs_dir: str | Path) -> CenterConfig:
+    """The config the newest run of ``runs_dir`` recorded in its manifest."""
+    from wfm.config import parse_config
+
+    for folder in reversed(run_folders(runs_dir)):
+        path = folder / MANIFEST_FILE
+        if path.exists() and isinstance(read_manifest(path).get("config"), dict):
+            return parse_config(read_manifest(path)["config"], f"{path}: config")
+    raise BadInput(f"{runs_dir}: no run recorded its config; give --config")
+
+
+def published_forecasts(runs_dir: str | Path, cfg: CenterConfig
+                        ) -> tuple[list[PublishedForecast], list[tuple[str, str]]]:
+    """Every forecast the runs of ``runs_dir`` published, and the folders without one
+    (name, why)."""
+    found: list[PublishedForecast] = []
+    skipped: list[tuple[str, str]] = []
+    for folder in run_folders(runs_dir):
+        result = read_published_forecast(folder, cfg)
+        if isinstance(result, str):
+            skipped.append((folder.name, result))
+        else:
+            found.append(result)
+    return found, skipped
+
+
+def read_published_forecast(folder: Path, cfg: CenterConfig) -> PublishedForecast | str:
+    """The forecast a run folder published, or why it has none (a run that did not
+    finish well, a folder without a manifest or forecast). Raises BadInput for a manifest
+    that is not JSON or lacks its as-of date and horizon, and for a bad forecast file."""
+    manifest_path = folder / MANIFEST_FILE
+    if not manifest_path.exists():
+        return f"no {MANIFEST_FILE}"
+    manifest = read_manifest(manifest_path)
+    if manifest.get("status") != "ok":
+        return f"status {manifest.get('status')!r}: nothing was published"
+    if not (folder / FORECAST_FILE).exists():
+        return f"no {FORECAST_FILE}"
+    horizon = manifest.get("horizon")
+    try:
+        as_of = date.fromisoformat(str(manifest["as_of"]))
+        start = date.fromisoformat(str(horizon["start"]))
+        days = int(horizon["days"])
+    except (KeyError, TypeError, ValueError):
+        raise BadInput(f"{manifest_path}: needs as_of and horizon.start and horizon.days"
+                       ) from None
+    forecast = read_forecast(folder / FORECAST_FILE, cfg)
+    return PublishedForecast(folder.name, as_of, start, days, forecast)
 
 
 def read_previous(path: str | Path, cfg: CenterConfig) -> pd.DataFrame:

@@ -9,8 +9,12 @@ from __future__ import annotations
 # --- inputs ------------------------------------------------------------------------------
 
 HISTORY_COLUMNS = ("interval_start", "queue", "offered", "aht_seconds")
-#: Optional history columns: ``wait_seconds`` is the mean time in queue over all offered.
-HISTORY_OPTIONAL = ("handled", "abandoned", "wait_seconds")
+#: Optional history columns: ``wait_seconds`` is the mean time in queue over all offered;
+#: ``answered_within`` counts the contacts answered within the queue's ``answer_seconds``,
+#: ``short_abandoned`` those that abandoned within ``kpi.short_abandon_seconds``;
+#: ``asa_seconds`` is the mean wait of the answered contacts (average speed of answer).
+HISTORY_OPTIONAL = ("handled", "abandoned", "wait_seconds", "answered_within",
+                    "short_abandoned", "asa_seconds")
 
 ROSTER_COLUMNS = ("agent_id", "name", "team", "skills", "languages", "contract")
 OPTIONAL_ROSTER_COLUMNS = (
@@ -18,6 +22,12 @@ OPTIONAL_ROSTER_COLUMNS = (
 )
 
 SPECIAL_DAYS_COLUMNS = ("date", "queue", "multiplier")
+
+#: Agent state logs (the actuals of adherence and occupancy): one row per state an agent
+#: was in, from ``start`` to ``end``; ``state`` is the telephony system's name, mapped to a
+#: `STATE_CATEGORIES` entry by the config's ``adherence.states``.
+AGENT_STATE_COLUMNS = ("agent_id", "state", "start", "end")
+AGENT_STATES_FILE = "agent_states.csv"
 
 # --- forecast and requirements -----------------------------------------------------------
 
@@ -72,8 +82,54 @@ BREAK_ACTIVITIES = ("break", "lunch")
 OTHER_ACTIVITIES = ("training", "meeting", "coaching")
 KNOWN_ACTIVITIES = (WORK, *BREAK_ACTIVITIES, *OTHER_ACTIVITIES)
 
+#: What an agent state can be: the schedule's activities, the three states of work on a
+#: queue (`WORK_STATES`), offline (logged out) and neutral (counted neither way).
+WORK_STATES = ("available", "on_contact", "after_contact_work")
+#: The states an agent handles contacts in (occupancy's numerator).
+HANDLING_STATES = ("on_contact", "after_contact_work")
+OFFLINE = "offline"
+NEUTRAL = "neutral"
+STATE_CATEGORIES = (*WORK_STATES, *BREAK_ACTIVITIES, *OTHER_ACTIVITIES, OFFLINE, NEUTRAL)
+
 CHANNELS = ("voice", "chat", "email", "backoffice", "outbound")
 #: Channels whose service level wfm projects with queueing math (Erlang C / A).
 LIVE_CHANNELS = ("voice", "chat")
 #: Channels of work that waits in a backlog and is judged against a response target.
 DEFERRED_CHANNELS = ("email", "backoffice")
+
+# --- the reports over actuals: KPIs, adherence, forecast accuracy -------------------------
+
+#: `wfm kpi`: one row per queue (or ``all``) and period.
+KPI_COLUMNS = (
+    "queue", "period", "period_start", "offered", "answered", "abandoned",
+    "abandonment_rate", "aht_seconds", "answered_within", "short_abandoned",
+    "service_level", "asa_seconds", "mean_wait_seconds", "handling_hours",
+    "available_hours", "logged_in_hours", "paid_hours", "occupancy", "utilisation",
+    "service_level_formula",
+)
+#: `wfm adherence`: one row per agent and day.
+ADHERENCE_COLUMNS = (
+    "agent_id", "name", "team", "date", "scheduled_minutes", "neutral_minutes",
+    "out_of_adherence_minutes", "adherence", "working_minutes", "worked_minutes",
+    "conformance", "unscheduled_minutes", "exceptions",
+)
+#: `wfm adherence --exceptions`: one row per exception.
+EXCEPTION_COLUMNS = (
+    "agent_id", "name", "team", "date", "kind", "start", "end", "minutes", "scheduled",
+    "actual", "queue",
+)
+#: Totals per team, queue or day (``scope`` says which, ``key`` names it).
+ADHERENCE_TOTAL_COLUMNS = (
+    "scope", "key", "agents", "scheduled_minutes", "out_of_adherence_minutes", "adherence",
+    "working_minutes", "worked_minutes", "conformance", "exceptions",
+)
+#: `wfm accuracy`: one row per queue, horizon (days ahead) and model.
+ACCURACY_COLUMNS = (
+    "queue", "horizon_days", "model", "runs", "days_scored", "actual", "wmape",
+    "wmape_daily", "bias", "gain_vs_seasonal_naive", "gain_vs_week_mean4",
+)
+#: The same figures per run and queue (the accuracy over time).
+ACCURACY_RUN_COLUMNS = (
+    "run_id", "as_of", "queue", "model", "days_scored", "actual", "wmape", "wmape_daily",
+    "bias",
+)

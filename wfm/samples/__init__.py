@@ -1,3 +1,4 @@
-"""Example data: the seeded sample center (`center`) and synthetic benchmark instances
-(`synthetic`).
+"""Example data: the seeded sample center (`center`), agent state logs for a published
+schedule (`states`), a plain schedule for benchmarks (`plans`) and synthetic benchmark
+instances (`synthetic`).
 """

@@ -34,7 +34,10 @@ DEFAULT_END = date(2026, 11, 22)
 REFERENCE_AGENTS = 130
 HISTORY_OUTPUT_COLUMNS = (
     "interval_start", "queue", "offered", "handled", "abandoned", "aht_seconds", "wait_seconds",
+    "answered_within", "short_abandoned", "asa_seconds",
 )
+#: The short-abandon threshold of the sample when the config names none (seconds).
+SHORT_ABANDON_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -350,9 +353,17 @@ def generate_history(
         )
         abandoned = np.zeros(len(rate), dtype=np.int64)
         wait = np.full(len(rate), np.nan)
+        # email: no answer threshold (no count), nobody abandons, no answer wait
+        answers = {"answered_within": pd.array([pd.NA] * len(rate), dtype="Int64"),
+                   "short_abandoned": np.zeros(len(rate), dtype=np.int64),
+                   "asa_seconds": np.full(len(rate), np.nan)}
         if profile.patience_seconds is not None:
-            abandoned, wait = _abandoned(rng, queue, offered, rate, aht_mean,
-                                         profile.patience_seconds, step)
+            abandoned, wait, metrics = _abandoned(rng, queue, offered, rate, aht_mean,
+                                                  profile.patience_seconds, step)
+            # a stream of its own: the columns above stay what they were without these
+            answers = answer_counts(np.random.default_rng([seed, index, 2]), metrics,
+                                    offered - abandoned, abandoned, profile.patience_seconds,
+                                    cfg.kpi.short_abandon_seconds or SHORT_ABANDON_SECONDS)
         handled = offered - abandoned
         # Mean of `handled` gamma handling times is gamma(handled * s, mean / (handled * s)).
         per_call_shape = 1.0 / profile.aht_cv**2
@@ -367,6 +378,7 @@ def generate_history(
             "abandoned": abandoned,
             "aht_seconds": aht,
             "wait_seconds": wait,
+            **answers,
         }))
     history = pd.concat(frames, ignore_index=True)
     history["interval_start"] = history["interval_start"].dt.tz_convert(cfg.center.timezone)
@@ -384,8 +396,9 @@ def _abandoned(
     aht_mean: np.ndarray,
     patience_seconds: float,
     interval_minutes: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Abandoned contacts and mean wait (seconds, over all offered) under Erlang A.
+) -> tuple[np.ndarray, np.ndarray, object]:
+    """Abandoned contacts, mean wait (seconds, over all offered) and the Erlang A figures
+    of each interval.
 
     The queue is staffed for its service-level target on the expected volume (Erlang C),
     then loses or gains an agent now and then (absence, overtime); what happens with the
@@ -409,7 +422,35 @@ def _abandoned(
     abandon_probability = np.clip(np.nan_to_num(metrics.prob_abandon), 0.0, 1.0)
     abandoned = rng.binomial(offered, abandon_probability).astype(np.int64)
     wait = np.nan_to_num(metrics.asa_seconds) * rng.gamma(100.0, 0.01, size=len(rate))
-    return abandoned, np.where(offered > 0, np.round(wait, 1), 0.0)
+    return abandoned, np.where(offered > 0, np.round(wait, 1), 0.0), metrics
+
+
+def answer_counts(rng: np.random.Generator, metrics: object, handled: np.ndarray,
+                  abandoned: np.ndarray, patience_seconds: float, short_seconds: float
+                  ) -> dict[str, np.ndarray]:
+    """``answered_within``, ``short_abandoned`` and ``asa_seconds`` of each interval.
+
+    Erlang A gives the share of offered calls answered within the threshold (``sl``), of
+    abandoned ones (``pab``) and of delayed ones (``pw``). A delayed caller waits until
+    answered or out of patience, whichever comes first: with exponential times that
+    stretch is exponential with mean ``theta * pab / pw`` (patience ``theta``), whether
+    the call is answered or abandoned. So among the answered, ``sl / (1 - pab)`` are in
+    time and the mean wait is ``(pw - pab) / (1 - pab)`` times that mean; among the
+    abandoned, ``1 - exp(-short / mean)`` leave within ``short`` seconds.
+    """
+    sl = np.nan_to_num(np.asarray(metrics.service_level, dtype=float))
+    pab = np.clip(np.nan_to_num(np.asarray(metrics.prob_abandon, dtype=float)), 0.0, 1.0)
+    pw = np.clip(np.nan_to_num(np.asarray(metrics.prob_wait, dtype=float)), 0.0, 1.0)
+    in_time = np.clip(np.where(pab < 1.0, sl / np.maximum(1.0 - pab, 1e-12), 1.0), 0.0, 1.0)
+    mean = np.where(pw > 0, patience_seconds * pab / np.maximum(pw, 1e-12), 0.0)
+    short = np.where(mean > 0, 1.0 - np.exp(-short_seconds / np.maximum(mean, 1e-12)), 1.0)
+    asa = np.where(pab < 1.0, np.clip(pw - pab, 0.0, 1.0) / np.maximum(1.0 - pab, 1e-12), 0.0)
+    asa = asa * mean * rng.gamma(100.0, 0.01, size=len(handled))
+    return {
+        "answered_within": pd.array(rng.binomial(handled, in_time), dtype="Int64"),
+        "short_abandoned": rng.binomial(abandoned, short).astype(np.int64),
+        "asa_seconds": np.where(handled > 0, np.round(asa, 1), np.nan),
+    }
 
 
 def peak_erlangs(history: pd.DataFrame, cfg: CenterConfig, by_concurrency: bool = False,

@@ -20,19 +20,20 @@ from wfm.io.files import atomic_write_with
 from wfm.reports.workbook.coverage import write_coverage
 from wfm.reports.workbook.days import activity_days, day_title, write_day
 from wfm.reports.workbook.forecast import write_forecast
+from wfm.reports.workbook.pages import Footer
 from wfm.reports.workbook.rules import write_rules
 from wfm.reports.workbook.schedule_sheet import write_schedule_sheet
+from wfm.reports.workbook.solver_sheet import write_solver_sheet
 from wfm.reports.workbook.styles import Styles, cell_text, sheet_title
-from wfm.reports.workbook.summary import queue_names, queue_order, write_summary
+from wfm.reports.workbook.summary import queue_names, queue_order, solver_items, write_summary
 from wfm.roster import Agent
 
-# ----------------------------------------------------------------------------- styles
 
-
-
-
-
-
+def period_text(days: list[date]) -> str:
+    """``2026-11-23 to 2026-11-29`` for the footer of every page."""
+    if not days:
+        return "no days"
+    return f"{days[0].isoformat()} to {days[-1].isoformat()}"
 
 
 def schedule_days(shifts: pd.DataFrame, coverage: pd.DataFrame) -> list[date]:
@@ -72,7 +73,8 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
     tz-aware in the center's zone. ``kpis`` is the KPI engine's mapping
     (`wfm.reports.kpis`: solver figures plus `schedule_figures`), shown on the Summary
     sheet as it is. Sheets: Summary, Schedule, one per day, Coverage, Forecast (when
-    ``forecast`` is given) and Rules.
+    ``forecast`` is given), Rules and Solver (the other solver figures); every one prints on
+    landscape pages fitted to the width (`wfm.reports.workbook.pages`).
     """
     shifts = shifts.copy() if shifts is not None else pd.DataFrame(
         columns=["agent_id", "date", "shift_start", "shift_end", "paid_minutes", "template"])
@@ -104,7 +106,9 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
         taken.append(title)
         return title
 
-    summary_title, schedule_title = claim("Summary"), claim("Schedule")
+    summary_title = claim("Summary")
+    solver_title = claim("Solver") if solver_items(kpis) else None
+    schedule_title = claim("Schedule")
     day_titles = {day: claim(day_title(day)) for day in days}
     coverage_title = claim("Coverage")
     forecast_title = claim("Forecast") if forecast is not None else None
@@ -114,13 +118,15 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
     wb.properties.title = cell_text(f"Schedule {cfg.center.name}")[:200]
     wb.properties.creator = "wfm"
     styles = Styles(wb, templates)
+    styles.footer = Footer(cfg.center.name, period_text(period_days))
     agent_map = {a.agent_id: a for a in agents}
     shift_day = shifts["date"].map(lambda d: pd.Timestamp(d).date())
     cover_day = coverage["interval_start"].map(lambda t: t.date()) if len(coverage) \
         else pd.Series(dtype=object)
     activity_day = activity_days(shifts, activities)
 
-    write_summary(wb, styles, summary_title, cfg, agents, kpis, period_days, day_titles)
+    write_summary(wb, styles, summary_title, cfg, agents, kpis, period_days, day_titles,
+                  solver_title)
     write_schedule_sheet(wb, styles, schedule_title, cfg, agents, shifts, period_days)
     for day in days:
         write_day(wb, styles, day_titles[day], cfg, day, agent_map, shifts[shift_day == day],
@@ -129,8 +135,10 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
                    else coverage, queues, names)
     write_coverage(wb, styles, coverage_title, cfg, coverage, queues, names)
     if forecast is not None and forecast_title is not None:
-        write_forecast(wb, styles, forecast_title, forecast, names)
+        write_forecast(wb, styles, forecast_title, cfg, forecast, names)
     write_rules(wb, styles, rules_title, cfg)
+    if solver_title is not None:
+        write_solver_sheet(wb, styles, solver_title, cfg.center.name, kpis)
     atomic_write_with(path, wb.save)
 
 

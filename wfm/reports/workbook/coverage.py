@@ -1,4 +1,8 @@
 """The Coverage sheet: required vs scheduled per queue and interval, with a chart per queue.
+
+Intervals when the queue is closed and nothing is required or scheduled are left out.
+The charts beside the table are for the screen: the print area is the table (each day
+sheet prints its own chart per queue).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 
 from wfm.config import CenterConfig
+from wfm.reports.workbook.forecast import HEADER_ROW, open_for_queue
+from wfm.reports.workbook.pages import finish_page, print_setup
 from wfm.reports.workbook.styles import (
     SHORT_FILL,
     SHORT_FONT,
@@ -18,7 +24,6 @@ from wfm.reports.workbook.styles import (
     cell_number,
     cell_text,
     naive,
-    print_setup,
     set_widths,
 )
 
@@ -31,19 +36,27 @@ def write_coverage(wb: Workbook, st: Styles, title: str, cfg: CenterConfig,
     header = ["Interval start", "Queue", "Queue name", "Required", "Scheduled", "Shortfall",
               "Projected SL"]
     set_widths(ws, [17, 14, 26, 10, 10, 10, 12])
-    print_setup(ws, landscape=False, title_rows="1:1")
-    ws.freeze_panes = "A2"
+    print_setup(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
     table = coverage.copy()
     table["queue"] = table["queue"].astype(str)
+    nothing = (table[["required", "scheduled"]].astype(float) == 0).all(axis=1).to_numpy()
+    closed = ~open_for_queue(cfg, table["interval_start"], table["queue"])
+    left_out = int((nothing & closed).sum())
+    table = table[~(nothing & closed)]
     order = {q: i for i, q in enumerate(queues)}
     table["_order"] = table["queue"].map(order)
     table = table.sort_values(["_order", "interval_start"], kind="stable")
     fractional = bool(len(table)) and bool(
         (table[["required", "scheduled", "shortfall"]].astype(float) % 1 != 0).any().any())
     number = "wfm_dec" if fractional else "wfm_int"
+    ws.append([c(ws, f"Coverage: {cfg.center.name}", "wfm_title")])
+    ws.append([c(ws, "Agents per queue and interval. Intervals when the queue is closed and "
+                     f"nothing is required or scheduled are left out ({left_out} rows).",
+                 "wfm_subtitle")])
     ws.append([c(ws, h, "wfm_header") for h in header])
     blocks: list[tuple[str, int, int]] = []
-    row_number = 1
+    row_number = HEADER_ROW
     for queue, part in table.groupby("_order", sort=True):
         queue_id = queues[int(queue)]
         first = row_number + 1
@@ -56,9 +69,10 @@ def write_coverage(wb: Workbook, st: Styles, title: str, cfg: CenterConfig,
                        c(ws, cell_number(shortfall), number), c(ws, cell_number(level), "wfm_pct")])
             row_number += 1
         blocks.append((queue_id, first, row_number))
-    if row_number > 1:
-        ws.auto_filter.ref = f"A1:G{row_number}"
-        ws.conditional_formatting.add(f"F2:F{row_number}", CellIsRule(
+    finish_page(ws, st.footer, row_number, len(header))
+    if row_number > HEADER_ROW:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:G{row_number}"
+        ws.conditional_formatting.add(f"F{HEADER_ROW + 1}:F{row_number}", CellIsRule(
             operator="greaterThan", formula=["0"],
             fill=PatternFill("solid", fgColor=SHORT_FILL), font=Font(color=SHORT_FONT)))
     for index, (queue_id, first, last) in enumerate(blocks):
@@ -83,6 +97,6 @@ def write_coverage(wb: Workbook, st: Styles, title: str, cfg: CenterConfig,
         points = last - first + 1
         chart.x_axis.tickLblSkip = max(1, points // 8)
         chart.x_axis.tickMarkSkip = max(1, points // 8)
-        ws.add_chart(chart, f"I{2 + index * 15}")
+        ws.add_chart(chart, f"I{HEADER_ROW + 1 + index * 15}")
 
 

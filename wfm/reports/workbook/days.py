@@ -3,17 +3,22 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from wfm.calendar import day_hours
 from wfm.config import WEEKDAYS, CenterConfig
+from wfm.reports.workbook.pages import finish_page, print_setup
 from wfm.reports.workbook.styles import (
     ACTIVITY_CODES,
     ACTIVITY_PRIORITY,
@@ -21,9 +26,9 @@ from wfm.reports.workbook.styles import (
     SHORT_FONT,
     Styles,
     cell_number,
+    cell_text,
     clock_text,
     days_later,
-    print_setup,
     set_widths,
     shift_label,
 )
@@ -109,12 +114,14 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
     n_fixed = len(fixed)
     fractional = bool(len(day_coverage)) and bool(
         (day_coverage[["required", "scheduled", "shortfall"]].astype(float) % 1 != 0).any().any())
-    slot_width = 4.2 if fractional else 3.3
-    set_widths(ws, [11, 24, 13, 12, 9.5] + [slot_width] * len(intervals))
+    # narrow slots: a 13-hour day of quarter-hours prints one page wide at two thirds size
+    slot_width = 3.6 if fractional else 2.4
+    widths = [10, 20, 11, 10.5, 6.5] + [slot_width] * len(intervals)
+    set_widths(ws, widths)
     header_row = 4
     # room for "00:00 +1" over the columns after midnight
     ws.row_dimensions[header_row].height = 44 if any(t.date() > day for t in intervals) else 34
-    print_setup(ws, landscape=True, title_rows=f"1:{header_row}")
+    print_setup(ws, title_rows=f"1:{header_row}")
     ws.print_title_cols = "A:B"
     ws.freeze_panes = f"{get_column_letter(n_fixed + 1)}{header_row + 1}"
     ws.sheet_view.zoomScale = 90
@@ -173,6 +180,7 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
     ws.append([])
     ws.append([c(ws, "Coverage (agents per interval)", "wfm_section")])
     row_number += 2
+    coverage_row = row_number  # the coverage and its charts start a printed page
     figures = {
         name: day_coverage.pivot_table(index="interval_start", columns="queue", values=name,
                                        aggfunc="sum")
@@ -184,6 +192,8 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
     covered = set(day_coverage["queue"]) if len(day_coverage) else set()
     if not covered:
         ws.append([None, c(ws, "No coverage figures for this day.", "wfm_subtitle")])
+        row_number += 1
+    chart_rows: list[tuple[str, int, int]] = []  # queue, required row, scheduled row
     for tag, queue in zip(tags, queues, strict=True):
         if queue not in covered:
             continue
@@ -199,6 +209,9 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
             row_number += 1
             if label == "shortfall":
                 shortfall_rows.append(row_number)
+                if np.nansum(figures["required"][queue].reindex(intervals).to_numpy()) or \
+                        np.nansum(figures["scheduled"][queue].reindex(intervals).to_numpy()):
+                    chart_rows.append((queue, row_number - 2, row_number - 1))
     if intervals.size and shortfall_rows:
         first_col = get_column_letter(n_fixed + 1)
         last_col = get_column_letter(n_fixed + len(intervals))
@@ -207,6 +220,11 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
             operator="greaterThan", formula=["0"],
             fill=PatternFill("solid", fgColor=SHORT_FILL),
             font=Font(color=SHORT_FONT, bold=True)))
+    last_row = add_day_charts(ws, chart_rows, queue_names, widths, header_row, n_fixed + 1,
+                              n_fixed + len(intervals), row_number + 2) if intervals.size \
+        else row_number
+    finish_page(ws, st.footer, last_row, n_fixed + len(intervals),
+                breaks_before=(coverage_row,) if agent_ids else ())
 
 
 def activity_days(shifts: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:
@@ -226,3 +244,56 @@ def activity_days(shifts: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:
     return result
 
 
+#: Size of a day sheet's coverage chart, cm, and the sheet rows one takes (15 pt rows).
+CHART_HEIGHT_CM = 6.5
+CHART_ROWS = 14
+CHARTS_PER_ROW = 3
+
+
+def column_edges_cm(widths: list[float]) -> list[float]:
+    """Where each column starts, cm from the sheet's left edge (Excel's column width: about
+    7 pixels a character plus 5, at 96 pixels an inch)."""
+    edges = [0.0]
+    for width in widths:
+        edges.append(edges[-1] + (int(width * 7 + 5)) / 96 * 2.54)
+    return edges
+
+
+def add_day_charts(ws: Any, chart_rows: list[tuple[str, int, int]],
+                   queue_names: dict[str, str], widths: list[float], header_row: int,
+                   first_col: int, last_col: int, top_row: int) -> int:
+    """A line chart of required vs scheduled agents (the legend) per queue over the day's
+    intervals, titled with the queue's name,
+    three abreast from ``top_row``; returns the last sheet row the charts cover."""
+    if not chart_rows:
+        return top_row - 2
+    edges = column_edges_cm(widths)
+    width = min(16.0, max(8.0, edges[-1] / CHARTS_PER_ROW - 0.4))
+    starts = [bisect.bisect_right(edges, k * edges[-1] / CHARTS_PER_ROW) - 1
+              for k in range(CHARTS_PER_ROW)]
+    categories = Reference(ws, min_col=first_col, max_col=last_col, min_row=header_row,
+                           max_row=header_row)
+    for index, (queue, required_row, scheduled_row) in enumerate(chart_rows):
+        chart = LineChart()
+        chart.title = cell_text(queue_names[queue])[:200]
+        chart.y_axis.title = "Agents"
+        chart.height, chart.width = CHART_HEIGHT_CM, width
+        for row, label, colour in ((required_row, "Required", "C00000"),
+                                   (scheduled_row, "Scheduled", "2F75B5")):
+            chart.add_data(Reference(ws, min_col=first_col, max_col=last_col, min_row=row,
+                                     max_row=row), from_rows=True, titles_from_data=False)
+            series = chart.series[-1]
+            series.tx = SeriesLabel(v=label)
+            series.graphicalProperties.line.solidFill = colour
+            series.graphicalProperties.line.width = 15000
+            series.smooth = False
+        chart.set_categories(categories)
+        chart.legend.position = "b"
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        points = last_col - first_col + 1
+        chart.x_axis.tickLblSkip = chart.x_axis.tickMarkSkip = max(1, points // 8)
+        anchor_row = top_row + (index // CHARTS_PER_ROW) * CHART_ROWS
+        anchor_col = get_column_letter(starts[index % CHARTS_PER_ROW] + 1)
+        ws.add_chart(chart, f"{anchor_col}{anchor_row}")
+    return top_row + -(-len(chart_rows) // CHARTS_PER_ROW) * CHART_ROWS - 1

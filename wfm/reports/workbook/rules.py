@@ -9,7 +9,8 @@ from openpyxl import Workbook
 
 from wfm.calendar import opening_label
 from wfm.config import WEEKDAYS, CenterConfig, HoursRule
-from wfm.reports.workbook.styles import Styles, print_setup, set_widths
+from wfm.reports.workbook.pages import finish_page, print_setup
+from wfm.reports.workbook.styles import Styles, set_widths
 from wfm.staffing.requirements import service_level_modelled
 
 
@@ -22,7 +23,7 @@ def write_rules(wb: Workbook, st: Styles, title: str, cfg: CenterConfig) -> None
     ws = wb.create_sheet(title)
     c = st.cell
     set_widths(ws, [28, 26, 14, 14, 14, 14, 14, 14, 50])
-    print_setup(ws, landscape=True)
+    print_setup(ws, title_rows="1:1")
     ws.sheet_view.showGridLines = False
     rows: list[list[Any]] = [[c(ws, f"Rules and parameters: {cfg.center.name}", "wfm_title")], []]
 
@@ -109,5 +110,6 @@ def write_rules(wb: Workbook, st: Styles, title: str, cfg: CenterConfig) -> None
     ])
     for row in rows:
         ws.append(row)
+    finish_page(ws, st.footer, len(rows), 9)
 
 

@@ -13,12 +13,12 @@ from openpyxl.utils import get_column_letter
 
 from wfm.calendar import opening_by_date
 from wfm.config import WEEKDAYS, CenterConfig
+from wfm.reports.workbook.pages import finish_page, print_setup
 from wfm.reports.workbook.styles import (
     SHORT_FILL,
     SHORT_FONT,
     Styles,
     cell_number,
-    print_setup,
     set_widths,
     shift_label,
     skills_text,
@@ -44,7 +44,7 @@ def write_schedule_sheet(wb: Workbook, st: Styles, title: str, cfg: CenterConfig
     tail = ["Days", *paid_labels, "Min h", "Max h"]
     set_widths(ws, [11, 26, 14, 12, 22, 10] + [12.5] * len(days) + [7]
             + [9 if len(weeks) == 1 else 11] * len(paid_labels) + [8, 8])
-    print_setup(ws, landscape=True, title_rows="3:3")
+    print_setup(ws, title_rows="3:3")
     ws.print_title_cols = "A:B"
     ws.freeze_panes = "C4"
     n_cols = len(fixed) + len(days) + len(tail)
@@ -96,6 +96,7 @@ def write_schedule_sheet(wb: Workbook, st: Styles, title: str, cfg: CenterConfig
         last_row += 1
     last_col = get_column_letter(n_cols)
     ws.auto_filter.ref = f"A3:{last_col}{last_row}"
+    finish_page(ws, st.footer, last_row, n_cols)
     if last_row > 3:
         # Paid hours outside the contract's weekly range, for whole open weeks only: the
         # minimum is pro-rated for partial weeks, holidays and absences, which a sheet

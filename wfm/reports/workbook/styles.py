@@ -17,8 +17,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.properties import PageSetupProperties
 
+from wfm.reports.workbook.pages import Footer
 from wfm.roster import Agent
 
 SHEET_TITLE_MAX = 31
@@ -155,10 +155,14 @@ class Styles:
         white = Font(name="Calibri", size=10, bold=True, color="FFFFFF")
         header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
         self.wb = wb
+        #: What every page's footer names (`wfm.reports.workbook.pages.finish_page`).
+        self.footer: Footer | None = None
         self.template_style: dict[str, str] = {}
         specs: dict[str, dict[str, Any]] = {
             "wfm_title": {"font": Font(name="Calibri", size=14, bold=True, color=_HEADER_FILL)},
             "wfm_subtitle": {"font": Font(name="Calibri", size=10, italic=True, color="595959")},
+            "wfm_note": {"font": Font(name="Calibri", size=10, color="404040"),
+                         "alignment": Alignment(wrap_text=True, vertical="top")},
             "wfm_section": {"font": Font(name="Calibri", size=11, bold=True, color=_HEADER_FILL)},
             "wfm_header": {"font": white, "fill": header_fill, "border": grid,
                            "alignment": Alignment(horizontal="center", vertical="center",
@@ -247,17 +251,3 @@ class Styles:
 def set_widths(ws: Any, widths: Sequence[float], start: int = 1) -> None:
     for offset, width in enumerate(widths):
         ws.column_dimensions[get_column_letter(start + offset)].width = width
-
-
-def print_setup(ws: Any, landscape: bool = True, title_rows: str | None = None) -> None:
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    if title_rows:
-        ws.print_title_rows = title_rows
-
-

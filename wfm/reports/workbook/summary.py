@@ -14,6 +14,7 @@ from openpyxl.styles import Font, PatternFill
 
 from wfm.config import CenterConfig
 from wfm.reports.kpis import NOT_MODELLED
+from wfm.reports.workbook.pages import finish_page, merge_across, print_setup, wrapped_height
 from wfm.reports.workbook.styles import (
     AMBER_FILL,
     AMBER_FONT,
@@ -23,7 +24,6 @@ from wfm.reports.workbook.styles import (
     SHORT_FONT,
     Styles,
     cell_number,
-    print_setup,
     set_widths,
 )
 from wfm.roster import Agent
@@ -64,34 +64,48 @@ def _level_cell(st: Styles, ws: Any, figures: dict, key: str, style: str) -> Any
     return st.cell(ws, cell_number(figures.get(key)), style)
 
 
+#: Figures the Summary shows itself; the Solver sheet lists the rest of kpis.json.
+SUMMARY_KEYS = {"status", "gap", "queues", "days", "horizon", "notes", "agents_scheduled",
+                "shifts", "paid_hours", "required_hours", "scheduled_hours", "shortfall_hours",
+                "intervals_short", "projected_service_level"}
+#: The Summary's columns: label, name, then six figures.
+SUMMARY_WIDTHS = [26, 26, 14, 14, 14, 14, 14, 14]
+#: Characters of 10-point text a line across the Summary holds (for wrapped notes).
+SUMMARY_LINE_CHARACTERS = 125
+
+
 def write_summary(wb: Workbook, st: Styles, title: str, cfg: CenterConfig,
                   agents: list[Agent], kpis: dict, period_days: list[date],
-                  day_titles: dict[date, str]) -> None:
-    """The Summary sheet, every figure taken from ``kpis`` (`wfm.reports.kpis`)."""
+                  day_titles: dict[date, str], solver_title: str | None = None) -> None:
+    """The Summary sheet on one printed page, every figure taken from ``kpis``
+    (`wfm.reports.kpis`); the solver's other figures are on ``solver_title``."""
     ws = wb.create_sheet(title)
-    set_widths(ws, [26, 26, 14, 14, 14, 14, 14, 14, 14])
-    print_setup(ws, landscape=False)
+    set_widths(ws, SUMMARY_WIDTHS)
+    print_setup(ws, one_page=True)
     ws.sheet_view.showGridLines = False
     c = st.cell
     period = (f"{period_days[0].isoformat()} to {period_days[-1].isoformat()} "
               f"({len(period_days)} days)") if period_days else "(empty)"
     status = kpis.get("status")
+    pairs = [
+        ("Center", c(ws, cfg.center.name, "wfm_text"),
+         "Time zone", c(ws, cfg.center.timezone, "wfm_text")),
+        ("Period", c(ws, period, "wfm_text"),
+         "Interval (minutes)", c(ws, cfg.center.interval_minutes, "wfm_int")),
+        ("Agents on roster", c(ws, len(agents), "wfm_int"),
+         "Agents scheduled", c(ws, kpis["agents_scheduled"], "wfm_int")),
+        ("Shifts", c(ws, kpis["shifts"], "wfm_int"),
+         "Paid hours", c(ws, kpis["paid_hours"], "wfm_hours")),
+        ("Solver status", c(ws, "" if status is None else str(status), "wfm_text_bold"),
+         "Optimality gap", c(ws, cell_number(kpis.get("gap")), "wfm_pct")),
+    ]
     rows: list[list[Any]] = [
         [c(ws, f"Schedule summary: {cfg.center.name}", "wfm_title")],
         [c(ws, "Coverage in agent-hours; service level projected per interval and weighted "
                "by offered contacts.", "wfm_subtitle")],
         [],
-        [c(ws, "Center", "wfm_label"), c(ws, cfg.center.name, "wfm_text")],
-        [c(ws, "Time zone", "wfm_label"), c(ws, cfg.center.timezone, "wfm_text")],
-        [c(ws, "Period", "wfm_label"), c(ws, period, "wfm_text")],
-        [c(ws, "Interval (minutes)", "wfm_label"), c(ws, cfg.center.interval_minutes, "wfm_int")],
-        [c(ws, "Agents on roster", "wfm_label"), c(ws, len(agents), "wfm_int")],
-        [c(ws, "Agents scheduled", "wfm_label"), c(ws, kpis["agents_scheduled"], "wfm_int")],
-        [c(ws, "Shifts", "wfm_label"), c(ws, kpis["shifts"], "wfm_int")],
-        [c(ws, "Paid hours", "wfm_label"), c(ws, kpis["paid_hours"], "wfm_hours")],
-        [c(ws, "Solver status", "wfm_label"),
-         c(ws, "" if status is None else str(status), "wfm_text_bold")],
-        [c(ws, "Optimality gap", "wfm_label"), c(ws, cell_number(kpis.get("gap")), "wfm_pct")],
+        *[[c(ws, left, "wfm_label"), left_value, None, c(ws, right, "wfm_label"), None,
+           right_value] for left, left_value, right, right_value in pairs],
         [],
         [c(ws, "Coverage by queue", "wfm_section")],
     ]
@@ -139,18 +153,30 @@ def write_summary(wb: Workbook, st: Styles, title: str, cfg: CenterConfig,
             c(ws, figures["scheduled_hours"], "wfm_hours"),
             c(ws, figures["shortfall_hours"], "wfm_hours"),
         ])
-    # Per-queue and per-day figures are in the tables above; the horizon is the period.
-    shown = {"status", "gap", "queues", "days", "horizon"}
-    extra = _flatten({k: v for k, v in kpis.items() if k not in shown})
-    if extra:
-        rows += [[], [c(ws, "Solver and schedule figures", "wfm_section")]]
-        for key, value in extra:
-            number = cell_number(value) if not isinstance(value, bool) else None
-            cell = c(ws, number, "wfm_dec" if isinstance(number, float) else "wfm_int") \
-                if number is not None else c(ws, "" if value is None else str(value), "wfm_text")
-            rows.append([c(ws, key, "wfm_label"), cell])
+    notes = [str(note) for note in kpis.get("notes") or []]
+    wrapped: dict[int, float] = {}
+    if notes:
+        rows += [[], [c(ws, "Solver notes", "wfm_section")]]
+        for note in notes:
+            # one note a row, wrapped across the page: a long note makes the row taller,
+            # never the page wider
+            rows.append([c(ws, note, "wfm_note")])
+            wrapped[len(rows)] = wrapped_height(note, SUMMARY_LINE_CHARACTERS)
+    if solver_title is not None:
+        rows += [[], [c(ws, "More solver and schedule figures: sheet " + solver_title,
+                        "wfm_link", link=f"'{solver_title}'!A1")]]
+    for number, height in wrapped.items():
+        ws.row_dimensions[number].height = height
     for row in rows:
         ws.append(row)
+    for number in wrapped:
+        merge_across(ws, number, len(SUMMARY_WIDTHS))
+    finish_page(ws, st.footer, len(rows), len(SUMMARY_WIDTHS))
+
+
+def solver_items(kpis: dict) -> list[tuple[str, Any]]:
+    """The kpis.json figures the Summary does not show, flattened to ``a.b`` keys."""
+    return _flatten({k: v for k, v in kpis.items() if k not in SUMMARY_KEYS})
 
 
 def _highlight(ws: Any, first: int, last: int) -> None:
