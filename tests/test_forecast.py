@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.forecast_synth import history, make_cfg, true_rate
+from wfm.config import parse_config
 from wfm.errors import BadInput
 from wfm.forecast import backtest, forecast
 from wfm.forecast.backtest import cutoffs
@@ -38,7 +39,8 @@ def wmape(forecast_values: np.ndarray, actual: np.ndarray) -> float:
 
 # Tolerances (interval-level wMAPE against the noise-free truth): the signal is exactly
 # weekly x intraday, so every model should recover it closely; MSTL smooths the shape most.
-TOLERANCE = {"seasonal_naive": 1e-6, "week_mean4": 1e-6, "daily_regression": 0.03,
+TOLERANCE = {"seasonal_naive": 1e-6, "week_mean4": 1e-6, "calendar_mean4": 1e-6,
+             "daily_regression": 0.03,
              "topdown_ets": 0.03, "mstl": 0.06, "blend": 0.03}
 
 
@@ -156,7 +158,7 @@ def test_too_short_history_errors_or_falls_back(cfg):
         forecast(short, cfg, START + timedelta(days=10), 7, method="daily_regression")
     out, report = forecast(short, cfg, START + timedelta(days=10), 7, method="auto")
     chosen = report[report["chosen"] & (report["target"] == "offered")]
-    assert chosen["model"].iloc[0] in ("week_mean4", "seasonal_naive")
+    assert chosen["model"].iloc[0] in ("calendar_mean4", "week_mean4", "seasonal_naive")
     assert chosen["reason"].iloc[0]
     assert out["offered"].sum() > 0
     data = prepare_queue(short, cfg, "sales", START + timedelta(days=20))
@@ -201,7 +203,9 @@ def test_backtest_on_a_series_that_is_its_own_four_week_mean_shows_no_gain(cfg):
     assert volume.loc["week_mean4", "wmape"] == pytest.approx(0.0, abs=1e-9)
     assert volume.loc["week_mean4", "gain_vs_week_mean4"] == pytest.approx(0.0, abs=1e-9)
     assert (volume["gain_vs_week_mean4"].dropna() <= 1e-9).all()
-    assert volume.index[volume["chosen"]][0] == "week_mean4"
+    # without calendar days the calendar-aware mean is the 4-week mean, and it is kept
+    assert volume.loc["calendar_mean4", "wmape"] == pytest.approx(0.0, abs=1e-9)
+    assert volume.index[volume["chosen"]][0] == "calendar_mean4"
 
 
 def test_backtest_pools_absolute_errors_over_windows(cfg):
@@ -213,9 +217,10 @@ def test_backtest_pools_absolute_errors_over_windows(cfg):
     expected = naive["abs_error"].sum() / naive["actual"].sum()
     row = pooled[(pooled["model"] == "seasonal_naive") & (pooled["target"] == "offered")]
     assert row["wmape"].iloc[0] == pytest.approx(expected)
-    # windows are the last ones: the final window ends on the last history day
+    # windows are the last ones: the final cutoff is 14 days before the last history day
+    # (the external rolling-origin protocol), so its window ends the day before it
     last = pd.Timestamp(START + timedelta(days=10 * 7 - 1))
-    assert cutoffs(last, 3, 14, 7)[-1] == last - pd.Timedelta(days=13)
+    assert cutoffs(last, 3, 14, 7) == [last - pd.Timedelta(days=d) for d in (28, 21, 14)]
     assert {"aht_profile", "aht_flat"} <= set(pooled["model"])
     aht = pooled[pooled["model"] == "aht_profile"]["wmape"].iloc[0]
     flat = pooled[pooled["model"] == "aht_flat"]["wmape"].iloc[0]
@@ -237,15 +242,36 @@ def test_post_closure_index_counts_open_days_after_a_closed_weekday():
     assert post_closure_index(weekend, np.array([True, False, True])).tolist() == [0, 0, 0]
 
 
-def test_day_table_marks_eves_and_festival_days():
+def test_day_table_marks_eves_festival_days_and_the_weekend(monkeypatch):
+    import wfm.forecast.days as days_module
+
+    # a made-up calendar: a festival from the 3rd to the 9th with festival days between,
+    # an observance on the 20th, one-day holidays on the 13th (a Monday) and the 23rd
+    day = date(2025, 1, 1).replace
+    public = {day(day=3): "Festival", day(day=9): "Festival end", day(day=13): "Midweek",
+              day(day=23): "Thursday feast"}
+    festival = {day(day=d): "Festival days" for d in range(4, 9)} | {
+        day(day=20): "Observance"}
+    monkeypatch.setattr(days_module, "_country_days", lambda center, years: (public, festival))
     cfg = make_cfg(hours={d: "00:00-24:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat",
                                                       "sun")},
-                   holidays={"country": "IL", "closed": False})
-    table = day_table(date(2023, 9, 1), date(2023, 10, 31), cfg.center)
-    assert table.loc["2023-09-25", "kind"] == "holiday"  # Yom Kippur
-    assert table.loc["2023-09-24", "kind"] == "eve"
-    assert table.loc["2023-10-02", "kind"] == "minor"  # Sukkot intermediate day
-    assert table.loc["2023-09-26", "kind"] == "after"  # the day after Yom Kippur
+                   holidays={"country": "US", "closed": False})
+    data = cfg.model_dump(mode="json", exclude_none=True)
+    data["center"]["weekend"] = ["fri", "sat"]
+    table = day_table(date(2025, 1, 1), date(2025, 1, 31), parse_config(data).center)
+    kind = table["kind"]
+    assert kind["2025-01-02"] == "eve" and table.loc["2025-01-02", "holiday_name"] == (
+        "eve of Festival")
+    assert kind["2025-01-03"] == "holiday"
+    assert kind["2025-01-04":"2025-01-07"].tolist() == ["intermediate"] * 4
+    assert kind["2025-01-08"] == "eve"  # the last festival day leads to the festival's end
+    assert kind["2025-01-10"] == "after"
+    assert kind["2025-01-20"] == "minor"  # an observance between no holidays
+    assert kind["2025-01-12"] == "eve" and kind["2025-01-14"] == "after"
+    # the weekend is the center's: Friday-Saturday
+    assert table.loc["2025-01-24", "weekend"] and not table.loc["2025-01-26", "weekend"]
+    # around open holidays the days are eves and days after, never bridges
+    assert (kind == "bridge").sum() == 0
     assert not table["closed_known"].any()  # a 24x7 center open on holidays
 
 

@@ -103,7 +103,8 @@ def test_nonexistent_local_time_is_bad_input(example_cfg):
         "interval_start": ["2026-03-29T01:45:00", "2026-03-29T02:00:00"],
         "queue": "chat_es", "offered": [1, 1], "aht_seconds": [300, 300],
     })
-    with pytest.raises(BadInput, match="not valid in Europe/Madrid"):
+    with pytest.raises(BadInput, match=r"h.csv: row 3, column interval_start: local time "
+                       r"2026-03-29 02:00:00 does not exist in Europe/Madrid"):
         parse_history(table, cfg, "h.csv")
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -290,14 +290,63 @@ def opening_label(opening: Opening) -> str:
     return text if isinstance(text, str) else ", ".join(text)
 
 
-def localize(values: pd.Series, zone: str) -> pd.Series:
-    """Make timestamps tz-aware in ``zone``.
+class LocalTimeError(ValueError):
+    """A local time that cannot be placed on the zone's clock.
 
-    Naive values are local wall-clock times: the repeated hour of a fall-back night is
-    resolved by order (first the summer-time one), a time that does not exist on a
-    spring-forward night raises ValueError. Aware values are converted.
+    ``position`` is the 0-based position of the value at fault, ``kind`` is
+    ``"nonexistent"`` (skipped when clocks go forward) or ``"ambiguous"`` (a time of the
+    repeated hour when clocks go back that appears once, so which of its two instants is
+    meant cannot be told).
+    """
+
+    def __init__(self, position: int, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.position = position
+        self.kind = kind
+
+
+def localize(values: pd.Series, zone: str, groups: pd.Series | None = None,
+             offset_minutes: int | None = None) -> pd.Series:
+    """Make timestamps tz-aware in ``zone``, on the same index.
+
+    Values with an offset are converted. Naive values are read on a fixed clock
+    ``offset_minutes`` east of UTC when it is given (a clock without DST: every time
+    exists once), else on the zone's wall clock: within each group (a queue) the repeated
+    hour of a fall-back night appears twice, the first occurrence in the values' order
+    being the summer-time one. Raises `LocalTimeError` naming the position of the first
+    value that does not exist (clocks going forward) or of a repeated-hour time that
+    appears only once.
     """
     stamps = pd.to_datetime(values)
     if stamps.dt.tz is not None:
         return stamps.dt.tz_convert(zone)
-    return stamps.dt.tz_localize(zone, ambiguous="infer", nonexistent="raise")
+    if offset_minutes is not None:
+        fixed = timezone(timedelta(minutes=offset_minutes))
+        return stamps.dt.tz_localize(fixed).dt.tz_convert(zone)
+    early = stamps.dt.tz_localize(zone, ambiguous=True, nonexistent="NaT")
+    late = stamps.dt.tz_localize(zone, ambiguous=False, nonexistent="NaT")
+    gone = early.isna().to_numpy() & stamps.notna().to_numpy()
+    if gone.any():
+        position = int(np.flatnonzero(gone)[0])
+        raise LocalTimeError(position, "nonexistent",
+                             f"local time {stamps.iloc[position]} does not exist in {zone} "
+                             "(clocks go forward over it)")
+    repeated = np.flatnonzero((early != late).to_numpy())
+    if repeated.size == 0:
+        return early
+    keys = pd.DataFrame({
+        "group": (groups if groups is not None else pd.Series(0, index=values.index))
+        .to_numpy()[repeated],
+        "stamp": stamps.to_numpy()[repeated]})
+    occurrence = keys.groupby(["group", "stamp"], sort=False).cumcount().to_numpy()
+    count = keys.groupby(["group", "stamp"], sort=False)["stamp"].transform("size").to_numpy()
+    if (count == 1).any():
+        position = int(repeated[np.flatnonzero(count == 1)[0]])
+        raise LocalTimeError(position, "ambiguous",
+                             f"local time {stamps.iloc[position]} is in the hour clocks go "
+                             f"back over in {zone}, so it happens twice, but it appears once "
+                             "(expected twice, first the summer-time one)")
+    result = early.copy()
+    later = repeated[occurrence >= 1]
+    result.iloc[later] = late.iloc[later]
+    return result

@@ -70,6 +70,31 @@ def parse_clock_minutes(text: str) -> int:
     return minutes
 
 
+_UTC_OFFSET = re.compile(r"^([+-])([01]\d|2[0-3]):([0-5]\d)$")
+_POSIX_ZONE = re.compile(r"^Etc/GMT([+-]\d{1,2})$")
+
+
+def parse_utc_offset(text: str) -> int:
+    """Minutes east of UTC for an ISO 8601 offset ``+HH:MM`` / ``-HH:MM`` (``+02:00`` is
+    two hours ahead of UTC, as in Tel Aviv in winter)."""
+    match = _UTC_OFFSET.match(str(text).strip())
+    if not match:
+        raise ValueError(f"expected an offset from UTC like '+02:00' or '-05:00' (positive "
+                         f"east of Greenwich, as in ISO 8601), got {text!r}")
+    minutes = int(match.group(2)) * 60 + int(match.group(3))
+    return minutes if match.group(1) == "+" else -minutes
+
+
+def standard_offset_minutes(zone: str) -> int:
+    """Minutes east of UTC of a zone's time without DST (the smaller of its January and
+    July offsets in 2024, so the winter time in either hemisphere)."""
+    from datetime import datetime
+
+    tz = ZoneInfo(zone)
+    offsets = [datetime(2024, month, 1, 12, tzinfo=tz).utcoffset() for month in (1, 7)]
+    return int(min(offsets).total_seconds() // 60)
+
+
 def format_clock(minutes: int) -> str:
     """Return ``HH:MM`` for minutes after midnight (1440 gives ``24:00``)."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -520,6 +545,12 @@ class Center(_WeeklyHours):
     holidays: HolidayCalendar = Field(default_factory=HolidayCalendar)
     weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"],
                                    description="the days the center calls its weekend")
+    history_clock: Literal["wall", "fixed"] = Field(
+        "wall", description="wall: history times on the center's wall clock (with DST); "
+                            "fixed: on one UTC offset all year (no DST)")
+    history_utc_offset: str | None = Field(
+        None, description="the fixed clock's offset from UTC, +HH:MM east of Greenwich; "
+                          "default: the zone's standard time")
 
     @field_validator("weekend")
     @classmethod
@@ -527,6 +558,29 @@ class Center(_WeeklyHours):
         if len(set(value)) != len(value):
             raise ValueError("weekend: a day is named twice")
         return value
+
+    @field_validator("history_utc_offset")
+    @classmethod
+    def _offset_text(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_utc_offset(value)
+        return value
+
+    @model_validator(mode="after")
+    def _offset_needs_fixed_clock(self) -> Center:
+        if self.history_utc_offset is not None and self.history_clock != "fixed":
+            raise KeyProblem(("history_utc_offset",),
+                             "has no effect unless history_clock is fixed")
+        return self
+
+    @property
+    def history_offset_minutes(self) -> int | None:
+        """Minutes east of UTC of a fixed history clock (None for the wall clock)."""
+        if self.history_clock != "fixed":
+            return None
+        if self.history_utc_offset is not None:
+            return parse_utc_offset(self.history_utc_offset)
+        return standard_offset_minutes(self.timezone)
 
     @property
     def weekend_days(self) -> frozenset[int]:
@@ -540,6 +594,15 @@ class Center(_WeeklyHours):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Madrid)") from None
+        posix = _POSIX_ZONE.match(value)
+        if posix:
+            # Etc/GMT-2 is UTC+02:00: POSIX inverts the sign, and a center is never there
+            east = -int(posix.group(1))
+            raise ValueError(
+                f"{value!r} means UTC{east:+03d}:00 (Etc/GMT signs are inverted): give the "
+                "center's own zone (e.g. Asia/Jerusalem) and, for a history recorded without "
+                "DST, history_clock: fixed (with history_utc_offset like '+02:00' if it is not "
+                "the zone's standard time)")
         return value
 
     @model_validator(mode="after")
@@ -605,6 +668,8 @@ class Queue(_Strict):
     starting_backlog: Number = Field(0.0, ge=0, description="deferred items waiting at the "
                                                              "start of the horizon")
     min_agents: Whole = Field(1, ge=0)
+    default_aht_seconds: Number | None = Field(
+        None, gt=0, description="handle time forecast when the history has none for the queue")
     closed_dates: list[Day] = Field(default_factory=list,
                                     description="dates this queue alone is closed all day")
 

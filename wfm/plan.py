@@ -32,6 +32,8 @@ from wfm.io.inputs import read_agents, read_history, read_previous, read_special
 from wfm.io.schedule_folder import ScheduleFolder, read_schedule, write_schedule
 from wfm.roster import Agent
 
+#: The forecast report's ``target`` on rows that carry a warning about the history.
+WARNING_TARGET = "warning"
 #: Violations listed in a rejection's message and manifest (the rest are counted).
 LISTED_VIOLATIONS = 20
 
@@ -79,14 +81,17 @@ class InputSummary:
     agents_by_language: dict[str, int] = field(default_factory=dict)
     agents_by_contract: dict[str, int] = field(default_factory=dict)
     agents_by_queue: dict[str, int] = field(default_factory=dict)
+    history_clock: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """The summary as printable lines."""
+        """The summary as printable lines (warnings last, each starting ``warning:``)."""
         out = [f"queues: {len(self.queues)} ({', '.join(self.queues)})"]
         if self.history_rows:
             out.append(
                 f"history: {self.history_rows} rows, {self.history_first} to {self.history_last}"
             )
+            out.append(f"  {self.history_clock}")
             out += [f"  {q}: {n} intervals" for q, n in self.history_intervals_by_queue.items()]
         if self.agents:
             out.append(f"agents: {self.agents}")
@@ -97,12 +102,16 @@ class InputSummary:
                 ("qualified per queue", self.agents_by_queue),
             ):
                 out.append(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        out += [f"warning: {line}" for line in self.warnings]
         return out
 
 
 def summarize_inputs(cfg: CenterConfig, inputs: PlanInputs) -> InputSummary:
-    """What the inputs hold: history rows and span per queue, agents by skill, language,
-    contract and the queues they are qualified for."""
+    """What the inputs hold: history rows, span, clock and interval per queue, agents by
+    skill, language, contract and the queues they are qualified for; warnings for history
+    contacts outside opening hours or on closed days (forecast as zero)."""
+    from wfm.io.inputs import traffic_outside_hours
+
     summary = InputSummary(queues=[q.id for q in cfg.queues])
     if inputs.history is not None:
         table = inputs.history
@@ -111,6 +120,9 @@ def summarize_inputs(cfg: CenterConfig, inputs: PlanInputs) -> InputSummary:
         summary.history_first = stamps.min().isoformat()
         summary.history_last = stamps.max().isoformat()
         summary.history_intervals_by_queue = table.groupby("queue").size().to_dict()
+        summary.history_clock = history_clock_line(cfg, table)
+        summary.warnings += [found.message() for found in
+                             traffic_outside_hours(table, cfg, inputs.special_days)]
     if inputs.agents is not None:
         roster = inputs.agents
         summary.agents = len(roster)
@@ -121,6 +133,22 @@ def summarize_inputs(cfg: CenterConfig, inputs: PlanInputs) -> InputSummary:
         summary.agents_by_contract = dict(sorted(Counter(a.contract for a in roster).items()))
         summary.agents_by_queue = {q.id: sum(a.serves(q) for a in roster) for q in cfg.queues}
     return summary
+
+
+def history_clock_line(cfg: CenterConfig, history: pd.DataFrame) -> str:
+    """How the history's times were read: clock, zone and interval (summed or not)."""
+    center = cfg.center
+    offset = center.history_offset_minutes
+    if offset is None:
+        clock = f"times on the {center.timezone} wall clock"
+    else:
+        sign = "+" if offset >= 0 else "-"
+        clock = (f"times on a fixed clock UTC{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
+                 f" without DST, converted to {center.timezone}")
+    step = history.attrs.get("history_interval_minutes", center.interval_minutes)
+    if step != center.interval_minutes:
+        return f"{clock}; {step}-minute rows summed to {center.interval_minutes} minutes"
+    return f"{clock}; {step}-minute intervals"
 
 
 # --- forecast and staffing -----------------------------------------------------------------
@@ -139,16 +167,30 @@ def forecast_step(
 
     ``method`` defaults to ``planning.forecast_method``. Returns the forecast contract
     (`wfm.io.tables.FORECAST_COLUMNS`) and the report (one row per queue, target and
-    model, with the backtest figures and the choice). Raises BadInput for a history or
-    method that cannot be forecast.
+    model, with the backtest figures and the choice; rows with target `WARNING_TARGET`
+    repeat what `wfm validate` warns about the history, such as contacts outside opening
+    hours, which are forecast as zero). Raises BadInput for a history or method that
+    cannot be forecast.
     """
     from wfm.forecast import forecast
+    from wfm.io.inputs import traffic_outside_hours
 
     try:
-        return forecast(history, cfg, start, days, method or cfg.planning.forecast_method,
-                        special_days, progress=progress)
+        result, report = forecast(history, cfg, start, days,
+                                  method or cfg.planning.forecast_method, special_days,
+                                  progress=progress)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
+    before = history[history["interval_start"].dt.tz_localize(None) < pd.Timestamp(start)]
+    warnings = pd.DataFrame([{"queue": found.queue, "target": WARNING_TARGET,
+                              "model": "outside_hours", "reason": found.message()}
+                             for found in traffic_outside_hours(before, cfg, special_days)])
+    if len(warnings):
+        attrs = report.attrs
+        report = pd.concat([report, warnings.reindex(columns=report.columns)],
+                           ignore_index=True)
+        report.attrs = attrs
+    return result, report
 
 
 def staff_step(cfg: CenterConfig, forecast: pd.DataFrame) -> pd.DataFrame:

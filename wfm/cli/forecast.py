@@ -72,7 +72,8 @@ def forecast(
     method: Annotated[
         str | None,
         typer.Option(help="auto (pick per queue by backtest) or a model: seasonal_naive, "
-                          "week_mean4, daily_regression, topdown_ets, mstl, blend."),
+                          "week_mean4, calendar_mean4, daily_regression, topdown_ets, mstl, "
+                          "blend."),
     ] = None,
     report: Annotated[
         Path | None, typer.Option(help="CSV with the backtest of every model and the choice.")
@@ -109,6 +110,11 @@ def forecast(
             write_table(pooled, report)
     typer.echo(f"wrote {out} ({len(result)} rows, {horizon} days from {first})")
     _print_choice(pooled)
+    for row in pooled[pooled["target"] == "warning"].itertuples():
+        typer.echo(f"warning: {row.reason}")
+    for row in pooled[(pooled["target"] == "aht_seconds") & (pooled["model"] == "default_aht")
+                      ].itertuples():
+        typer.echo(f"{row.queue}: handle time {row.reason}")
     outliers = pooled.attrs.get("outliers")
     if outliers is not None and len(outliers):
         typer.echo("outlier days kept out of the fit:")
@@ -143,9 +149,13 @@ def backtest(
 ) -> None:
     """Rolling-origin evaluation: what each model would have scored on this history.
 
-    For each cutoff every model is fit on history before it only and forecasts the next
-    --days days; prints per queue, model and window the interval and daily wMAPE and bias,
-    then the pooled figures (sum of absolute errors over sum of actuals, all windows).
+    Cutoffs are --step days apart, the last one --days days before the last history day;
+    at each, every model is fit on history before it only and forecasts the next --days
+    days (days without history rows are neither scored nor used). The model "auto" is
+    what `wfm forecast` would have done at each cutoff: the model its own backtest
+    (planning.backtest_*) on the history before the cutoff chooses. Prints per queue,
+    model and window the interval and daily wMAPE and bias, then the pooled figures (sum
+    of absolute errors over sum of actuals, all windows).
 
     Example: wfm backtest --config configs/us_bank.yaml
     --history ../shared/data/us_bank_history_15min.csv --windows 8 --days 14 --report bt.csv
@@ -185,6 +195,12 @@ def _print_backtest(per_window, pooled) -> None:
             typer.echo(f"{row.queue:<16}{row.model:<18}{cutoff:<12}{_fmt(row.wmape):>8}"
                        f"{_fmt(row.wmape_daily):>8}{_fmt(row.bias, '{:+.3f}'):>8}")
         typer.echo("")
+    procedure = pooled[(pooled["target"] == "offered") & (pooled["model"] == "auto")]
+    for row in procedure.itertuples():
+        typer.echo(f"{row.queue}: wfm forecast as run at each cutoff (its own choice on the "
+                   f"history before it): wMAPE {_fmt(row.wmape)}, "
+                   f"{_fmt(row.gain_vs_week_mean4, '{:+.1%}')} vs the 4-week mean, "
+                   f"{_fmt(row.gain_vs_seasonal_naive, '{:+.1%}')} vs the seasonal naive")
     typer.echo("pooled over all windows:")
     typer.echo(f"{'queue':<16}{'target':<12}{'model':<18}{'win':>4}{'wMAPE':>8}{'daily':>8}"
                f"{'bias':>8}{'MASE':>7}{'cover':>7}{'vs 4wk':>8}{'vs naive':>9}  chosen")

@@ -16,6 +16,7 @@ from wfm.cli import kpi as cli_kpi
 from wfm.cli import run as cli_run
 from wfm.cli import sample as cli_sample
 from wfm.cli import schedule as cli_schedule
+from wfm.cli import simulate as cli_simulate
 from wfm.cli import staff as cli_staff
 from wfm.cli import validate as cli_validate
 from wfm.cli.common import set_debug
@@ -54,6 +55,7 @@ app.add_typer(cli_forecast.app)
 app.add_typer(cli_staff.app)
 app.add_typer(cli_schedule.app)
 app.add_typer(cli_check.app)
+app.add_typer(cli_simulate.app)
 app.add_typer(cli_export.app)
 app.add_typer(cli_run.app)
 app.add_typer(cli_kpi.app)

@@ -43,6 +43,10 @@ def schedule(
     previous: PreviousOption = None,
     xlsx: Annotated[Path | None, typer.Option(
         help="Also write the coordinators' workbook here.", dir_okay=False)] = None,
+    calibrate: Annotated[bool, typer.Option(
+        help="Calibrate the requirements by simulation (with --forecast): schedule, simulate "
+             "and re-size until every voice and chat queue-day meets its target at the fewest "
+             "agent-hours found (see wfm.calibrate).")] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Schedule agents into shifts, breaks and queues; write the schedule folder.
@@ -70,6 +74,8 @@ def schedule(
 
     if (requirements is None) == (forecast is None):
         raise fail("give exactly one of --requirements or --forecast", EXIT_BAD_INPUT)
+    if calibrate and forecast is None:
+        raise fail("--calibrate needs --forecast (the volume to simulate)", EXIT_BAD_INPUT)
     with exit_on_error():
         first = parse_date(start, "--start")
         cfg = load_config(config)
@@ -84,14 +90,23 @@ def schedule(
             source = str(forecast)
         needed = horizon_rows(needed, first, days, source)
         log = None if quiet else (lambda message: typer.echo(message, err=True))
-        outcome = schedule_step(cfg, inputs.agents, needed, first, days, out,
-                                previous=inputs.previous, time_limit_seconds=time_limit,
-                                workers=workers, seed=seed, log=log,
-                                rejected_folder=out.with_name(out.name + ".rejected"))
+        step = schedule_step
+        if calibrate:
+            from wfm.calibrate import calibrate_step as step
+        done = step(cfg, inputs.agents, needed, first, days, out,
+                    previous=inputs.previous, time_limit_seconds=time_limit,
+                    workers=workers, seed=seed, log=log,
+                    rejected_folder=out.with_name(out.name + ".rejected"))
+        outcome = done.schedule if calibrate else done
         if xlsx is not None:
             export_step(cfg, inputs.agents, outcome.folder, xlsx, forecast=forecast_table)
     for line in summary_lines(outcome.report.kpis):
         typer.echo(line)
+    if calibrate:
+        from wfm.calibrate import calibration_lines
+
+        for line in calibration_lines(done):
+            typer.echo(line)
     shifts = outcome.folder.shifts
     typer.echo(f"wrote {out} ({len(shifts)} shifts, {shifts['agent_id'].nunique()} agents)"
                + (f" and {xlsx}" if xlsx is not None else ""))

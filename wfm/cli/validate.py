@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wfm.cli.common import exit_on_error
-from wfm.cli.options import ConfigOption
+from wfm.cli.options import ConfigOption, SpecialDaysOption
 
 app = typer.Typer()
 
@@ -22,10 +22,13 @@ def validate(
     agents: Annotated[
         Path | None, typer.Option(help="Agent roster (CSV or XLSX).", dir_okay=False)
     ] = None,
+    special_days: SpecialDaysOption = None,
 ) -> None:
     """Check a config and input files against the contracts; print a short summary.
 
-    Exit 0 when valid, 2 with one line naming the file, row and column otherwise.
+    Exit 0 when valid, 2 with one line naming the file, row and column otherwise. Lines
+    starting with "warning:" name what is valid but probably not meant, such as history
+    contacts outside opening hours or on closed days (the forecast puts no volume there).
 
     Example: wfm validate --config configs/example.yaml --history sample_data/history.csv.gz
     --agents sample_data/agents.csv
@@ -35,7 +38,12 @@ def validate(
 
     with exit_on_error():
         cfg = load_config(config)
-        summary = summarize_inputs(cfg, read_inputs(cfg, history=history, agents=agents))
+        special = special_days
+        if special is None and cfg.inputs.special_days is not None \
+                and Path(cfg.inputs.special_days).exists():
+            special = cfg.inputs.special_days
+        summary = summarize_inputs(cfg, read_inputs(cfg, history=history, agents=agents,
+                                                    special_days=special))
     typer.echo(f"{config}: valid ({cfg.center.name}, {cfg.center.timezone}, "
                f"{cfg.center.interval_minutes}-minute intervals)")
     for line in summary.lines():

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.forecast.data import QueueData
-from wfm.forecast.models import BASELINES, MODELS, TooShort, make_model
+from wfm.forecast.models import BASELINES, MODELS, REFERENCE_MODEL, TooShort, make_model
 
 #: A fancier model must beat the best baseline by this relative margin to be chosen.
 CHOICE_MARGIN = 0.02
@@ -27,8 +27,10 @@ WINDOW_COLUMNS = [
 
 
 def cutoffs(last_day: pd.Timestamp, windows: int, days: int, step: int) -> list[pd.Timestamp]:
-    """Cutoff days, oldest first: the last window ends on the last history day."""
-    final = last_day + pd.Timedelta(days=1) - pd.Timedelta(days=days)
+    """Cutoff days, oldest first, ``step`` days apart, the last one ``days`` days before
+    the last history day (its window ends the day before it). A window's first forecast
+    day is its cutoff; the model sees history before it only."""
+    final = last_day - pd.Timedelta(days=days)
     return [final - pd.Timedelta(days=step * k) for k in range(windows)][::-1]
 
 
@@ -89,15 +91,18 @@ def run_backtest(
     step: int = 7,
     level: float = 0.8,
     progress: Callable[[str], None] | None = None,
+    at: Iterable[pd.Timestamp] | None = None,
 ) -> pd.DataFrame:
     """Per-window scores of each model for one queue (columns `WINDOW_COLUMNS` + ``note``).
 
-    Models that cannot fit a window (history too short) get a row with NaN scores and the
-    reason in ``note``. Windows whose cutoff leaves under a week of history are dropped.
+    The windows are `cutoffs` of the history, or the cutoff days ``at`` when given. Models
+    that cannot fit a window (history too short) get a row with NaN scores and the reason
+    in ``note``. Windows whose cutoff leaves under a week of history are dropped.
     """
     rows = []
     first = data.volume.index[0]
-    for cutoff in cutoffs(data.last_day, windows, days, step):
+    days_at = cutoffs(data.last_day, windows, days, step) if at is None else sorted(set(at))
+    for cutoff in days_at:
         if cutoff - first < pd.Timedelta(days=7):
             continue
         head = data.before(cutoff)
@@ -178,22 +183,35 @@ def pool(per_window: pd.DataFrame) -> pd.DataFrame:
 def choose(pooled: pd.DataFrame, windows_required: int = 1) -> tuple[str, str]:
     """Pick a model for one queue from its pooled rows; returns (alias, reason).
 
-    The lowest pooled interval wMAPE wins among models scored on every window; a model
-    that is not a baseline must beat the best baseline by `CHOICE_MARGIN`, else the best
-    baseline is kept.
+    Among the models scored on the most windows, the lowest pooled interval wMAPE wins,
+    but the reference (`REFERENCE_MODEL`, the calendar-aware 4-week mean) is kept unless
+    the winner beats it by `CHOICE_MARGIN`. The baselines are never chosen when the
+    reference is scored: a plain 4-week mean or last week, right after unusual weeks
+    (festivals, a closure), carries them into ordinary days. Without the reference the
+    best baseline plays its part.
     """
     scored = pooled[pooled["wmape"].notna()] if "wmape" in pooled else pooled.iloc[0:0]
     if scored.empty:
-        return "week_mean4", "no backtest window could be scored (history too short or no volume)"
+        return REFERENCE_MODEL, ("no backtest window could be scored (history too short or "
+                                 "no volume)")
     full = scored[scored["windows"] == scored["windows"].max()]
-    baselines = full[full["model"].isin(BASELINES)]
-    best = full.loc[full["wmape"].idxmin()]
-    if baselines.empty:
-        return str(best["model"]), f"lowest pooled wMAPE {best['wmape']:.4f} (no baseline scored)"
-    base = baselines.loc[baselines["wmape"].idxmin()]
-    if best["model"] in BASELINES:
-        return str(best["model"]), (
-            f"baseline with lowest pooled wMAPE {best['wmape']:.4f}; no model beat it")
+    if REFERENCE_MODEL in set(full["model"]):
+        candidates = full[~full["model"].isin(BASELINES)]
+        base = candidates.loc[candidates["model"] == REFERENCE_MODEL].iloc[0]
+        role = "the calendar-aware 4-week mean"
+    else:
+        candidates = full
+        baselines = full[full["model"].isin(BASELINES)]
+        if baselines.empty:
+            best = full.loc[full["wmape"].idxmin()]
+            return str(best["model"]), (f"lowest pooled wMAPE {best['wmape']:.4f} (no "
+                                        "baseline scored)")
+        base = baselines.loc[baselines["wmape"].idxmin()]
+        role = "baseline"
+    best = candidates.loc[candidates["wmape"].idxmin()]
+    if best["model"] == base["model"]:
+        return str(base["model"]), (
+            f"{role} with lowest pooled wMAPE {base['wmape']:.4f}; no model beat it")
     gain = 1 - best["wmape"] / base["wmape"] if base["wmape"] > 1e-12 else 0.0
     if gain >= CHOICE_MARGIN:
         return str(best["model"]), (
@@ -201,7 +219,7 @@ def choose(pooled: pd.DataFrame, windows_required: int = 1) -> tuple[str, str]:
             f"{base['wmape']:.4f} over {int(best['windows'])} windows")
     return str(base["model"]), (
         f"{best['model']} only {gain:.1%} below {base['model']} (needs {CHOICE_MARGIN:.0%}); "
-        "kept the baseline")
+        f"kept {role}")
 
 
 def interval_scale(per_window: pd.DataFrame, model: str, level: float = 0.8) -> float:
@@ -220,3 +238,48 @@ def interval_scale(per_window: pd.DataFrame, model: str, level: float = 0.8) -> 
     return float(norm.ppf(0.5 + level / 2) / norm.ppf(0.5 + coverage / 2))
 
 
+
+
+#: The name of the backtest row that scores the forecast procedure itself.
+AUTO = "auto"
+
+
+def inner_cutoffs(data: QueueData, cutoff: pd.Timestamp, windows: int, days: int,
+                  step: int) -> list[pd.Timestamp]:
+    """The cutoffs of the backtest `wfm forecast` runs on the history before ``cutoff``."""
+    head = data.before(cutoff)
+    if head.volume.empty:
+        return []
+    return cutoffs(head.last_day, windows, days, step)
+
+
+def auto_backtest(
+    data: QueueData,
+    outer: pd.DataFrame,
+    inner: pd.DataFrame,
+    choice: tuple[int, int, int],
+) -> pd.DataFrame:
+    """Score the forecast procedure on each outer window: the model its own backtest on
+    the history before the cutoff would choose (`choose` over ``inner``, the scores of the
+    candidate models at the inner cutoffs ``choice = (windows, days, step)``), scored on
+    that window (``outer``: every candidate's score per outer cutoff).
+
+    Returns one row per outer cutoff with ``model`` `AUTO` and the chosen model in
+    ``note``, so `pool` gives what an external rolling-origin check of `wfm forecast`
+    measures. A choice that cannot fit the window falls back as the forecast does: the
+    calendar-aware 4-week mean, the 4-week mean, then the seasonal naive.
+    """
+    windows, days, step = choice
+    rows = []
+    for cutoff in sorted(set(outer["cutoff"])):
+        stamp = pd.Timestamp(cutoff)
+        wanted = {c.date() for c in inner_cutoffs(data, stamp, windows, days, step)}
+        pooled = pool(inner[inner["cutoff"].isin(wanted)])
+        name, _ = choose(pooled)
+        here = outer[outer["cutoff"] == cutoff].set_index("model")
+        for candidate in (name, REFERENCE_MODEL, "week_mean4", "seasonal_naive"):
+            if candidate in here.index and pd.notna(here.loc[candidate].get("actual")):
+                row = here.loc[candidate].to_dict()
+                rows.append({**row, "model": AUTO, "note": candidate})
+                break
+    return pd.DataFrame(rows)

@@ -50,7 +50,8 @@ class QueueData:
     """A queue's history prepared for the models.
 
     ``volume``: day x slot matrix of offered contacts up to the last history day.
-    ``aht``: same shape, volume-weighted mean handle time in seconds (NaN where no calls).
+    ``aht``: same shape, volume-weighted mean handle time in seconds (NaN where no calls);
+    None when the history has no handle time for the queue.
     ``days``: day table (see `wfm.forecast.days`) covering history and horizon.
     ``outliers``: DataFrame of history days kept out of the fit and why.
     """
@@ -128,6 +129,9 @@ class QueueData:
 
     def _cut(self, cutoff: pd.Timestamp) -> QueueData:
         volume = self.volume.loc[self.volume.index < cutoff]
+        # the history before the cutoff ends on its last day with rows, as when read fresh
+        present = np.flatnonzero(volume.notna().all(axis=1).to_numpy())
+        volume = volume.iloc[:present[-1] + 1] if present.size else volume.iloc[0:0]
         aht = None if self.aht is None else self.aht.loc[volume.index]
         data = replace(self, volume=volume, aht=aht, outliers=self.outliers.iloc[0:0])
         return replace(data, outliers=detect_outliers(data))
@@ -148,12 +152,17 @@ def queue_data(
     last = last if last is not None else wall.max().normalize()
     volume = to_matrix(rows["interval_start"], rows["offered"], interval_minutes, first, last)
     aht = None
-    if "aht_seconds" in rows:
-        seconds = pd.to_numeric(rows["aht_seconds"], errors="coerce").fillna(0.0)
-        work = to_matrix(rows["interval_start"], seconds * rows["offered"], interval_minutes,
-                         first, last)
+    seconds = pd.to_numeric(rows["aht_seconds"], errors="coerce") if "aht_seconds" in rows \
+        else pd.Series(np.nan, index=rows.index)
+    timed = seconds.notna()
+    if timed.any():
+        # intervals without a handle time lend no calls to the weighted mean
+        work = to_matrix(rows["interval_start"], (seconds * rows["offered"]).where(timed, 0.0),
+                         interval_minutes, first, last)
+        calls = to_matrix(rows["interval_start"], rows["offered"].where(timed, 0.0),
+                          interval_minutes, first, last)
         with np.errstate(invalid="ignore", divide="ignore"):
-            aht = work / volume.where(volume > 0)
+            aht = work / calls.where(calls > 0)
     data = QueueData(queue, interval_minutes, volume, aht, days,
                      pd.DataFrame(columns=["date", "offered", "expected", "reason"]))
     return replace(data, outliers=detect_outliers(data))

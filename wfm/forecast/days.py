@@ -1,16 +1,20 @@
-"""Day-level calendar of one queue: regular opening, holidays and their kinds, closures.
+"""Day-level calendar of one queue: regular opening, the weekend, holidays and their kinds.
 
 A *day table* is a DataFrame indexed by local date (midnight Timestamps, one row per
 calendar day) with the columns:
 
 - ``weekday`` (0 = Monday), ``regular_open`` (the weekday is open in the config),
+  ``weekend`` (the weekday is one of ``center.weekend``),
 - ``closed_known`` (closed by the config or a special-days file, known in advance),
-- ``kind``: ``""`` for an ordinary day, else ``holiday`` (a public holiday the center
-  is open on), ``minor`` (an optional/observance holiday of the country, e.g. festival
-  intermediate days), ``eve`` (the last open day before a holiday), ``after`` (the day
-  after a holiday the center is open on) or ``bridge`` (an open day with holidays on both
-  sides within a few days),
-- ``holiday_name`` and ``multiplier`` (from a special-days file, 1.0 when none).
+- ``kind``: ``""`` for an ordinary day, else one of `KINDS`: ``holiday`` (a public holiday
+  the center is open on), ``eve`` (the last open day before a holiday, festival days
+  included), ``intermediate`` (a festival, optional-category day of the country lying
+  between two holidays at most `FESTIVAL_SPAN_DAYS` apart: the days between festival
+  days), ``minor`` (any other festival or observance day of the country), ``after`` (the
+  open day after a holiday) or ``bridge`` (an open working day with days off, holidays
+  or the weekend, on both sides, at least one of them a holiday),
+- ``holiday_name`` (eves and days after are named for their holiday: "eve of New Year's
+  Day") and ``multiplier`` (from a special-days file, 1.0 when none).
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from wfm.config import Center
 
 #: Categories beyond "public" that mark festival or observance days where the country has them.
 MINOR_CATEGORIES: tuple[str, ...] = ("optional", "half_day")
-#: An open day with holidays this many days before and after it counts as a bridge day.
-BRIDGE_SPAN_DAYS = 6
+#: Festival days between two holidays at most this many days apart are intermediate days.
+FESTIVAL_SPAN_DAYS = 8
+#: Every day kind, in the order a day takes the first that applies.
+KINDS: tuple[str, ...] = ("holiday", "eve", "intermediate", "minor", "after", "bridge")
 
 
 def _country_days(center: Center, years: list[int]) -> tuple[dict[date, str], dict[date, str]]:
@@ -70,6 +76,8 @@ def day_table(
     else:
         open_days = set(range(7)) if open_weekdays is None else set(open_weekdays)
     table["regular_open"] = table["weekday"].isin(open_days)
+    weekend = center.weekend_days if center is not None else frozenset({5, 6})
+    table["weekend"] = table["weekday"].isin(weekend)
     public: dict[date, str] = {}
     minor: dict[date, str] = {}
     closes_on_holidays = False
@@ -87,9 +95,8 @@ def day_table(
     if closes_on_holidays:
         closed_holiday |= is_public
     table["closed_known"] = ~table["regular_open"].to_numpy() | closed_holiday
-    kind = np.where(is_public, "holiday", np.where(is_minor, "minor", ""))
-    kind, names = _mark_eves_and_bridges(kind, is_public, table["closed_known"].to_numpy(),
-                                         np.array(names, dtype=object))
+    kind, names = _mark_kinds(is_public, is_minor, table["closed_known"].to_numpy(),
+                              table["weekend"].to_numpy(), np.array(names, dtype=object))
     table["kind"] = kind
     table["holiday_name"] = names
     table["multiplier"] = 1.0
@@ -105,35 +112,42 @@ def day_table(
     return table
 
 
-def _mark_eves_and_bridges(
-    kind: np.ndarray, is_public: np.ndarray, closed: np.ndarray, names: np.ndarray
+def _mark_kinds(
+    is_public: np.ndarray, is_minor: np.ndarray, closed: np.ndarray, weekend: np.ndarray,
+    names: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mark eves, days after open holidays and bridge days; eves and days after are named
+    """Each day's kind (see the module docstring) and name; eves and days after are named
     for their holiday ("eve of Christmas Day") so their own history can be measured."""
-    kind = kind.astype(object)
+    n = len(is_public)
+    kind = np.where(is_public, "holiday", "").astype(object)
     names = names.copy()
-    n = len(kind)
-    holiday_positions = np.flatnonzero(is_public)
-    for pos in holiday_positions:
+    holidays_at = np.flatnonzero(is_public)
+    for pos in np.flatnonzero(is_minor):
+        before = holidays_at[holidays_at < pos]
+        after = holidays_at[holidays_at > pos]
+        between = (len(before) and len(after)
+                   and after[0] - before[-1] <= FESTIVAL_SPAN_DAYS)
+        kind[pos] = "intermediate" if between else "minor"
+    for pos in holidays_at:
+        # the last open day before the holiday, over closed days (not over other holidays)
         prev = pos - 1
         while prev >= 0 and closed[prev] and not is_public[prev]:
             prev -= 1
-        if prev >= 0 and kind[prev] == "" and not closed[prev]:
+        if prev >= 0 and not is_public[prev] and not closed[prev]:
             kind[prev] = "eve"
             names[prev] = f"eve of {names[pos]}"
-    for pos in holiday_positions:
+    for pos in holidays_at:
         # the day after a holiday the center was open on (closures are handled by the
         # after-closure index instead)
         nxt = pos + 1
         if not closed[pos] and nxt < n and kind[nxt] == "" and not closed[nxt]:
             kind[nxt] = "after"
             names[nxt] = f"after {names[pos]}"
-    for pos in range(n):
-        if kind[pos] != "" or closed[pos]:
+    off = is_public | closed | weekend
+    for pos in range(1, n - 1):
+        if kind[pos] != "" or off[pos]:
             continue
-        before = is_public[max(0, pos - BRIDGE_SPAN_DAYS):pos].any()
-        after = is_public[pos + 1:pos + 1 + BRIDGE_SPAN_DAYS].any()
-        if before and after:
+        if off[pos - 1] and off[pos + 1] and (is_public[pos - 1] or is_public[pos + 1]):
             kind[pos] = "bridge"
     return kind, names
 

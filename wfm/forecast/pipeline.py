@@ -13,15 +13,33 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from wfm.config import CenterConfig
+from wfm.config import CenterConfig, Queue
 from wfm.errors import BadInput
 from wfm.forecast.aht import AhtFlat, AhtProfile, aht_backtest, pool_aht
-from wfm.forecast.backtest import choose, cutoffs, interval_scale, pool, run_backtest
+from wfm.forecast.backtest import (
+    AUTO,
+    auto_backtest,
+    choose,
+    cutoffs,
+    inner_cutoffs,
+    interval_scale,
+    pool,
+    run_backtest,
+)
 from wfm.forecast.data import QueueData, queue_data, wall_clock
 from wfm.forecast.days import day_table, special_for_queue
-from wfm.forecast.models import AUTO_MODELS, BASELINES, MODELS, TooShort, make_model
+from wfm.forecast.models import (
+    AUTO_MODELS,
+    BASELINES,
+    MODELS,
+    REFERENCE_MODEL,
+    TooShort,
+    make_model,
+)
 from wfm.io.tables import FORECAST_COLUMNS, FORECAST_REPORT_COLUMNS
 
+#: The report's name for a handle time taken from ``queues[].default_aht_seconds``.
+DEFAULT_AHT = "default_aht"
 #: Fewest history days a queue needs before anything is forecast.
 MIN_HISTORY_DAYS = 7
 #: Limits on the backtest-calibrated widening/narrowing of the prediction intervals.
@@ -43,7 +61,7 @@ def prepare_queue(
     special_days: pd.DataFrame | None = None,
 ) -> QueueData | None:
     """A queue's `QueueData` with a day table reaching ``until``; None without history rows."""
-    rows = history[history["queue"] == queue]
+    rows = _whole_days(history[history["queue"] == queue], cfg)
     if rows.empty:
         return None
     first, last = _history_bounds(rows)
@@ -55,6 +73,32 @@ def prepare_queue(
     table = day_table(first.date(), max(until, last.date()) + timedelta(days=7), cfg.center,
                       special=special)
     return queue_data(rows, queue, cfg.center.interval_minutes, table, first, last)
+
+
+def _whole_days(rows: pd.DataFrame, cfg: CenterConfig) -> pd.DataFrame:
+    """A queue's rows less a first or last day the history covers only in part (it starts
+    after that day's first open interval, or ends before its last), which would read as
+    a quiet day."""
+    from wfm.calendar import interval_grid
+
+    if rows.empty:
+        return rows
+    wall = wall_clock(rows["interval_start"])
+    days = wall.dt.normalize()
+    first, last = days.min(), days.max()
+    grid = interval_grid(cfg.center, first.date(), (last - first).days + 1)
+    grid = grid[grid["is_open"]]
+    keep = pd.Series(True, index=rows.index)
+    for day, clip in ((first, "start"), (last, "end")):
+        open_stamps = grid.loc[grid["date"] == day.date(), "interval_start"]
+        mine = rows["interval_start"][days == day]
+        if open_stamps.empty or mine.empty:
+            continue
+        partial = mine.min() > open_stamps.min() if clip == "start" \
+            else mine.max() < open_stamps.max()
+        if partial:
+            keep &= days != day
+    return rows[keep]
 
 
 def _check_length(data: QueueData) -> None:
@@ -100,9 +144,13 @@ def backtest(
                 "chosen": False, "reason": "no history rows for this queue"}]))
             continue
         _check_length(data)
-        scores = run_backtest(data, _with_baselines(names), windows, days, step, level, progress)
-        per_window.append(scores)
-        pooled_rows.append(_pooled_report(data, scores, windows, days, step))
+        scores = run_backtest(data, _with_baselines([*names, *AUTO_MODELS]), windows, days,
+                              step, level, progress)
+        scores = pd.concat([scores, _procedure_scores(data, scores, cfg, progress)],
+                           ignore_index=True)
+        shown = scores[scores["model"].isin([*_with_baselines(names), AUTO])]
+        per_window.append(shown)
+        pooled_rows.append(_pooled_report(data, shown, windows, days, step, queue))
         if progress is not None:
             progress(f"{queue.id}: backtest done")
     per_window_df = pd.concat(per_window, ignore_index=True) if per_window else pd.DataFrame()
@@ -111,15 +159,35 @@ def backtest(
 
 
 def _with_baselines(names: list[str]) -> list[str]:
+    names = list(dict.fromkeys(names))
     return [*[b for b in BASELINES if b not in names], *names]
 
 
+def _procedure_scores(data: QueueData, outer: pd.DataFrame, cfg: CenterConfig,
+                      progress: Progress | None) -> pd.DataFrame:
+    """Per outer window, the score of what `forecast` (``method="auto"``) would have
+    chosen with the history before the cutoff (model `AUTO`; see `auto_backtest`)."""
+    if outer.empty:
+        return outer
+    plan = cfg.planning
+    choice = (plan.backtest_windows, plan.backtest_days, plan.backtest_step_days)
+    wanted = sorted({c for cutoff in set(outer["cutoff"])
+                     for c in inner_cutoffs(data, pd.Timestamp(cutoff), *choice)})
+    inner = run_backtest(data, AUTO_MODELS, plan.backtest_windows, plan.backtest_days,
+                         plan.backtest_step_days, plan.prediction_level, progress, at=wanted)
+    candidates = outer[outer["model"].isin(AUTO_MODELS)]
+    return auto_backtest(data, candidates, inner, choice)
+
+
 def _pooled_report(
-    data: QueueData, scores: pd.DataFrame, windows: int, days: int, step: int
+    data: QueueData, scores: pd.DataFrame, windows: int, days: int, step: int, queue: Queue,
 ) -> pd.DataFrame:
+    """The report rows of one queue: pooled volume scores per model, the choice among
+    them (the `AUTO` row, when scored, is the procedure and never a candidate) and the
+    handle-time rows."""
     pooled = pool(scores)
     pooled.insert(1, "target", "offered")
-    chosen, reason = choose(pooled)
+    chosen, reason = choose(pooled[pooled["model"] != AUTO])
     for base in BASELINES:
         ref = pooled.loc[pooled["model"] == base, "wmape"]
         value = float(ref.iloc[0]) if len(ref) else float("nan")
@@ -130,6 +198,28 @@ def _pooled_report(
             pooled[f"gain_vs_{base}"] = np.where(pooled["wmape"] <= 1e-12, 0.0, np.nan)
     pooled["chosen"] = pooled["model"] == chosen
     pooled["reason"] = np.where(pooled["chosen"], reason, pooled["note"].fillna(""))
+    procedure = scores[scores["model"] == AUTO] if "model" in scores else scores
+    if len(procedure):
+        picks = procedure["note"].value_counts()
+        pooled.loc[pooled["model"] == AUTO, "reason"] = (
+            "wfm forecast as run at each cutoff (model chosen by its own backtest on the "
+            "history before it): " + ", ".join(f"{m} {n}" for m, n in picks.items()))
+    return pd.concat([pooled, _aht_report(data, windows, days, step, queue)],
+                     ignore_index=True)
+
+
+def _aht_report(data: QueueData, windows: int, days: int, step: int, queue: Queue
+                ) -> pd.DataFrame:
+    """Handle-time rows: the profile and flat backtests and the choice, or the queue's
+    default AHT when the history has no handle times for it."""
+    if data.aht is None:
+        given = queue.default_aht_seconds
+        return pd.DataFrame([{
+            "queue": data.queue, "target": "aht_seconds", "model": DEFAULT_AHT, "windows": 0,
+            "chosen": given is not None,
+            "reason": (f"no handle times in the history: default_aht_seconds {given:g} s "
+                       "from the config") if given is not None else
+                      "no handle times in the history and no default_aht_seconds"}])
     aht = pool_aht(aht_backtest(data, cutoffs(data.last_day, windows, days, step), days))
     if not aht.empty:
         aht.insert(1, "target", "aht_seconds")
@@ -141,7 +231,7 @@ def _pooled_report(
             pick, why = AhtFlat.alias, "the interval profile did not beat one flat AHT"
         aht["chosen"] = aht["model"] == pick
         aht["reason"] = np.where(aht["chosen"], why, "")
-    return pd.concat([pooled, aht], ignore_index=True)
+    return aht
 
 
 def forecast(
@@ -188,11 +278,11 @@ def forecast(
         scores = run_backtest(data, names, plan.backtest_windows, plan.backtest_days,
                               plan.backtest_step_days, level, progress)
         report = _pooled_report(data, scores, plan.backtest_windows, plan.backtest_days,
-                                plan.backtest_step_days)
+                                plan.backtest_step_days, queue)
         volume = report[report["target"] == "offered"]
         if method == "auto":
             chosen = volume.loc[volume["chosen"].fillna(False).astype(bool)]
-            name = str(chosen["model"].iloc[0]) if len(chosen) else "week_mean4"
+            name = str(chosen["model"].iloc[0]) if len(chosen) else REFERENCE_MODEL
             reason = str(chosen["reason"].iloc[0]) if len(chosen) else \
                 "no backtest window could be scored (history too short)"
         else:
@@ -202,10 +292,7 @@ def forecast(
         scale = interval_scale(scores, name, level) if "covered" in scores else 1.0
         model.interval_scale = float(np.clip(scale, *SCALE_LIMITS))
         prediction = model.predict(dates, level)
-        aht_rows = report[(report["target"] == "aht_seconds") & report["chosen"].astype(bool)]
-        use_flat = len(aht_rows) and aht_rows["model"].iloc[0] == AhtFlat.alias
-        aht = (AhtFlat() if use_flat else AhtProfile()).fit(data)
-        aht_matrix = aht.predict(dates, data.volume.shape[1])
+        aht_matrix = _aht_forecast(data, report, dates, queue)
         frames.append(_to_contract(grid, queue.id, prediction, aht_matrix, name, cfg))
         reports.append(report)
         if len(data.outliers):
@@ -218,6 +305,21 @@ def forecast(
         pd.concat(outliers, ignore_index=True)[["queue", "date", "offered", "expected", "reason"]]
         if outliers else pd.DataFrame(columns=["queue", "date", "offered", "expected", "reason"]))
     return forecast_df, report_df
+
+
+def _aht_forecast(data: QueueData, report: pd.DataFrame, dates: pd.DatetimeIndex,
+                  queue: Queue) -> np.ndarray:
+    """Handle time per date and slot (seconds): the model the report chose, or the queue's
+    default AHT when the history has none."""
+    slots = data.volume.shape[1]
+    if data.aht is None:
+        if queue.default_aht_seconds is None:
+            raise BadInput(f"history: queue {queue.id!r} has no handle times; give "
+                           "aht_seconds or the queue's default_aht_seconds")
+        return np.full((len(dates), slots), float(queue.default_aht_seconds))
+    aht_rows = report[(report["target"] == "aht_seconds") & report["chosen"].astype(bool)]
+    use_flat = len(aht_rows) and aht_rows["model"].iloc[0] == AhtFlat.alias
+    return (AhtFlat() if use_flat else AhtProfile()).fit(data).predict(dates, slots)
 
 
 def _mark_choice(report: pd.DataFrame, queue: str, name: str, reason: str) -> pd.DataFrame:
@@ -242,7 +344,7 @@ def _fit_with_fallback(data: QueueData, name: str, method: str):
     except TooShort as exc:
         if method != "auto":
             raise BadInput(f"history: {exc}") from None
-        for fallback in ("week_mean4", "seasonal_naive"):
+        for fallback in (REFERENCE_MODEL, "week_mean4", "seasonal_naive"):
             try:
                 model = make_model(fallback).fit(data)
             except TooShort:

@@ -59,19 +59,20 @@ def _weighted_shape(shares: np.ndarray, decay: float, smoothing: float) -> np.nd
 
 def kind_profiles(
     volume: pd.DataFrame, days_with_kind: pd.Series, min_days: int = 2
-) -> dict[str, np.ndarray]:
-    """Mean intraday share of past holidays / eves etc. per kind, where seen ``min_days`` times.
+) -> dict[str, tuple[np.ndarray, int]]:
+    """Mean intraday share of past holidays / eves etc. per kind, where seen ``min_days``
+    times: kind -> (shares over all slots, days it was taken from).
 
     ``days_with_kind`` maps history days to a kind ("" for ordinary days, ignored).
     """
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, tuple[np.ndarray, int]] = {}
     kinds = days_with_kind[days_with_kind != ""]
     for kind in kinds.unique():
         rows = volume.loc[kinds.index[kinds == kind]].dropna()
         rows = rows[rows.sum(axis=1) > 0]
         if len(rows) >= min_days:
             shares = rows.div(rows.sum(axis=1), axis=0).to_numpy()
-            out[kind] = _weighted_shape(shares, 1.0, PROFILE_SMOOTHING)
+            out[kind] = (_weighted_shape(shares, 1.0, PROFILE_SMOOTHING), len(rows))
     return out
 
 
@@ -88,11 +89,12 @@ PROFILE_WEEKLY_DECAY = 0.97
 
 def _raw_profiles(
     volume: np.ndarray, dates: pd.DatetimeIndex, last: pd.Timestamp, weeks: int,
-    shrink_days: float,
+    shrink_days: float, weekend: frozenset[int] = frozenset(),
 ) -> np.ndarray:
-    """7 x slots matrix of volume-weighted shares per weekday, shrunk towards the profile
-    pooled over weekdays with the same open slots (rows of weekdays without data: the
-    profile pooled over all weekdays; all zero when there is no volume at all)."""
+    """7 x slots matrix of volume-weighted shares per weekday, working days shrunk towards
+    the profile pooled over the working days with the same open slots (a weekend day keeps
+    its own); rows of weekdays without data take the profile pooled over all weekdays;
+    all zero when there is no volume at all."""
     slots = volume.shape[1]
     age_weeks = (last - dates).days.to_numpy() / 7
     keep = age_weeks < weeks
@@ -109,7 +111,9 @@ def _raw_profiles(
         return out
     groups: dict[tuple, list[int]] = {}
     for w, total in sums.items():
-        groups.setdefault(tuple(total > 0), []).append(w)
+        # weekend days differ from each other as much as from working days (a short day
+        # and a quiet one): each is a group of its own
+        groups.setdefault((w if w in weekend else -1, tuple(total > 0)), []).append(w)
     for members in groups.values():
         pooled = sum(sums[w] for w in members)
         pooled = pooled / pooled.sum() if pooled.sum() > 0 else pooled
@@ -155,8 +159,12 @@ def smooth_shape(shape: np.ndarray, passes: int) -> np.ndarray:
     return smooth_rows(shape[None, :], passes)[0]
 
 
-def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.ndarray], str]:
+def fit_profiles(volume: pd.DataFrame, usable: pd.Series, weekend: frozenset[int] = frozenset()
+                 ) -> tuple[dict[int, np.ndarray], str]:
     """Intraday profiles per weekday with settings chosen on the last weeks of history.
+
+    ``weekend`` (weekday numbers) keeps weekend days out of the pooling: working days lend
+    their shape to one another, a weekend day to none.
 
     Every combination of `PROFILE_WEEKS`, `PROFILE_SHRINK_DAYS` and `PROFILE_SMOOTHINGS`
     is fit on history before the last `PROFILE_HOLDOUT_DAYS` days and scored by the
@@ -181,7 +189,7 @@ def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.
         for weeks in PROFILE_WEEKS:
             for shrink in PROFILE_SHRINK_DAYS:
                 shapes = _raw_profiles(matrix[train], dates[train], dates[train][-1], weeks,
-                                       shrink)
+                                       shrink, weekend)
                 open_slots = shapes > 0
                 done = 0
                 for count in passes:
@@ -192,5 +200,5 @@ def fit_profiles(volume: pd.DataFrame, usable: pd.Series) -> tuple[dict[int, np.
                         best_score, best = score, (weeks, shrink, count)
     weeks, shrink, count = best
     label = f"{weeks} weeks, shrink {shrink:g} days, {count} smoothing passes"
-    shapes = smooth_rows(_raw_profiles(matrix, dates, last, weeks, shrink), count)
+    shapes = smooth_rows(_raw_profiles(matrix, dates, last, weeks, shrink, weekend), count)
     return {w: shapes[w] for w in range(7)}, label

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from wfm.calendar import localize
+from wfm.calendar import LocalTimeError, localize
 from wfm.config import CenterConfig
 from wfm.errors import BadInput
 
@@ -41,47 +41,42 @@ def _iso_times(values: pd.Series, source: str, column: str) -> tuple[pd.Series, 
     if parsed.isna().any():
         row = _first_bad(parsed.isna())
         raise BadInput(f"{source}: row {row}, column {column}: bad timestamp "
-                       f"{text.iloc[row - 2]!r}")
+                       f"{text.iloc[row - 2]!r} (expected ISO 8601 such as "
+                       "2026-11-02T08:00:00)")
     return text, parsed
 
 
 def parse_timestamps(
-    values: pd.Series, zone: str, source: str, column: str, groups: pd.Series | None = None
+    values: pd.Series, zone: str, source: str, column: str, groups: pd.Series | None = None,
+    offset_minutes: int | None = None, hint: str = "",
 ) -> pd.Series:
     """Parse ISO 8601 timestamps into tz-aware local times, naming the first bad row.
 
-    Naive values are wall-clock times in ``zone``; within each group (a queue, an agent)
-    the repeated hour of a fall-back night is resolved by order.
+    Naive values are wall-clock times in ``zone`` (within each group, a queue or an agent,
+    the repeated hour of a fall-back night is resolved by order), or times on a fixed
+    clock ``offset_minutes`` east of UTC when given. A local time that does not exist, or
+    a repeated-hour time that appears once, raises BadInput naming its row and what was
+    expected, followed by ``hint``.
     """
     _, parsed = _iso_times(values, source, column)
-    if parsed.dt.tz is not None:
-        return parsed.dt.tz_convert(zone)
-    if groups is None:
-        groups = pd.Series(0, index=values.index)
-    # UTC nanoseconds filled group by group (a Series setitem per group converts slowly)
-    instants = np.zeros(len(values), dtype=np.int64)
-    for _, positions in groups.groupby(groups, sort=False).indices.items():
-        part = parsed.iloc[positions]
-        try:
-            instants[positions] = localize(part, zone).dt.as_unit("ns").array.asi8
-        except Exception as exc:  # NonExistentTimeError / AmbiguousTimeError
-            bad = part.sort_values().index[0]
-            raise BadInput(
-                f"{source}: row {values.index.get_loc(bad) + 2}, column {column}: "
-                f"local time not valid in {zone} ({type(exc).__name__}: {exc})"
-            ) from None
-    stamps = pd.DatetimeIndex(instants, tz="UTC").tz_convert(zone)
-    return pd.Series(stamps, index=values.index)
+    try:
+        return localize(parsed, zone, groups, offset_minutes)
+    except LocalTimeError as exc:
+        raise BadInput(f"{source}: row {exc.position + 2}, column {column}: {exc}{hint}"
+                       ) from None
 
 
 def parse_interval_keys(
-    table: pd.DataFrame, cfg: CenterConfig, source: str
+    table: pd.DataFrame, cfg: CenterConfig, source: str, offset_minutes: int | None = None,
+    hint: str = "", step_minutes: int | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Validate the ``interval_start`` and ``queue`` columns of an interval table.
 
     Returns ``(stamps, queues)``: tz-aware local interval starts and stripped queue ids,
-    on ``table``'s (reset) index. Raises BadInput naming the row for an unknown queue, a
-    bad or nonexistent local time, a time off the interval grid or a duplicate interval.
+    on ``table``'s (reset) index. Naive times are on the center's wall clock, or on a fixed
+    clock ``offset_minutes`` east of UTC; ``step_minutes`` is the grid the times must be
+    on (default: the center's interval). Raises BadInput naming the row for an unknown
+    queue, a bad or nonexistent local time, a time off the grid or a duplicate interval.
     """
     queues = text_cells(table["queue"])
     known = {q.id for q in cfg.queues}
@@ -93,10 +88,11 @@ def parse_interval_keys(
             f"allowed: {', '.join(sorted(known))}"
         )
     stamps = parse_timestamps(table["interval_start"], cfg.center.timezone, source,
-                              "interval_start", groups=queues)
-    step = cfg.center.interval_minutes
+                              "interval_start", groups=queues,
+                              offset_minutes=offset_minutes, hint=hint)
+    step = step_minutes or cfg.center.interval_minutes
     wall = stamps.dt.tz_localize(None)
-    off_grid = (wall.dt.minute % step != 0) | (wall.dt.second != 0)
+    off_grid = ((wall.dt.hour * 60 + wall.dt.minute) % step != 0) | (wall.dt.second != 0)
     if off_grid.any():
         row = _first_bad(off_grid)
         raise BadInput(
@@ -111,6 +107,19 @@ def parse_interval_keys(
             f"{table['interval_start'].iloc[row - 2]} for queue {queues.iloc[row - 2]!r}"
         )
     return stamps, queues
+
+
+def grid_minutes(values: pd.Series, source: str, column: str) -> int:
+    """The coarsest grid (minutes, dividing a day) all the ISO 8601 times lie on: the
+    greatest common divisor of their minutes after midnight and of 1440."""
+    _, parsed = _iso_times(values, source, column)
+    minutes = (parsed.dt.hour * 60 + parsed.dt.minute).to_numpy(dtype=np.int64)
+    seconds = (parsed.dt.second != 0) | (parsed.dt.microsecond != 0)
+    if seconds.any():
+        row = _first_bad(seconds)
+        raise BadInput(f"{source}: row {row}, column {column}: {values.iloc[row - 2]} is not "
+                       "on a whole minute")
+    return int(np.gcd.reduce(np.append(minutes, 24 * 60)))
 
 
 def local_times(values: pd.Series, zone: str, source: str, column: str, groups: pd.Series,

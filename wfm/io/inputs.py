@@ -17,17 +17,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wfm.calendar import interval_grid
+from wfm.calendar import closed_dates, interval_grid
 from wfm.config import WEEKDAYS, CenterConfig, parse_clock_minutes
 from wfm.errors import BadInput
 from wfm.io.cells import (
     _end_after_start,
     _first_bad,
     _integers,
+    _iso_times,
     _missing,
     _numbers,
     _strings,
     carried_columns,
+    grid_minutes,
     local_times,
     parse_interval_keys,
     text_cells,
@@ -50,16 +52,30 @@ from wfm.io.tables import (
 )
 from wfm.roster import Agent
 
+#: Appended to a wall-clock error in a history: the usual cause is a clock without DST.
+_CLOCK_HINT = ("; if the history was recorded on a clock without DST, set "
+               "center.history_clock: fixed")
+
 
 def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history") -> pd.DataFrame:
     """Validate a history table against the config and the contract.
 
     Returns columns ``interval_start`` (tz-aware, center zone), ``queue``, ``offered``,
-    ``aht_seconds`` (NaN where nothing was handled), the optional counts when given
-    (floats) and the columns named in ``inputs.extra_columns.history`` (text, in file
-    order), sorted by queue and time. Raises BadInput naming file, row and column for a
-    missing or unknown column, a bad timestamp, a duplicate interval, a negative or
-    non-finite count, an unknown queue or a timestamp off the interval grid.
+    ``aht_seconds`` (NaN where nothing was handled, or everywhere when the file has no
+    such column), the optional counts when given (floats) and the columns named in
+    ``inputs.extra_columns.history`` (text, in file order), sorted by queue and time.
+
+    Naive times are on the center's wall clock, or on a fixed UTC offset when
+    ``center.history_clock`` is ``fixed``; both come back in the center's zone. A history
+    at an interval that divides the center's (5 minutes for a 15-minute center) is summed
+    into the center's intervals (handle and wait times weighted by offered contacts);
+    ``attrs["history_interval_minutes"]`` keeps the interval read. Raises BadInput naming
+    file, row and column for a missing or unknown column, a bad timestamp (one that does
+    not exist on the clock, or a repeated-hour time given once), a duplicate interval, a
+    negative or non-finite count, an unknown queue, a grid that does not divide the
+    center's interval, and an open interval a finer history gives only part of; and when
+    there is no ``aht_seconds`` column and a queue in the file has no
+    ``default_aht_seconds``.
     """
     _missing(table, HISTORY_COLUMNS, source)
     carried = carried_columns(table, (*HISTORY_COLUMNS, *HISTORY_OPTIONAL),
@@ -68,17 +84,123 @@ def parse_history(table: pd.DataFrame, cfg: CenterConfig, source: str = "history
     if table.empty:
         raise BadInput(f"{source}: no rows")
     table = table.reset_index(drop=True)
-    stamps, queues = parse_interval_keys(table, cfg, source)
+    step = _history_step(table, cfg, source)
+    offset = cfg.center.history_offset_minutes
+    stamps, queues = parse_interval_keys(table, cfg, source, offset_minutes=offset,
+                                         hint="" if offset is not None else _CLOCK_HINT,
+                                         step_minutes=step)
     result = pd.DataFrame({"interval_start": stamps, "queue": queues})
     result["offered"] = _numbers(table, "offered", source, allow_missing=False)
-    result["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
+    if "aht_seconds" in table.columns:
+        result["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
+    else:
+        _need_default_aht(cfg, set(queues), source)
+        result["aht_seconds"] = float("nan")
     for column in HISTORY_OPTIONAL:
-        if column in table.columns:
+        if column in table.columns and column != "aht_seconds":
             result[column] = _numbers(table, column, source, allow_missing=True)
     _check_history_parts(result, source)
     for column in carried:
         result[column] = _strings(table, column, source, required=False)
-    return result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    if step != cfg.center.interval_minutes:
+        result = _sum_to_center_intervals(result, cfg, step, carried, source)
+    result = result.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    result.attrs["history_interval_minutes"] = step
+    return result
+
+
+def _history_step(table: pd.DataFrame, cfg: CenterConfig, source: str) -> int:
+    """The grid the history is read on: the center's interval, or a finer one dividing it.
+
+    Raises BadInput naming the first row off the center's grid when the history's own grid
+    (the coarsest its times lie on) does not divide the center's interval.
+    """
+    center = cfg.center.interval_minutes
+    found = grid_minutes(table["interval_start"], source, "interval_start")
+    if found % center == 0:
+        return center
+    if center % found == 0:
+        return found
+    _, parsed = _iso_times(table["interval_start"], source, "interval_start")
+    off = (parsed.dt.hour * 60 + parsed.dt.minute) % center != 0
+    row = int(off.to_numpy().argmax()) + 2
+    raise BadInput(
+        f"{source}: row {row}, column interval_start: {table['interval_start'].iloc[row - 2]} "
+        f"is not on the {center}-minute grid (the history's times lie on a {found}-minute "
+        f"grid, which does not divide the center's {center} minutes; a history at an "
+        "interval that divides it, such as 5 minutes, is summed on read)")
+
+
+def _need_default_aht(cfg: CenterConfig, queues: set[str], source: str) -> None:
+    """Raise BadInput when a queue in a history without handle times has no default AHT."""
+    for position, queue in enumerate(cfg.queues):
+        if queue.id in queues and queue.default_aht_seconds is None:
+            raise BadInput(
+                f"{source}: no aht_seconds column, and queue {queue.id!r} has no "
+                f"default_aht_seconds (queues[{position}].default_aht_seconds): give the "
+                "handle times or a default per queue")
+
+
+def _sum_to_center_intervals(fine: pd.DataFrame, cfg: CenterConfig, step: int,
+                             carried: list[str], source: str) -> pd.DataFrame:
+    """Sum a history at ``step`` minutes into the center's intervals.
+
+    Counts are summed; ``aht_seconds`` and ``wait_seconds`` are means weighted by offered
+    contacts (NaN where the interval offered none); a carried column keeps its value when
+    every row of the interval agrees. Raises BadInput naming the first row of an interval
+    inside opening hours that lacks some of its ``interval / step`` rows, or whose rows
+    disagree on a carried column.
+    """
+    interval = cfg.center.interval_minutes
+    stamps = fine["interval_start"]
+    wall = stamps.dt.tz_localize(None)
+    into = (wall.dt.hour * 60 + wall.dt.minute) % interval
+    fine = fine.assign(interval_start=stamps - pd.to_timedelta(into, unit="min"),
+                       _row=np.arange(len(fine)) + 2)
+    weighted = [c for c in ("aht_seconds", "wait_seconds") if c in fine.columns]
+    for column in weighted:
+        fine[f"_{column}"] = fine[column] * fine["offered"]
+        fine[f"_{column}_n"] = fine["offered"].where(fine[column].notna(), 0.0)
+    counts = [c for c in ("offered", "handled", "abandoned") if c in fine.columns]
+    groups = fine.groupby(["queue", "interval_start"], sort=False)
+    sums = groups[counts + [f"_{c}" for c in weighted] + [f"_{c}_n" for c in weighted]].sum(
+        min_count=1)
+    sums["offered"] = sums["offered"].fillna(0.0)
+    for column in weighted:
+        n = sums.pop(f"_{column}_n")
+        sums[column] = sums.pop(f"_{column}") / n.where(n > 0)
+    rows = groups["_row"].agg(["min", "size"])
+    _check_parts(rows, cfg, step, source)
+    for column in carried:
+        distinct = groups[column].nunique()
+        if (distinct > 1).any():
+            key = distinct[distinct > 1].index[0]
+            raise BadInput(f"{source}: row {rows.loc[key, 'min']}, column {column}: the rows "
+                           f"summed into one {interval}-minute interval disagree")
+        sums[column] = groups[column].first()
+    out = sums.reset_index()
+    return out[[c for c in fine.columns if c in out.columns]]
+
+
+def _check_parts(rows: pd.DataFrame, cfg: CenterConfig, step: int, source: str) -> None:
+    """Raise BadInput for an open center interval with fewer than ``interval / step`` rows."""
+    interval = cfg.center.interval_minutes
+    parts = interval // step
+    partial = rows[rows["size"] < parts]
+    if partial.empty:
+        return
+    starts = partial.index.get_level_values("interval_start")
+    first, last = starts.min().date(), starts.max().date()
+    grid = interval_grid(cfg.center, first, (last - first).days + 1)
+    open_starts = set(grid.loc[grid["is_open"], "interval_start"])
+    inside = partial[[start in open_starts for start in starts]]
+    if len(inside):
+        (queue, start), row = inside.index[0], inside.iloc[0]
+        clock = start.tz_localize(None).strftime(TIMESTAMP_FORMAT)
+        raise BadInput(
+            f"{source}: row {row['min']}, column interval_start: the {interval}-minute "
+            f"interval {clock} of queue {queue!r} is inside opening hours but has "
+            f"{row['size']} of its {parts} {step}-minute rows")
 
 
 #: Counts that are a part of another count of the same row: (part, whole).
@@ -103,7 +225,9 @@ def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str
     """Raise BadInput for the first interval inside opening hours that has no row.
 
     Whole days without any row are accepted (closed days, holidays, outages are often
-    absent from exports); a day with some rows must have every open interval.
+    absent from exports); a day with some rows must have every open interval, except
+    before a queue's first row and after its last (an export, or a fixed history clock
+    read on the center's wall clock, may start or end inside a day).
     """
     if history.empty:
         return
@@ -113,7 +237,9 @@ def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str
     grid = grid[grid["is_open"]]
     for queue, rows in history.groupby("queue", sort=True):
         present_days = set(rows["interval_start"].dt.date)
-        expected = grid[grid["date"].isin(present_days)]["interval_start"]
+        inside = grid["interval_start"].between(rows["interval_start"].min(),
+                                                rows["interval_start"].max())
+        expected = grid[grid["date"].isin(present_days) & inside]["interval_start"]
         missing = expected[~expected.isin(set(rows["interval_start"]))]
         if len(missing):
             stamp = missing.iloc[0].tz_localize(None).strftime(TIMESTAMP_FORMAT)
@@ -121,6 +247,80 @@ def check_history_complete(history: pd.DataFrame, cfg: CenterConfig, source: str
                 f"{source}: queue {queue!r}: missing interval {stamp} inside opening hours "
                 f"({len(missing)} missing in all)"
             )
+
+
+#: Timestamps a warning about traffic outside opening hours lists.
+LISTED_OUTSIDE = 3
+
+
+@dataclass(frozen=True)
+class OutsideHours:
+    """A queue's history rows with contacts where the center is not open.
+
+    ``outside_hours`` rows fall on open days but outside opening hours, ``closed_days``
+    rows on days closed all day (closed weekdays, holidays the center closes on, the
+    queue's closed dates and special days that close it). The forecast puts no volume
+    there, so these contacts are forecast as zero.
+    """
+
+    queue: str
+    outside_hours: int
+    closed_days: int
+    offered: float
+    share: float
+    first: tuple[str, ...]
+
+    def message(self) -> str:
+        """One warning line."""
+        return (f"queue {self.queue}: {self.outside_hours + self.closed_days} history "
+                f"intervals with contacts where the center is closed ({self.outside_hours} "
+                f"outside opening hours, {self.closed_days} on closed days): "
+                f"{self.offered:g} contacts, {self.share:.2%} of the queue's, forecast as zero "
+                f"(first: {', '.join(self.first)})")
+
+
+def traffic_outside_hours(history: pd.DataFrame, cfg: CenterConfig,
+                          special_days: pd.DataFrame | None = None) -> list[OutsideHours]:
+    """Per queue with any, the history's contacts outside opening hours or on closed days
+    (see `OutsideHours`), in config order."""
+    if history is None or history.empty:
+        return []
+    stamps = history["interval_start"]
+    first, last = stamps.min().date(), stamps.max().date()
+    grid = interval_grid(cfg.center, first, (last - first).days + 1)
+    is_open = pd.Series(grid["is_open"].to_numpy(), index=grid["interval_start"])
+    whole_days = closed_dates(cfg.center, first, last)
+    found = []
+    for queue in cfg.queues:
+        rows = history[(history["queue"] == queue.id)]
+        if rows.empty:
+            continue
+        dates = rows["interval_start"].dt.date
+        closed = set(queue.closed_dates) | _special_closures(special_days, queue.id)
+        on_closed_day = dates.isin(whole_days | closed).to_numpy()
+        outside = ~is_open.reindex(rows["interval_start"], fill_value=False).to_numpy()
+        busy = rows["offered"].to_numpy() > 0
+        hit = busy & (outside | on_closed_day)
+        if not hit.any():
+            continue
+        total = float(rows["offered"].sum())
+        offered = float(rows["offered"].to_numpy()[hit].sum())
+        listed = rows["interval_start"][hit].iloc[:LISTED_OUTSIDE]
+        found.append(OutsideHours(
+            queue=queue.id, outside_hours=int((hit & ~on_closed_day).sum()),
+            closed_days=int((hit & on_closed_day).sum()), offered=offered,
+            share=offered / total if total > 0 else 0.0,
+            first=tuple(t.tz_localize(None).strftime(TIMESTAMP_FORMAT) for t in listed)))
+    return found
+
+
+def _special_closures(special_days: pd.DataFrame | None, queue: str) -> set[date]:
+    """Dates a special-days table closes for ``queue`` (its own rows and ``all``)."""
+    if special_days is None or special_days.empty:
+        return set()
+    rows = special_days[special_days["queue"].isin([queue, "all"])
+                        & special_days["multiplier"].isna()]
+    return set(rows["date"])
 
 
 def read_history(path: str | Path, cfg: CenterConfig, complete: bool = True) -> pd.DataFrame:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 # --- inputs ------------------------------------------------------------------------------
 
-HISTORY_COLUMNS = ("interval_start", "queue", "offered", "aht_seconds")
-#: Optional history columns: ``wait_seconds`` is the mean time in queue over all offered;
+HISTORY_COLUMNS = ("interval_start", "queue", "offered")
+#: Optional history columns: ``aht_seconds`` (without it every queue needs
+#: ``default_aht_seconds``); ``wait_seconds`` is the mean time in queue over all offered;
 #: ``answered_within`` counts the contacts answered within the queue's ``answer_seconds``,
 #: ``short_abandoned`` those that abandoned within ``kpi.short_abandon_seconds``;
 #: ``asa_seconds`` is the mean wait of the answered contacts (average speed of answer).
-HISTORY_OPTIONAL = ("handled", "abandoned", "wait_seconds", "answered_within",
+HISTORY_OPTIONAL = ("aht_seconds", "handled", "abandoned", "wait_seconds", "answered_within",
                     "short_abandoned", "asa_seconds")
 
 ROSTER_COLUMNS = ("agent_id", "name", "team", "skills", "languages", "contract")
@@ -133,3 +134,24 @@ ACCURACY_RUN_COLUMNS = (
     "run_id", "as_of", "queue", "model", "days_scored", "actual", "wmape", "wmape_daily",
     "bias",
 )
+
+# --- the simulation (`wfm simulate`) -----------------------------------------------------
+
+#: What the simulation measures per queue and interval (and per day, per queue); each
+#: figure is the mean over replications, with ``<figure>_ci95`` its 95% half-width.
+SIMULATION_FIGURES = ("offered", "answered", "abandoned", "service_level", "asa_seconds",
+                      "abandon_rate", "occupancy")
+SIMULATION_COLUMNS = (
+    "interval_start", "queue",
+    *(name for figure in SIMULATION_FIGURES for name in (figure, f"{figure}_ci95")),
+    "projected_service_level",
+)
+#: Per queue and day: the same figures, the projection, the target and how far they agree.
+SIMULATION_DAY_COLUMNS = (
+    "date", "queue",
+    *(name for figure in SIMULATION_FIGURES for name in (figure, f"{figure}_ci95")),
+    "projected_service_level", "service_level_target", "projection_outside_ci",
+    "intervals_outside_ci", "intervals_compared",
+)
+#: The calibration's record, written into the schedule folder it publishes.
+CALIBRATION_FILE = "calibration.json"
