@@ -64,12 +64,14 @@ def _rest_hours(shifts: pd.DataFrame) -> list[float]:
     return gaps
 
 
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
 @pytest.mark.parametrize(("monday", "night_end"), [(SPRING_MONDAY, 7), (AUTUMN_MONDAY, 5)])
-def test_a_24x7_week_over_a_dst_change_is_planned_and_checked(monday, night_end) -> None:
+def test_a_24x7_week_over_a_dst_change_is_planned_and_checked(monday, night_end,
+                                                                method) -> None:
     cfg = center_24x7()
     agents = [agent(f"a{i}") for i in range(9)]
     need = demand(cfg, monday, [("sales_es", d, "00:00", "24:00", 1) for d in range(7)])
-    result = solve_and_check(cfg, agents, need, monday, 7)
+    result = solve_and_check(cfg, agents, need, monday, 7, method=method)
     shifts = result.shifts
     assert set(shifts["template"]) == {"day", "evening", "night"}
     # every shift lasts its template's length in real time, over midnight and DST too

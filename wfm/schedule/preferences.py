@@ -81,7 +81,8 @@ def add_fairness(model: LinearModel, inst: Instance, label: str,
     """Weekend and late shifts spread fairly over a set of agents.
 
     Each agent's count above a shared target costs ``fairness`` per shift; the target is
-    at least the mean (target * agents >= total), so the optimum is the ceiling of the mean.
+    the ceiling of the mean (0 <= target * agents - total <= agents - 1): bounded from
+    below only, it would rise until no agent had any excess.
     """
     weight = inst.cfg.objective.fairness
     if weight <= 0 or len(counts) < 2:
@@ -95,7 +96,7 @@ def add_fairness(model: LinearModel, inst: Instance, label: str,
         for c in counts:
             for v, coef in c[kind].items():
                 total[v] = total.get(v, 0.0) - coef
-        model.add(total, 0, INF, "")
+        model.add(total, 0, len(counts) - 1, "")
         for a, c in enumerate(counts):
             if not c[kind]:
                 continue
