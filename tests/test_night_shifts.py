@@ -15,6 +15,7 @@ import pytest
 from test_check import BASE_CONFIG, Plan, make_agents, make_cfg, rules_broken, stamp
 from test_schedule_solver import agent, demand, make_config, solve_and_check
 
+from wfm.config import CenterConfig, parse_config
 from wfm.verify import check
 
 ALL_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -285,3 +286,92 @@ def test_an_available_window_over_midnight() -> None:
     need = demand(solver_cfg, MONDAY, [("sales_es", d, "00:00", "24:00", 1) for d in range(3)])
     result = solve_and_check(solver_cfg, [owl], need, MONDAY, 3)
     assert len(result.shifts) and set(result.shifts["template"]) == {"night"}
+
+
+# --- the solver's rules across midnight ---------------------------------------------------
+
+def _previous_nights(cfg, agent_id: str, first: date, last: date) -> pd.DataFrame:
+    """A published week of 22:00 nights from ``first`` to ``last`` (start dates)."""
+    rows, day = [], first
+    while day <= last:
+        start = stamp(day, "22:00")
+        rows.append({"agent_id": agent_id, "date": day, "shift_start": start,
+                     "shift_end": start + pd.Timedelta(minutes=480), "paid_minutes": 480,
+                     "template": "night"})
+        day += timedelta(days=1)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_rest_after_a_night_is_counted_across_midnight(method: str) -> None:
+    # Sunday's night ends at 06:00 on Monday: with 11 h of rest the first Monday start is
+    # 17:00, so a day or evening shift is out and Monday's shift is the night
+    cfg = center_24x7(min_weekly_hours=0)
+    monday = MONDAY
+    previous = _previous_nights(cfg, "owl", monday - timedelta(days=1),
+                                monday - timedelta(days=1))
+    need = demand(cfg, monday, [("sales_es", 0, "06:00", "24:00", 1)])
+    result = solve_and_check(cfg, [agent("owl")], need, monday, 1, previous=previous,
+                             method=method)
+    assert list(result.shifts["template"]) == ["night"]
+    assert result.shifts["shift_start"].iloc[0] >= stamp(monday, "17:00")
+    # without the night before, the agent takes the day shift from 06:00 that the morning
+    # needs
+    morning = demand(cfg, monday, [("sales_es", 0, "06:00", "15:00", 1)])
+    free = solve_and_check(cfg, [agent("owl")], morning, monday, 1, method=method)
+    assert list(free.shifts["shift_start"]) == [stamp(monday, "06:00")]
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_consecutive_nights_count_by_their_start_dates(method: str) -> None:
+    # max 6 days in a row. "six" worked nights from Tuesday to Sunday (the last one ends on
+    # Monday at 06:00): Monday is a seventh day in a row only if a night counted for the
+    # day it ends on; it does not, so Monday is its seventh start date and it is off.
+    # "five" worked nights from Wednesday to Sunday: Monday night is its sixth.
+    cfg = center_24x7(min_weekly_hours=0)
+    sunday = MONDAY - timedelta(days=1)
+    previous = pd.concat([_previous_nights(cfg, "six", sunday - timedelta(days=5), sunday),
+                          _previous_nights(cfg, "five", sunday - timedelta(days=4), sunday)],
+                         ignore_index=True)
+    need = demand(cfg, MONDAY, [("sales_es", 0, "22:00", "24:00", 2),
+                                ("sales_es", 1, "00:00", "06:00", 2)])
+    agents = [agent("six"), agent("five")]
+    result = solve_and_check(cfg, agents, need, MONDAY, 1, previous=previous, method=method)
+    assert list(result.shifts["agent_id"]) == ["five"]
+    assert result.shifts["shift_start"].iloc[0] == stamp(MONDAY, "22:00")
+
+
+def _night_center(breaks: list[dict]) -> CenterConfig:
+    """A 24x7 center on half-hour intervals with one 9-hour night template from 22:00."""
+    data = center_24x7(min_weekly_hours=0, interval_minutes=30).model_dump(mode="json")
+    night = {**data["shift_templates"][2], "length_minutes": 540, "earliest_start": "22:00",
+             "latest_start": "22:00", "breaks": breaks}
+    return parse_config({**data, "shift_templates": [night]})
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_breaks_and_lunch_inside_night_shifts(method: str) -> None:
+    # a paid break 2-3 h after the 22:00 start (before or after midnight) and an unpaid
+    # lunch 4.5-5.5 h after it, in the small hours of the next date
+    cfg = _night_center([
+        {"activity": "break", "duration_minutes": 30, "paid": True,
+         "earliest_start_minutes": 60, "latest_start_minutes": 150},
+        {"activity": "lunch", "duration_minutes": 30, "paid": False,
+         "earliest_start_minutes": 270, "latest_start_minutes": 330}])
+    agents = [agent(f"n{i}") for i in range(3)]
+    need = demand(cfg, MONDAY, [row for d in range(3) for row in (
+        ("sales_es", d, "22:00", "24:00", 2), ("sales_es", d + 1, "00:00", "07:00", 2))])
+    result = solve_and_check(cfg, agents, need, MONDAY, 3, method=method)
+    assert len(result.shifts) and (result.shifts["paid_minutes"] == 510).all()
+    acts = result.activities.merge(result.shifts[["agent_id", "date", "shift_start"]],
+                                   on="agent_id")
+    acts = acts[(acts["start"] >= acts["shift_start"])
+                & (acts["start"] < acts["shift_start"] + pd.Timedelta(minutes=540))]
+    after = (acts["start"] - acts["shift_start"]).dt.total_seconds() / 60
+    for activity, low, high in (("break", 60, 150), ("lunch", 270, 330)):
+        placed = after[acts["activity"] == activity]
+        # one per shift, inside its window after the shift start
+        assert len(placed) == len(result.shifts) and placed.between(low, high).all()
+    lunches = acts[acts["activity"] == "lunch"]
+    assert (lunches["start"].dt.date > lunches["date"]).all()  # after midnight
+    assert (lunches["start"].dt.hour < 5).all()
