@@ -317,3 +317,31 @@ def test_the_24x7_example_center():
     # the night template starts over midnight: 22:00, 23:00 and 00:00
     night = next(t for t in cfg.shift_templates if t.id == "night")
     assert night.start_minutes == [22 * 60, 23 * 60, 0]
+
+
+def test_the_readmes_example_center_reads_as_it_says():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("A center open around the clock", 1)[1].split("```yaml", 1)[1]
+    shown = yaml.safe_load(block.split("```", 1)[0])
+    data = yaml.safe_load((REPO / "configs" / "center_24x7.yaml").read_text(encoding="utf-8"))
+    data["center"].update(shown["center"])
+    data["queues"], data["shift_templates"] = shown["queues"], shown["shift_templates"]
+    cfg = parse_config(data)
+    center = cfg.center
+    assert center.history_offset_minutes == 120 and center.weekend_days == {4, 5}
+    assert cfg.queues[0].default_aht_seconds == 240
+    # Friday runs over midnight into Saturday, which opens twice
+    friday = date(2026, 2, 6)
+    assert open_hours(cfg, friday)[0] == "18:00"
+    saturday = open_hours(cfg, friday + timedelta(days=1))
+    assert saturday[:4] == ["00:00", "00:30", "01:00", "01:30"] and "02:00" not in saturday
+    assert "14:00" not in saturday and {"08:00", "17:00", "23:30"} <= set(saturday)
+    # the summer closes Friday and Saturday; the eve of New Year's Day (a dated rule)
+    # reopens at 21:00 until 02:00
+    summer_friday = date(2026, 7, 31)
+    assert summer_friday.weekday() == 4
+    assert closed_dates(center, summer_friday, summer_friday + timedelta(days=2)) == {
+        summer_friday, summer_friday + timedelta(days=1)}
+    assert opening_label(day_hours(center, date(2026, 12, 31))) == "00:00-18:00, 21:00-02:00"
+    night = cfg.shift_templates[0]
+    assert night.start_minutes == [22 * 60, 23 * 60, 0] and night.paid_minutes == 480

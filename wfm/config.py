@@ -76,7 +76,7 @@ _POSIX_ZONE = re.compile(r"^Etc/GMT([+-]\d{1,2})$")
 
 def parse_utc_offset(text: str) -> int:
     """Minutes east of UTC for an ISO 8601 offset ``+HH:MM`` / ``-HH:MM`` (``+02:00`` is
-    two hours ahead of UTC, as in Tel Aviv in winter)."""
+    two hours ahead of UTC)."""
     match = _UTC_OFFSET.match(str(text).strip())
     if not match:
         raise ValueError(f"expected an offset from UTC like '+02:00' or '-05:00' (positive "
@@ -600,7 +600,7 @@ class Center(_WeeklyHours):
             east = -int(posix.group(1))
             raise ValueError(
                 f"{value!r} means UTC{east:+03d}:00 (Etc/GMT signs are inverted): give the "
-                "center's own zone (e.g. Asia/Jerusalem) and, for a history recorded without "
+                "center's own zone (e.g. Europe/Athens) and, for a history recorded without "
                 "DST, history_clock: fixed (with history_utc_offset like '+02:00' if it is not "
                 "the zone's standard time)")
         return value
