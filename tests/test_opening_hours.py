@@ -345,3 +345,35 @@ def test_the_readmes_example_center_reads_as_it_says():
     assert opening_label(day_hours(center, date(2026, 12, 31))) == "00:00-18:00, 21:00-02:00"
     night = cfg.shift_templates[0]
     assert night.start_minutes == [22 * 60, 23 * 60, 0] and night.paid_minutes == 480
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda c: c["opening_hours"].pop("sat"),
+     "center.opening_hours: give every weekday of the week (closed where the center does "
+     "not open); missing: sat"),
+    (lambda c: c.update(weekend=["fri", "fri"]), "center.weekend: 'fri' is named twice"),
+    (lambda c: c.update(weekend=["friday"]),
+     "center.weekend[0]: got 'friday'; allowed: 'mon', 'tue'"),
+    (lambda c: c["holidays"].update(closed=["Some Holiday"]),
+     "center.holidays.closed: expected true or false (every public holiday)"),
+    (lambda c: c.update(history_utc_offset="+02:00"),
+     "center.history_utc_offset: has no effect unless history_clock is fixed"),
+    (lambda c: c.update(history_clock="fixed", history_utc_offset="GMT+2"),
+     "center.history_utc_offset: expected an offset from UTC like '+02:00'"),
+    (lambda c: c.update(timezone="Etc/GMT-2"), "'Etc/GMT-2' means UTC+02:00"),
+], ids=["weekday left out", "weekend twice", "weekend day", "closed list", "offset on wall",
+        "bad offset", "inverted zone"])
+def test_wfm_validate_refuses_bad_clock_and_calendar_keys_with_exit_2(tmp_path, change,
+                                                                     expected):
+    from typer.testing import CliRunner
+
+    from wfm.cli.main import app
+
+    data = example()
+    change(data["center"])
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", "--config", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}: " in result.output and expected in result.output
+    assert "Traceback" not in result.output

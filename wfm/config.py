@@ -555,8 +555,9 @@ class Center(_WeeklyHours):
     @field_validator("weekend")
     @classmethod
     def _distinct_weekend(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("weekend: a day is named twice")
+        twice = sorted({day for day in value if value.count(day) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(map(repr, twice))} is named twice")
         return value
 
     @field_validator("history_utc_offset")
