@@ -193,3 +193,16 @@ def test_the_24x7_sample_follows_its_clock_weekend_and_holidays(tmp_path: Path) 
     sample.write_sample_data(cfg, tmp_path, seed=0, years=1.2, agents=40, end=last)
     for name in ("history.csv.gz", "agents.csv"):
         assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_synthetic_requirements_are_quiet_on_the_centers_weekend() -> None:
+    from wfm.io.config_file import load_config
+    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
+
+    cfg = load_config(Path(__file__).resolve().parent.parent / "configs" / "center_24x7.yaml")
+    monday = date(2026, 2, 2)
+    agents = synthetic_roster(cfg, 20, monday, 7, seed=1)
+    need = synthetic_requirements(cfg, agents, monday, 7, seed=1)
+    per_day = need.groupby(need["interval_start"].dt.day_of_week)["required"].sum()
+    # Friday and Saturday, the center's weekend, are its two quietest days
+    assert set(per_day.nsmallest(2).index) == {4, 5}
