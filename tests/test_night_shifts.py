@@ -375,3 +375,29 @@ def test_breaks_and_lunch_inside_night_shifts(method: str) -> None:
     lunches = acts[acts["activity"] == "lunch"]
     assert (lunches["start"].dt.date > lunches["date"]).all()  # after midnight
     assert (lunches["start"].dt.hour < 5).all()
+
+
+@pytest.mark.slow
+def test_a_large_24x7_roster_over_the_dst_week_takes_the_aggregate_path() -> None:
+    """configs/center_24x7.yaml with 120 synthetic agents over the week its clocks go
+    forward at midnight: too many agent-day-options for the exact model, so `auto` takes
+    the aggregate one; every shift checked, nights among them."""
+    from wfm.io.config_file import load_config
+    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
+    from wfm.schedule.instance import build_instance
+    from wfm.schedule.solve import EXACT_MAX_BOOLEANS
+
+    cfg = load_config("configs/center_24x7.yaml")
+    monday = date(2026, 4, 20)
+    agents = synthetic_roster(cfg, 120, monday, 7, seed=3, window_share=0.0)
+    need = synthetic_requirements(cfg, agents, monday, 7, seed=3)
+    inst = build_instance(cfg, agents, need, monday, 7)
+    booleans = sum(len(k) for g in inst.groups for k in g.options.values() for _ in g.agents)
+    assert booleans > EXACT_MAX_BOOLEANS
+    result = solve_and_check(cfg, agents, need, monday, 7, time_limit_seconds=60, workers=2)
+    shifts = result.shifts
+    nights = shifts[shifts["template"] == "night"]
+    assert (nights["shift_end"].dt.date > nights["date"]).any()  # from 22:00 or 23:00
+    assert (nights["shift_start"].dt.date == nights["date"]).all()
+    assert min(_rest_hours(shifts)) >= 11
+    assert (shifts.groupby("agent_id")["date"].nunique() <= 5).all()
