@@ -903,6 +903,9 @@ class SolverLimits(_Strict):
     workers: Whole = Field(2, ge=1, le=64)
     seed: Whole = 0
     relative_gap: Number = Field(0.0, ge=0, le=1)
+    publish_degraded: StrictBool = Field(
+        False, description="wfm run: point latest at a degraded schedule (no better than the "
+                           "safe schedule) instead of keeping the last good plan")
 
 
 class Planning(_Strict):

@@ -7,6 +7,12 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
+#: A schedule no better than the safe one (written and checked, not published as a success).
+EXIT_DEGRADED = 5
+#: `wfm run --sites`: some sites failed, the others published their plans.
+EXIT_SOME_SITES_FAILED = 6
+#: `wfm run --sites`: no site published a plan (every site failed, or none could start).
+EXIT_NO_SITE_OK = 7
 EXIT_LOCKED = 75
 
 
@@ -32,6 +38,12 @@ class NoSolution(WfmError):
     """The solver found no schedule within its time limit."""
 
     exit_code = EXIT_NO_SOLUTION
+
+
+class DegradedSchedule(WfmError):
+    """The schedule is valid but no better than the solver's safe schedule: not a success."""
+
+    exit_code = EXIT_DEGRADED
 
 
 class Locked(WfmError):

@@ -208,13 +208,17 @@ class ScheduleOutcome:
     """A schedule written, re-read and accepted by the independent checker.
 
     ``report`` holds the coverage and the kpis.json mapping; ``folder`` the folder as read
-    back; ``checker`` the verdict recorded in the run manifest.
+    back; ``checker`` the verdict recorded in the run manifest. ``degraded``: the schedule
+    is no better than the solver's safe schedule; it is written and checked, and the
+    caller must not present it as a success (`wfm schedule` exits 5, `wfm run` keeps
+    ``latest``).
     """
 
     result: object
     report: object
     folder: ScheduleFolder
     checker: dict
+    degraded: bool = False
 
 
 def horizon_rows(requirements: pd.DataFrame, start: date, days: int,
@@ -303,7 +307,7 @@ def schedule_step(
                "coverage_rows_checked": (0 if checked["folder"].coverage is None
                                          else len(checked["folder"].coverage))}
     return ScheduleOutcome(result=result, report=report, folder=checked["folder"],
-                           checker=verdict)
+                           checker=verdict, degraded=bool(result.degraded))
 
 
 # --- the workbook --------------------------------------------------------------------------

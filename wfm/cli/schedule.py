@@ -18,7 +18,7 @@ from wfm.cli.options import (
     WorkersOption,
     parse_date,
 )
-from wfm.errors import EXIT_BAD_INPUT
+from wfm.errors import EXIT_BAD_INPUT, EXIT_DEGRADED
 
 app = typer.Typer()
 
@@ -54,9 +54,10 @@ def schedule(
     Writes schedule.csv, activities.csv, coverage.csv and kpis.json into a temporary
     folder, re-reads them through the independent checker, and only then renames them
     into OUT, then prints the summary per queue. Exit 2 bad input, 3 when the rules admit
-    no schedule (the cause is named), 4 when no schedule is found in the time limit, 1 if
-    the checker rejects the schedule (OUT is left as it was; the rejected folder is kept
-    as OUT.rejected).
+    no schedule (the cause is named), 4 when no schedule is found in the time limit, 5
+    when the schedule (written and checked) is degraded, no better than the solver's safe
+    schedule, 1 if the checker rejects the schedule (OUT is left as it was; the rejected
+    folder is kept as OUT.rejected).
 
     Example: wfm schedule --config configs/example.yaml --requirements requirements.csv
     --agents sample_data/agents.csv --start 2026-03-23 --days 7 --out out/schedule
@@ -113,4 +114,8 @@ def schedule(
     typer.echo(f"checker: valid ({outcome.checker['shifts_checked']} shifts, "
                f"{outcome.checker['activities_checked']} activities, "
                f"{outcome.checker['coverage_rows_checked']} coverage rows)")
+    if outcome.degraded:
+        raise fail(f"the schedule in {out} is degraded: no better than the safe schedule "
+                   f"(every agent of a group on the same week); give more time or fewer "
+                   f"competing processes", EXIT_DEGRADED)
 

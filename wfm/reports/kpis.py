@@ -258,7 +258,10 @@ def solver_figures(result: ScheduleResult) -> dict:
     """The solver's figures for kpis.json: status, objective, bounds, gaps, times, notes.
 
     Objective figures are in the objective's weighted points; the coverage gap compares
-    the coverage part of the objective with its proven lower bound.
+    the coverage part of the objective with its proven lower bound. ``soft_goals`` gives
+    each soft goal's cost and counts as recounted from the shifts (preferences met of
+    stated, start spread hours, fairness per kind, previous agent-days kept);
+    ``degraded`` says the schedule is no better than the solver's safe schedule.
     """
     coverage_gap = None
     if result.coverage_objective:
@@ -278,6 +281,8 @@ def solver_figures(result: ScheduleResult) -> dict:
         "first_solution_seconds": _json_number(result.first_solution_seconds),
         "penalties": {k: _json_number(v) for k, v in result.penalties.items()},
         "milestones": {k: _json_number(v) for k, v in result.milestones.items()},
+        "degraded": bool(result.degraded),
+        "soft_goals": result.soft_goals,
         "notes": list(result.notes),
     }
 
@@ -339,4 +344,34 @@ def summary_lines(kpis: dict) -> list[str]:
             f"{_fmt(kpis['coverage_bound'], '{:.1f}')}, "
             f"gap {_fmt(kpis['coverage_gap'], '{:.2%}')}; "
             f"shortfall {_fmt(kpis['shortfall_hours'], '{:.1f}')} agent-hours")
+        lines += _soft_goal_lines(kpis.get("soft_goals") or {})
+        if kpis.get("degraded"):
+            lines.append("DEGRADED: no better than the safe schedule (every agent of a group "
+                         "on the same week); not a plan to publish")
+    return lines
+
+
+def _soft_goal_lines(goals: dict) -> list[str]:
+    """The soft goals' costs and counts, one line each (none when not reported)."""
+    if not goals:
+        return []
+    lines = []
+    preferences = goals["preferences"]
+    days_off, starts = preferences["preferred_days_off"], preferences["preferred_starts"]
+    lines.append(f"preferences: cost {preferences['cost']:.1f}; days off met "
+                 f"{days_off['met']} of {days_off['stated']}, starts met {starts['met']} of "
+                 f"{starts['stated']}")
+    spread = goals["start_time_variation"]
+    lines.append(f"start-time variation: cost {spread['cost']:.1f} ({spread['hours']:.1f} h "
+                 f"over agents and weeks)")
+    fairness = goals["fairness"]
+    kinds = ", ".join(f"{kind} {fairness[kind]['shifts_above_target']} above "
+                      f"{fairness[kind]['target']:g}" for kind in ("weekend", "late", "night")
+                      if fairness[kind]["agents"])
+    lines.append(f"fairness: cost {fairness['cost']:.1f}" + (f" (shifts above target: {kinds})"
+                                                             if kinds else ""))
+    changes = goals["changes"]
+    if changes["stated"]:
+        lines.append(f"changes: cost {changes['cost']:.1f}; {changes['kept']} of "
+                     f"{changes['stated']} published agent-days kept")
     return lines

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from wfm.errors import EXIT_INTERNAL, WfmError
+from wfm.errors import EXIT_INTERNAL, DegradedSchedule, WfmError
 from wfm.events import Events, NullEvents
 from wfm.io.tables import WORKBOOK_FILE
 from wfm.run.folders import (
@@ -237,7 +237,8 @@ def run_pipeline(
     Returns the outcome of a successful run (``latest`` now points at it). Raises
     `Locked` when another run is active (nothing touched), `RunFailed` (exit code of the
     cause: 2 bad input, 3 infeasible, 4 no schedule, 1 internal) or `Interrupted`-coded
-    `RunFailed` (128 + signal) after keeping the folder as ``<run id>.failed``.
+    `RunFailed` (128 + signal) after keeping the folder as ``<run id>.failed``, and
+    `RunFailed` with exit code 5 for a degraded schedule (see `_finish_degraded`).
     """
     events = events or NullEvents()
     stop = stop or StopRequest()
@@ -284,6 +285,8 @@ def run_pipeline(
         if failure is not None:
             stage_name, exc = failure
             return _finish_failed(ctx, manifest, stage_name, exc)
+        if ctx.data.get("degraded"):
+            return _finish_degraded(ctx, manifest)
         return _finish_ok(ctx, manifest)
 
 
@@ -376,6 +379,32 @@ def _finish_ok(ctx: RunContext, manifest: dict[str, Any]) -> RunOutcome:
     ctx.events.emit("run_ok", f"run {ctx.run_id} ok: {target}", run_id=ctx.run_id,
                     folder=str(target))
     return RunOutcome(ctx.run_id, target, manifest)
+
+
+def _finish_degraded(ctx: RunContext, manifest: dict[str, Any]) -> RunOutcome:
+    """A run whose every stage finished but whose schedule is degraded (no better than the
+    solver's safe schedule): kept as ``<run id>`` with the manifest saying so, ``latest``
+    left on the last good plan unless ``solver.publish_degraded``; raises RunFailed with
+    exit code 5 either way, so the caller does not take it for a success."""
+    runs_dir = Path(ctx.options.runs_dir)
+    publish = bool(ctx.cfg is not None and ctx.cfg.solver.publish_degraded)
+    manifest["status"] = "degraded"
+    manifest["degraded"] = {
+        "reason": "the schedule is no better than the solver's safe schedule (every agent "
+                  "of a group on the same week)",
+        "published": publish,
+    }
+    target = _seal(ctx, manifest, ok=True)
+    if publish:
+        point_latest(runs_dir, ctx.run_id)
+        _fsync_dir(runs_dir)
+    where = "latest points at it (solver.publish_degraded)" if publish else \
+        "latest left on the last good plan"
+    exc = DegradedSchedule(f"run {ctx.run_id} is degraded: its schedule is no better than "
+                           f"the safe schedule; {where}")
+    ctx.events.emit("run_degraded", str(exc), level="error", run_id=ctx.run_id,
+                    folder=str(target), exit_code=exc.exit_code, published=publish)
+    raise RunFailed("schedule", exc, target, exc.exit_code)
 
 
 def _finish_failed(ctx: RunContext, manifest: dict[str, Any], stage: str,

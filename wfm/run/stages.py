@@ -208,9 +208,12 @@ def schedule_stage(ctx: RunContext) -> dict[str, Any]:
     """Solve, write and check the schedule (`wfm.plan.schedule_step`) into the run folder.
 
     A schedule the independent checker rejects fails the stage (and the run) with the
-    broken rules. Emits a ``solving`` event as the solver starts. Figures: solver status,
-    objective, bound and gap, the coverage (required, scheduled and shortfall
-    agent-hours), the projected service level per queue and the checker's verdict.
+    broken rules; a degraded one (no better than the solver's safe schedule) is kept and
+    marks the run degraded (``data['degraded']``, see `wfm.run.runner`). Emits a
+    ``solving`` event as the solver starts. Figures: solver status, objective, bound and
+    gap, the coverage (required, scheduled and shortfall agent-hours), the projected
+    service level per queue, the soft goals, whether it is degraded and the checker's
+    verdict.
     """
     from wfm.events import ticking
     from wfm.plan import horizon_rows, schedule_step
@@ -232,10 +235,14 @@ def schedule_stage(ctx: RunContext) -> dict[str, Any]:
                                 workers=cfg.solver.workers, seed=cfg.solver.seed, log=log,
                                 stop=ctx.stop, rejected_folder=ctx.path(REJECTED_FOLDER))
     ctx.data["schedule"] = outcome
+    ctx.data["degraded"] = outcome.degraded
     kpis = outcome.report.kpis
     result = outcome.result
     ctx.events.emit("checker", f"schedule: checker valid ({outcome.checker['shifts_checked']} "
                     f"shifts)", **outcome.checker)
+    if outcome.degraded:
+        ctx.events.emit("degraded", "schedule: degraded, no better than the safe schedule "
+                        "(every agent of a group on the same week)", level="warning")
     return {
         "status": result.status,
         "objective": result.objective,
@@ -258,6 +265,8 @@ def schedule_stage(ctx: RunContext) -> dict[str, Any]:
         "projected_service_level": {q: v["projected_service_level"]
                                     for q, v in kpis["queues"].items()},
         "checker": outcome.checker,
+        "degraded": outcome.degraded,
+        "soft_goals": kpis.get("soft_goals"),
         "notes": list(result.notes),
     }
 

@@ -153,6 +153,7 @@ def add_coverage(model: LinearModel, inst: Instance,
             if gap > 0:
                 model.cost(PROFICIENCY, w, PROFICIENCY_WEIGHT * gap)
         model.add(row, 0, 0, "queue_assignment")
+    roster = len(inst.agents)
     for q in range(len(inst.queue_ids)):
         for i in range(inst.n_intervals):
             required = int(inst.required[q, i])
@@ -161,7 +162,9 @@ def add_coverage(model: LinearModel, inst: Instance,
                 cv.constant_cost += shortfall_cost(required, weights.under_coverage,
                                                    weights.under_coverage_growth)
                 continue
-            over = model.var(0, INF, f"over(queue={q}, interval={i})")
+            # no more agents than the roster can be over: a finite bound keeps the
+            # Lagrangian bound of approximate duals finite (`linear.lagrangian_bound`)
+            over = model.var(0, roster, f"over(queue={q}, interval={i})")
             cv.over[q, i] = over
             model.cost(COVERAGE, over, weights.over_coverage)
             row: dict[int, float] = {over: -1.0}

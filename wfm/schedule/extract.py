@@ -139,6 +139,11 @@ def schedule_tables(inst: Instance, shifts: dict[str, list[int]],
     activities_table = pd.DataFrame(activity_rows, columns=list(ACTIVITY_COLUMNS))
     if not shifts_table.empty:
         shifts_table["paid_minutes"] = shifts_table["paid_minutes"].astype(int)
+    else:  # no shift at all: the instants keep their zone all the same
+        stamp = f"datetime64[ns, {inst.cfg.center.timezone}]"
+        shifts_table = shifts_table.astype({"shift_start": stamp, "shift_end": stamp,
+                                            "paid_minutes": int})
+        activities_table = activities_table.astype({"start": stamp, "end": stamp})
     return shifts_table, activities_table
 
 

@@ -4,14 +4,18 @@ Three steps, each a small exact solve:
 
 * `round_shift_counts`: each group's shift counts rounded to the floor or ceiling of their
   LP values so that the agents on shift per class and interval stay close to the LP's
-  (a HiGHS MIP on the shift counts alone with the groups' rule cuts).
+  (a HiGHS MIP on the shift counts alone with the groups' rule cuts). Fast on a vertex of
+  the LP; `wfm.schedule.solve` now solves the LP without crossover (an interior point,
+  where this MIP takes longer than the LP) and splits the counts agent by agent instead
+  (`wfm.schedule.split.split_from_lp`).
 * `place_breaks`: breaks, lunches and queue counts for those shifts, one day at a time
   (with the shifts fixed the days are independent), each day an exact HiGHS MIP.
 * `improve`: a large-neighbourhood search. A neighbourhood frees one day's variables of
   a block of coverage classes (shifts, breaks, queues, shortfall), or the whole horizon
-  of a few classes, and holds the rest; HiGHS solves it to optimality, so the schedule
-  never gets worse. The coverage cost is a sum over intervals and a day touches the rest
-  of the week only through weekly rules, so day neighbourhoods are cheap and pay most;
+  of a few classes, and holds the rest; HiGHS solves it from the current schedule as its
+  first incumbent, so the schedule never gets worse. The coverage cost is a sum over
+  intervals and a day touches the rest of the week only through weekly rules, so day
+  neighbourhoods are cheap and pay most;
   week neighbourhoods move working days and days off. Two neighbourhoods of different
   days and blocks share no constraint and run side by side.
 
@@ -26,19 +30,19 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import repeat
 from math import ceil, floor
 
 import numpy as np
 
 from wfm.schedule.coverage import CoverageVars
 from wfm.schedule.instance import Instance
-from wfm.schedule.linear import INF, LinearModel, LpSolver
+from wfm.schedule.linear import INF, LinearModel, LpResult, LpSolver
+from wfm.schedule.preferences import FAIRNESS, START_VARIATION, SoftCosts
 from wfm.schedule.rules import add_group_cuts
 
 ROUNDING = "rounding"
 SHORT_WEIGHT = 2.0
-FREE_VARIABLES_PER_NEIGHBOURHOOD = 20000  # HiGHS closes days of this size in seconds
+FREE_VARIABLES_PER_NEIGHBOURHOOD = 4000  # per block and day, queue variables aside
 WHOLE_WEEK = -1
 
 
@@ -254,17 +258,39 @@ def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
 def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             components: list[str], deadline: float, log: Callable[[str], None],
             stop: Callable[[], bool] = lambda: False, workers: int = 1,
-            good_enough: float = -np.inf) -> tuple[np.ndarray, int]:
+            good_enough: float = -np.inf, soft: SoftCosts | None = None,
+            on_gain: Callable[[np.ndarray], None] | None = None,
+            ) -> tuple[np.ndarray, int]:
     """Re-solve neighbourhoods until a full round finds nothing, time runs out or the
     objective is at most ``good_enough`` (the relative-gap target).
 
+    With ``soft``, the start spread and fairness are priced per option in day
+    neighbourhoods (`SoftCosts.day_costs`, their variables and rows left out) and kept in
+    the MIP of week neighbourhoods; the objective compared is the model's other components
+    plus `SoftCosts.value`, and their variables are re-set from the shifts after each gain.
+    ``on_gain`` is called with each better vector.
     Up to ``workers`` independent neighbourhoods are solved at once (HiGHS runs outside
     the interpreter lock) and their improvements applied together: they share no
-    constraint, so the combined vector stays feasible. Returns the best vector (never
-    worse than ``values``) and how many neighbourhoods were solved.
+    constraint and no agent, so the combined vector stays feasible and its gains add up.
+    Returns the best vector (never worse than ``values``) and how many neighbourhoods
+    were solved.
     """
-    cost = solver.cost_vector(components)
-    current = float(cost @ values)
+    priced = (START_VARIATION, FAIRNESS) if soft is not None else ()
+    linear = [c for c in components if c not in priced]
+    cost = solver.cost_vector(linear)
+
+    def total(vector: np.ndarray) -> float:
+        return float(cost @ vector) + (soft.value(vector) if soft is not None else 0.0)
+
+    def solve(hood: Neighbourhood, base: np.ndarray, limit: float) -> LpResult:
+        # the current vector is feasible: HiGHS starts from it, so a time limit loses nothing
+        if soft is None or hood.day == WHOLE_WEEK:
+            return solver.solve_mip(components, base, hood.free, limit, warm_start=True)
+        return solver.solve_mip(linear, base, hood.free & ~soft.var_mask, limit,
+                                extra_cost=soft.day_costs(base, hood.free),
+                                skip_rows=soft.row_mask, warm_start=True)
+
+    current = total(values)
     solved = stale = position = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         while stale < len(hoods) and not stop() and current > good_enough:
@@ -280,20 +306,33 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             base = values
             # a cap, so one slow neighbourhood cannot take the whole search
             limit = min(left, max(20.0, 0.25 * left))
-            found = list(pool.map(solver.solve_mip, repeat(components), repeat(base),
-                                  [h.free for h in batch], repeat(limit)))
+            futures = [pool.submit(solve, h, base, limit) for h in batch]
+            found = [f.result() for f in futures]
             solved += len(batch)
             merged = base.copy()
             for hood, result in zip(batch, found, strict=True):
-                if result.values and result.objective < current - 1e-6:
-                    part = np.asarray(result.values)
-                    merged[hood.free] = part[hood.free]
-                    stale = 0
-                else:
-                    stale += 1
-            if float(cost @ merged) < current - 1e-6:
-                values, current = merged, float(cost @ merged)
+                if result.values:
+                    candidate = base.copy()
+                    candidate[hood.free] = np.asarray(result.values)[hood.free]
+                    if soft is not None:
+                        candidate = soft.sync(candidate)
+                    if total(candidate) < current - 1e-6:
+                        merged[hood.free] = candidate[hood.free]
+                        stale = 0
+                        continue
+                stale += 1
+            if soft is not None:
+                merged = soft.sync(merged)
+            if total(merged) < current - 1e-6:
+                values, current = merged, total(merged)
                 log(f"neighbourhoods {position}: objective {current:.1f}")
+                if on_gain is not None:
+                    on_gain(values)
+                if soft is not None and soft.retarget(values, solver):
+                    # the roster's mean moved: the fairness targets follow it
+                    values = soft.sync(values)
+                    current = total(values)
+                    stale = 0
     return values, solved
 
 

@@ -17,7 +17,7 @@ Two levels of aggregation make large rosters tractable:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from math import ceil, floor
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from wfm.errors import BadInput
 from wfm.roster import Agent
 
 LATE_END_MINUTE = 20 * 60  # a shift ending after 20:00 wall clock counts as late (fairness)
+NIGHT_START_MINUTE = 6 * 60  # a shift starting before 06:00 or ending after midnight: night
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ class ShiftOption:
     def is_late(self) -> bool:
         """True when the shift ends after `LATE_END_MINUTE` on the wall clock."""
         return self.wall_end > LATE_END_MINUTE
+
+    @property
+    def is_night(self) -> bool:
+        """True when the shift starts before `NIGHT_START_MINUTE` or ends after midnight."""
+        return self.wall_start < NIGHT_START_MINUTE or self.wall_end > 1440
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,30 @@ class Instance:
         """A utc minute as a tz-aware local timestamp."""
         stamp = pd.Timestamp(self.utc0 + timedelta(minutes=utc_minute))
         return stamp.tz_convert(self.cfg.center.timezone)
+
+
+def coverage_instance(inst: Instance) -> Instance:
+    """The instance with its classes merged by the set of queues they serve.
+
+    For the coverage terms alone the proficiency order inside a class does not matter, and
+    agents of classes with the same queues are interchangeable: the LP relaxation of the
+    merged model has the same optimum (any point of it splits back into the classes, per
+    option in proportion to the classes' counts and per interval by a transportation of
+    the present agents onto the queues) with fewer break and queue variables. Groups are
+    copied with their class index remapped; the rest is shared with ``inst``.
+    """
+    keys: dict[tuple[int, ...], int] = {}
+    classes: list[CoverageClass] = []
+    groups: list[Group] = []
+    for group in inst.groups:
+        queues = tuple(sorted(inst.classes[group.class_index].queues))
+        if queues not in keys:
+            keys[queues] = len(classes)
+            classes.append(CoverageClass(len(classes), queues, tuple(0.0 for _ in queues)))
+        classes[keys[queues]].groups.append(group.index)
+        groups.append(Group(group.index, group.agents, group.contract, keys[queues],
+                            group.tail, group.options))
+    return replace(inst, groups=groups, classes=classes)
 
 
 def _minutes_between(a: datetime, b: datetime) -> int:

@@ -25,7 +25,13 @@ class ScheduleResult:
     ``coverage_bound`` a proven lower bound on it. ``milestones`` records how the search
     went: seconds and coverage objective of each schedule on the way (for example
     ``safe_seconds``, ``safe_coverage``, ``lp_seconds``, ``from_lp_seconds``,
-    ``from_lp_coverage``).
+    ``from_lp_coverage``, or ``from_start_*`` when the start was not the LP's) and the
+    first time a schedule within 10%, 3% and 2% of the coverage bound was held
+    (``within_10pct_seconds``...). ``soft_goals`` holds each soft goal's cost and counts,
+    recounted from the shifts (`wfm.schedule.preferences.soft_goal_figures`).
+    ``degraded`` is True when the schedule is no better than the safe schedule of the
+    large-roster method (every agent of a group on the same week) and not at its bound:
+    valid, but not a plan to publish as a success.
     """
 
     shifts: pd.DataFrame
@@ -41,6 +47,8 @@ class ScheduleResult:
     penalties: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     milestones: dict[str, float] = field(default_factory=dict)
+    soft_goals: dict[str, dict] = field(default_factory=dict)
+    degraded: bool = False
 
     @property
     def gap(self) -> float:

@@ -5,21 +5,34 @@ Two ways to the same per-agent-exact schedule:
 * ``exact`` (small rosters; also the plain per-agent model of the benchmark): one CP-SAT
   model with a boolean per agent, day and shift option, every rule per agent, every soft
   goal, coverage by class counts.
-* ``aggregate`` (large rosters): interchangeable agents form groups; the model counts
-  agents per group and option with valid cuts for every rule (a relaxation: daily and
-  weekly counts, weekly hours, rest between days, consecutive days, runs of days off),
-  and coverage, breaks and queues per class. Its LP relaxation (HiGHS interior point)
-  gives the coverage bound. The LP's shift counts are rounded to keep its coverage shape
-  (`improve.round_shift_counts`), breaks and queues placed day by day, and each group's
-  counts split into agents by a small per-agent CP-SAT that holds every rule exactly:
-  the first schedule. From then on each agent has its own booleans with every rule, and
-  HiGHS re-solves day and week neighbourhoods of the model (`improve.improve`, two at a
-  time when independent) until the time is up; the final split only trades identical
-  agents' weeks to settle the soft goals (preferences, start spread, fairness, changes).
+* ``aggregate`` (large rosters): interchangeable agents form groups, and the schedule is
+  built in four steps, each taking the best of what the one before left:
 
-Both report the coverage objective of the final schedule and a valid lower bound on it:
-the optimum of the LP relaxation of the aggregate model with coverage terms only (every
-schedule maps to a feasible point of that LP with the same coverage cost).
+  1. the *safe schedule*: each agent works the week the rule precheck found for its group
+     (valid in seconds, poor coverage: a group's agents all start together);
+  2. a start from the coverage LP: its group shift counts rounded to keep its coverage
+     shape (`improve.round_shift_counts`) and split into agents by a quick per-group
+     CP-SAT. Without an LP point (it failed or ran out of time) the start is the safe
+     schedule; with a previous schedule that covers the horizon, that is a start too;
+  3. the *per-agent model*: a boolean per agent, day and option with every rule and every
+     soft goal per agent (preferences, start spread, changes, and fairness over the whole
+     roster against the start's targets), breaks and queues placed day by day, improved
+     by HiGHS over day and week neighbourhoods (`improve.improve`) until the time, the
+     relative gap or a round without gain ends it;
+  4. each group's split re-solved by CP-SAT for the soft goals with its counts held.
+
+The coverage bound is the LP relaxation of the aggregate model with coverage terms only
+and its classes merged by the queues they serve (`instance.coverage_instance`: the same
+optimum, fewer variables), solved in a thread beside the precheck and the safe schedule:
+HiGHS' interior point method, then PDLP when that fails in its time. The bound is the
+Lagrangian value of the duals found (`linear.lagrangian_bound`), valid whatever the
+method's accuracy; every schedule maps to a feasible point of the LP with the same
+coverage cost.
+
+Every schedule's soft goals are recounted from its shifts (`preferences.soft_goal_figures`):
+candidates are compared, and reported, by the schedule's own objective. A large-roster
+result no better than the safe schedule, while that is not already at the bound, is
+``degraded``: the caller must not take it for a good plan.
 """
 
 from __future__ import annotations
@@ -28,9 +41,10 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
-from math import ceil, floor
+from math import isfinite
 
 import numpy as np
 import pandas as pd
@@ -45,20 +59,41 @@ from wfm.schedule.improve import (
     integral,
     neighbourhoods,
     place_breaks,
-    round_shift_counts,
     tag_variables,
 )
-from wfm.schedule.instance import Group, Instance, build_instance, week_limits
-from wfm.schedule.linear import LinearModel, LpResult, LpSolver, solve_cp
-from wfm.schedule.preferences import SOFT_COMPONENTS, add_agent_preferences, add_fairness
+from wfm.schedule.instance import (
+    Group,
+    Instance,
+    build_instance,
+    coverage_instance,
+    week_limits,
+)
+from wfm.schedule.linear import LP_METHODS, LinearModel, LpSolver, solve_cp
+from wfm.schedule.preferences import (
+    FAIRNESS,
+    FAIRNESS_KINDS,
+    SOFT_COMPONENTS,
+    START_VARIATION,
+    SoftCosts,
+    add_agent_preferences,
+    add_fairness,
+    assign_weeks,
+    fairness_targets,
+    soft_goal_cost,
+    soft_goal_figures,
+)
 from wfm.schedule.result import ScheduleResult
 from wfm.schedule.rules import add_agent_rules, add_group_cuts, agent_options, tail_blocked
+from wfm.schedule.split import greedy_cover, split_from_lp, split_group
 from wfm.verify.check import COVERAGE
 
 PAID_HOURS = "paid_hours"
-COUNT_DEVIATION = "count_deviation"
 EXACT_MAX_BOOLEANS = 4000  # agent-day-option booleans up to which the exact model is used
 QUICK_SPLIT_SECONDS = 1.0  # per group and attempt in the first split
+COVERAGE_LP_SHARE = 0.4  # of the time limit, at most, for the coverage LP
+IPM_SHARE = 0.7  # of the LP's time for the interior point method, before PDLP
+HARD_COMPONENTS = [COVERAGE, PROFICIENCY, PAID_HOURS]
+ALL_COMPONENTS = HARD_COMPONENTS + list(SOFT_COMPONENTS)
 
 
 @dataclass
@@ -93,7 +128,8 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     ``previous`` is a shifts table of an earlier schedule (rest and consecutive days carry
     over; on the same dates, changes cost ``objective.changes``). ``method`` is ``exact``,
     ``aggregate`` or ``auto`` (exact for small rosters). Raises InfeasibleRules naming an
-    agent and the conflicting rules, NoSolution when nothing is found in time.
+    agent and the conflicting rules, NoSolution when nothing is found in time. The result
+    is ``degraded`` when it is no better than the safe schedule (see the module).
     """
     started = time.monotonic()
     limit = time_limit_seconds if time_limit_seconds is not None else cfg.solver.time_limit_seconds
@@ -108,17 +144,85 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     ctx.log(f"{len(agents)} agents in {len(inst.groups)} groups and {len(inst.classes)} "
             f"classes, {len(inst.options)} shift options, {inst.n_intervals} intervals")
     weeks = precheck_rules(ctx)
+    bound = CoverageBound(inst, max(1.0, ctx.left() * COVERAGE_LP_SHARE))
     booleans = sum(len(k) for g in inst.groups for k in g.options.values() for _ in g.agents)
     if method == "auto":
         method = "exact" if booleans <= EXACT_MAX_BOOLEANS else "aggregate"
-    safe = _safe_schedule(ctx, weeks) if method == "aggregate" and weeks else None
-    aggregate, cover, lp_solver = _aggregate_model(inst)
-    lp = lp_solver.solve([COVERAGE], max(1.0, ctx.left() * 0.4))
-    coverage_bound = lp.objective if lp.status == "OPTIMAL" else 0.0
-    ctx.log(f"LP coverage bound {coverage_bound:.1f} in {lp.seconds:.1f}s ({lp.status})")
     if method == "exact":
-        return _solve_exact(ctx, coverage_bound)
-    return _solve_aggregate(ctx, aggregate, cover, lp_solver, lp, coverage_bound, safe)
+        result = _solve_exact(ctx)
+        lp = bound.result()
+        result.coverage_bound = min(lp.coverage_bound, result.coverage_objective)
+        result.notes.insert(0, lp.note())
+        result.milestones["lp_seconds"] = lp.seconds
+        return result
+    safe = _safe_schedule(ctx, weeks) if weeks else None
+    return _solve_aggregate(ctx, bound, safe)
+
+
+# ---------------------------------------------------------------- the coverage bound
+
+@dataclass
+class BoundLp:
+    """The coverage LP as solved: its best bound, the point kept and what was tried."""
+
+    bound: float  # minus infinity: no bound
+    values: list[float]  # a point of the merged model (empty: none)
+    group_vars: dict[tuple[int, int], int]  # (group, option) -> variable of that model
+    seconds: float
+    tried: list[str] = field(default_factory=list)
+
+    @property
+    def coverage_bound(self) -> float:
+        """The bound on the coverage objective (0 when none was proven)."""
+        return max(0.0, self.bound) if isfinite(self.bound) else 0.0
+
+    def note(self) -> str:
+        """What the bound is and how it was found."""
+        if not isfinite(self.bound) or self.bound <= 0:
+            return ("coverage bound: none proven (the LP found no positive bound in its "
+                    "time: " + "; ".join(self.tried) + ")")
+        return ("coverage bound: LP relaxation of the aggregate model, coverage terms only, "
+                "Lagrangian value of its duals (" + "; ".join(self.tried) + ")")
+
+
+class CoverageBound:
+    """The coverage LP solved in a thread beside the rest (HiGHS releases the interpreter
+    lock); `result` waits for it (it stops at its own time limit)."""
+
+    def __init__(self, inst: Instance, seconds: float) -> None:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage-lp")
+        self._future: Future[BoundLp] = pool.submit(coverage_lp, inst, seconds)
+        pool.shutdown(wait=False)
+
+    def result(self) -> BoundLp:
+        """The solved LP (waits for it)."""
+        return self._future.result()
+
+
+def coverage_lp(inst: Instance, seconds: float,
+                methods: tuple[str, ...] = LP_METHODS) -> BoundLp:
+    """Solve the coverage LP on the merged classes within ``seconds``: each method of
+    ``methods`` in turn until one converges (the first gets `IPM_SHARE` of the time).
+    Keeps the best bound and the point of the last method that gave one."""
+    started = time.monotonic()
+    deadline = started + seconds
+    model, _, solver = _aggregate_model(coverage_instance(inst))
+    found = BoundLp(-np.inf, [], model.group_vars, 0.0)  # type: ignore[attr-defined]
+    for position, method in enumerate(methods):
+        left = deadline - time.monotonic()
+        if left < 0.2:
+            found.tried.append(f"{method} not run (no time left)")
+            break
+        share = left * IPM_SHARE if position < len(methods) - 1 else left
+        lp = solver.solve([COVERAGE], share, method)
+        found.tried.append(f"{method} {lp.status} in {lp.seconds:.1f}s")
+        found.bound = max(found.bound, lp.bound)
+        if lp.values:
+            found.values = lp.values
+        if lp.status == "OPTIMAL":
+            break
+    found.seconds = time.monotonic() - started
+    return found
 
 
 def precheck_rules(ctx: _Context) -> dict[int, list[int]] | None:
@@ -201,7 +305,7 @@ def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]]) -> ScheduleResult
     placed = _place_for_shifts(ctx, dict(realized), max(2.0, min(30.0, ctx.left() * 0.05)))
     if placed is None:
         return None
-    schedule = _result(ctx, shifts, *placed, 0.0, 0.0, 0.0, "FEASIBLE", 0)
+    schedule = _result(ctx, shifts, *placed, "FEASIBLE")
     ctx.log(f"safe schedule at {schedule.wall_seconds:.1f}s, coverage "
             f"{schedule.coverage_objective:.1f}")
     return schedule
@@ -216,17 +320,24 @@ def _paid_cost(inst: Instance, agent_contract: str, option_key: int) -> float:
 # ---------------------------------------------------------------- the aggregate model
 
 def _aggregate_model(inst: Instance, per_agent: bool = False,
+                     targets: dict[str, float] | None = None,
                      ) -> tuple[LinearModel, CoverageVars, LpSolver]:
     """The aggregate model; with ``per_agent`` every agent has its own booleans instead.
 
     Shift counts per group and option carry the groups' rule cuts; per-agent booleans carry
-    every rule exactly. Returns the model, its coverage variables and its HiGHS solver.
+    every rule exactly and every soft goal, fairness over the whole roster held against
+    ``targets`` (see `preferences.add_fairness`); the model's ``soft`` is then its
+    `preferences.SoftCosts`. Returns the model, its coverage variables and its HiGHS
+    solver.
     """
     model = LinearModel()
     counts: dict[tuple[int, int], tuple[list[int], int]] = {}
     group_vars: dict[tuple[int, int], int] = {}
     agent_vars: dict[int, dict[str, dict[int, int]]] = {}
-    owner: dict[int, int] = {}  # rule variables (runs of days off...) -> their class
+    owner: dict[int, int] = {}  # rule and soft-goal variables (weekly ones) -> their class
+    fairness_terms: list[dict[str, dict[int, float]]] = []
+    fairness_of: list[tuple[str, int]] = []  # (agent, class) of each fairness entry
+    spread_vars: dict[tuple[str, int], tuple[int, int, int]] = {}
     for group in inst.groups:
         first_var = len(model.lb)
         if per_agent:
@@ -238,7 +349,10 @@ def _aggregate_model(inst: Instance, per_agent: bool = False,
                     model.cost(PAID_HOURS, v, _paid_cost(inst, group.contract, k))
                     terms, total = counts.get((group.class_index, k), ([], 0))
                     counts[group.class_index, k] = (terms + [v], total + 1)
-                add_agent_rules(model, inst, agent, y, group.options, group.tail)
+                work = add_agent_rules(model, inst, agent, y, group.options, group.tail)
+                fairness_terms.append(add_agent_preferences(model, inst, agent, y,
+                                                            group.options, work, spread_vars))
+                fairness_of.append((agent.agent_id, group.class_index))
                 agent_vars[group.index][agent.agent_id] = y
             owner.update(dict.fromkeys(range(first_var, len(model.lb)), group.class_index))
             continue
@@ -253,105 +367,174 @@ def _aggregate_model(inst: Instance, per_agent: bool = False,
                 counts[group.class_index, k] = (terms + [n[k]], total + group.size)
         add_group_cuts(model, inst, group, n)
         owner.update(dict.fromkeys(range(first_var, len(model.lb)), group.class_index))
+    excess_vars: dict[str, dict[str, int]] = {}
+    if per_agent:
+        held = targets or dict.fromkeys(FAIRNESS_KINDS, 0.0)
+        added = add_fairness(model, inst, "roster", fairness_terms, held)
+        for a, kinds in added.items():
+            agent_id, cls = fairness_of[a]
+            excess_vars[agent_id] = kinds
+            owner.update(dict.fromkeys(kinds.values(), cls))
     cover = add_coverage(model, inst, counts)
     model.group_vars = group_vars  # type: ignore[attr-defined]
     model.agent_vars = agent_vars  # type: ignore[attr-defined]
     model.owner = owner  # type: ignore[attr-defined]
+    if per_agent:
+        flat = {a: y for by_agent in agent_vars.values() for a, y in by_agent.items()}
+        model.soft = SoftCosts(inst, model, flat, held,  # type: ignore[attr-defined]
+                               spread_vars, excess_vars)
     return model, cover, LpSolver(model)
 
 
-def _solve_aggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, solver: LpSolver,
-                     lp: LpResult, coverage_bound: float, safe: ScheduleResult | None,
+def _solve_aggregate(ctx: _Context, bound: CoverageBound, safe: ScheduleResult | None,
                      ) -> ScheduleResult:
-    """The LP rounded and split into agents, then improved by day and week.
+    """The best of the safe schedule, the LP's start improved, and the final split.
 
     ``safe`` (a valid schedule found before the LP) is returned when nothing better is
-    found, for instance when the run is stopped early.
+    found, for instance when the run is stopped early; the result is then ``degraded``
+    unless it is already at the bound.
     """
-    tried = [f"LP relaxation ({lp.status}, {lp.seconds:.1f}s)"]
+    lp = bound.result()
+    coverage_bound = lp.coverage_bound
+    tried = [f"coverage LP: {'; '.join(lp.tried)} ({lp.seconds:.1f}s)"]
+    ctx.log(f"LP coverage bound {coverage_bound:.1f} in {lp.seconds:.1f}s "
+            f"({'; '.join(lp.tried)})")
+    milestones: dict[str, float] = {"lp_seconds": lp.seconds}
+    if safe is not None:
+        milestones.update(safe_seconds=safe.wall_seconds, safe_coverage=safe.coverage_objective)
+        _reached(milestones, coverage_bound, safe.coverage_objective, safe.wall_seconds)
+        tried.append(f"safe schedule at {safe.wall_seconds:.1f}s")
+    best = safe
     try:
-        best = _improve_from_lp(ctx, model, cover, solver, lp, coverage_bound, safe, tried)
+        found = _improve_from_starts(ctx, lp, safe, tried, milestones)
     except NoSolution:
         if safe is None:
             raise
-        best = safe
-    if safe is not None and safe.objective < best.objective:
-        best = safe
+        found = None
+    if found is not None and (best is None or found.objective < best.objective):
+        best = found
+    assert best is not None
+    _reached(milestones, coverage_bound, best.coverage_objective, ctx.elapsed())
     best.coverage_bound = min(coverage_bound, best.coverage_objective)
     best.best_bound = min(coverage_bound, best.objective)
     best.wall_seconds = ctx.elapsed()
-    best.milestones["lp_seconds"] = lp.seconds
+    best.milestones.update(milestones)
     if safe is not None:
-        best.first_solution_seconds = safe.wall_seconds
-        best.milestones.update(safe_seconds=safe.wall_seconds,
-                               safe_coverage=safe.coverage_objective)
-        tried.insert(0, f"safe schedule at {safe.wall_seconds:.1f}s")
+        best.first_solution_seconds = milestones["safe_seconds"]
+    best.degraded = bool(safe is not None and best.objective >= safe.objective - 1e-6
+                         and best.coverage_objective > coverage_bound + 1e-6)
+    best.notes.insert(0, lp.note())
     best.notes.append("tried: " + "; ".join(tried))
+    best.notes.append(_quality(best, safe))
     return best
 
 
-def _improve_from_lp(ctx: _Context, model: LinearModel, cover: CoverageVars, solver: LpSolver,
-                     lp: LpResult, coverage_bound: float, safe: ScheduleResult | None,
-                     tried: list[str]) -> ScheduleResult:
+def _quality(result: ScheduleResult, safe: ScheduleResult | None) -> str:
+    """One line on how good the result is: against the bound and the safe schedule."""
+    if result.coverage_bound > 0:
+        against = (f"coverage {result.coverage_objective / result.coverage_bound:.3f} times "
+                   f"its bound")
+    elif result.coverage_objective == 0:
+        against = "coverage at its bound (0)"
+    else:
+        against = "coverage bound unknown"
+    if safe is None:
+        return f"quality: {against}"
+    if result.degraded:
+        return (f"quality: DEGRADED, no better than the safe schedule (every agent of a "
+                f"group on the same week); {against}")
+    ratio = (safe.coverage_objective / result.coverage_objective
+             if result.coverage_objective > 0 else float("inf"))
+    return f"quality: {against}; the safe schedule's coverage is {ratio:.1f} times this one's"
+
+
+def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None,
+                         tried: list[str], milestones: dict[str, float],
+                         ) -> ScheduleResult | None:
+    """Starts (the LP's, the previous schedule, else the safe schedule) into the per-agent
+    model, improved by neighbourhoods, then the final split. None if nothing was placed."""
     inst = ctx.inst
-    components = [COVERAGE, PROFICIENCY, PAID_HOURS]
-    group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
-    tags = tag_variables(inst, model, cover, group_vars, {}, model.owner)  # type: ignore
-    values: np.ndarray | None = None
+    starts: list[tuple[str, dict[str, list[int]]]] = []
     if lp.values and not ctx.stopped():
-        counts = round_shift_counts(inst, group_vars, lp.values, max(1.0, ctx.left() * 0.1))
-        if counts is not None:
-            start = np.round(np.asarray(lp.values))
-            for v, count in counts.items():
-                start[v] = count
-            values = place_breaks(solver, start, tags, components,
-                                  time.monotonic() + ctx.left() * 0.3)
-        tried.append("LP rounded and breaks placed by day" if values is not None
-                     else "LP rounding (no rounding kept the rules)")
-    if values is None:
-        if safe is not None:
-            return safe
-        values = _first_by_cp_sat(ctx, model, lp, components, tried)
-    ctx.log(f"rounded schedule: objective {float(solver.cost_vector(components) @ values):.1f}")
-    started_split = time.monotonic()
-    best, shifts = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
-                                    quick=True, budget_seconds=ctx.left() * 0.3)
-    best.first_solution_seconds = best.wall_seconds
-    split_seconds = time.monotonic() - started_split
-    ctx.log(f"first schedule from the LP at {best.wall_seconds:.1f}s, coverage "
-            f"{best.coverage_objective:.1f} (bound {coverage_bound:.1f})")
-    tried.append(f"first schedule from the LP at {best.wall_seconds:.1f}s")
-    milestones = {"from_lp_seconds": best.wall_seconds,
-                  "from_lp_coverage": best.coverage_objective}
-    best.milestones.update(milestones)
-    # from here on every agent has its own booleans and every rule holds exactly, so the
-    # final split only trades identical agents' weeks for preferences and never moves a shift
-    remodelled = _per_agent_model(ctx, shifts, components)
+        shifts = _shifts_from_lp(ctx, lp, tried)
+        if shifts is not None:
+            starts.append(("LP", shifts))
+    previous = previous_shifts(inst)
+    if previous is not None:
+        starts.append(("previous schedule", previous))
+    if not starts and not ctx.stopped():
+        started = time.monotonic()
+        starts.append(("greedy cover", greedy_cover(inst, ctx.seed)))
+        tried.append(f"no LP point: a greedy cover built in {time.monotonic() - started:.1f}s")
+    if not starts or ctx.stopped():
+        return None
+    started = time.monotonic()
+    remodelled = _per_agent_model(ctx, starts, tried)
     if remodelled is None:
         tried.append("per-agent model (no placement in time)")
-        return best
-    model, cover, solver, values = remodelled
-    # keep time for the final split, which also settles preferences
-    reserve = min(ctx.left() * 0.3, 2.0 + 1.5 * split_seconds)
-    tags = tag_variables(inst, model, cover, model.group_vars,  # type: ignore[attr-defined]
-                         model.agent_vars, model.owner)  # type: ignore[attr-defined]
+        return None
+    model, cover, solver, soft, values, name = remodelled
+    built = time.monotonic()
+    best = _agent_result(ctx, model, cover, values)
+    build_seconds = time.monotonic() - built  # what building a schedule's tables takes
+    split_seconds = time.monotonic() - started
+    ctx.log(f"first schedule from the {name} at {best.wall_seconds:.1f}s, coverage "
+            f"{best.coverage_objective:.1f} (bound {lp.coverage_bound:.1f})")
+    tried.append(f"first schedule from the {name} at {best.wall_seconds:.1f}s")
+    _reached(milestones, lp.coverage_bound, best.coverage_objective, best.wall_seconds)
+    if name == "LP":
+        milestones.update(from_lp_seconds=best.wall_seconds,
+                          from_lp_coverage=best.coverage_objective)
+    else:
+        milestones.update(from_start_seconds=best.wall_seconds,
+                          from_start_coverage=best.coverage_objective)
+    # time to build the search's schedule and, if it fits, a final split and its schedule
+    reserve = min(ctx.left() * 0.3, 2.0 + 0.5 * split_seconds + 3.0 * build_seconds)
+    tags = tag_variables(inst, model, cover, {}, model.agent_vars,  # type: ignore[attr-defined]
+                         model.owner)  # type: ignore[attr-defined]
     hoods = neighbourhoods(inst, tags, ctx.workers)
-    good_enough = _gap_target(coverage_bound, inst.cfg.solver.relative_gap)
-    values, solved = improve(solver, values, hoods, components,
+    good_enough = _gap_target(lp.coverage_bound, inst.cfg.solver.relative_gap)
+    coverage_cost_vector = solver.cost_vector([COVERAGE])
+
+    def on_gain(vector: np.ndarray) -> None:
+        _reached(milestones, lp.coverage_bound, float(coverage_cost_vector @ vector),
+                 ctx.elapsed())
+
+    first = values
+    values, solved = improve(solver, values, hoods, ALL_COMPONENTS,
                              time.monotonic() + ctx.left() - reserve, ctx.log, ctx.stopped,
-                             ctx.workers, good_enough)
+                             ctx.workers, good_enough, soft, on_gain)
     tried.append(f"{solved} day and week neighbourhoods re-solved by HiGHS")
-    if float(solver.cost_vector(components) @ values) <= good_enough:
+    linear = [c for c in ALL_COMPONENTS if c not in (START_VARIATION, FAIRNESS)]
+    if float(solver.cost_vector(linear) @ values) + soft.value(values) <= good_enough:
         tried.append(f"search stopped within solver.relative_gap "
                      f"{inst.cfg.solver.relative_gap:.2%} of the coverage bound")
-    if not ctx.stopped() and ctx.left() >= 1.0:
-        final, _ = _disaggregate(ctx, model, cover, integral(values), coverage_bound,
-                                    quick=False, budget_seconds=ctx.left() * 0.8)
-        if final.objective <= best.objective:
-            final.first_solution_seconds = best.first_solution_seconds
-            final.milestones.update(milestones)
+    if values is not first:  # the search found something better
+        searched = _agent_result(ctx, model, cover, values)
+        if searched.objective < best.objective:
+            best = searched
+    if not ctx.stopped() and ctx.left() >= 3.0 + 2.0 * build_seconds:
+        final = _final_split(ctx, model, cover, integral(values),
+                             ctx.left() - 1.5 * build_seconds)
+        if final is not None and final.objective < best.objective:
+            tried.append("final split kept")
             best = final
     return best
+
+
+#: Shares above the coverage bound whose first time is recorded (``within_10pct_seconds``).
+MILESTONE_GAPS = (0.10, 0.03, 0.02)
+
+
+def _reached(milestones: dict[str, float], bound: float, coverage: float,
+             seconds: float) -> None:
+    """Record the first time a schedule's coverage came within each `MILESTONE_GAPS`."""
+    if bound <= 0:
+        return
+    for gap in MILESTONE_GAPS:
+        key = f"within_{round(gap * 100)}pct_seconds"
+        if key not in milestones and coverage <= bound * (1 + gap):
+            milestones[key] = seconds
 
 
 def _gap_target(coverage_bound: float, relative_gap: float) -> float:
@@ -368,190 +551,159 @@ def _gap_target(coverage_bound: float, relative_gap: float) -> float:
     return coverage_bound / (1.0 - relative_gap)
 
 
-def _per_agent_model(ctx: _Context, shifts: dict[str, list[int]], components: list[str],
-                     ) -> tuple[LinearModel, CoverageVars, LpSolver, np.ndarray] | None:
-    """The model with a boolean per agent, day and option, started from ``shifts``.
+def _shifts_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]) -> dict[str, list[int]]:
+    """The LP's fractional group counts split into agents (`split.split_from_lp`)."""
+    shifts: dict[str, list[int]] = {}
+    started = time.monotonic()
+    for group in ctx.inst.groups:
+        counts = {k: lp.values[lp.group_vars[group.index, k]]
+                  for keys in group.options.values() for k in keys}
+        shifts.update(split_from_lp(ctx.inst, group, counts, ctx.seed))
+    tried.append(f"LP counts split into agents in {time.monotonic() - started:.1f}s")
+    return assign_weeks(ctx.inst, shifts)
 
-    Breaks and queues are placed anew for those shifts (None if not in time).
-    """
-    model, cover, solver = _aggregate_model(ctx.inst, per_agent=True)
-    start = np.zeros(len(model.lb))
-    for by_agent in model.agent_vars.values():  # type: ignore[attr-defined]
-        for agent_id, y in by_agent.items():
-            for k, v in y.items():
-                start[v] = float(k in shifts.get(agent_id, ()))
-    tags = tag_variables(ctx.inst, model, cover, {}, model.agent_vars,  # type: ignore
-                         model.owner)  # type: ignore[attr-defined]
-    placed = place_breaks(solver, start, tags, components, time.monotonic() + ctx.left() * 0.3)
-    if placed is None:
+
+def previous_shifts(inst: Instance) -> dict[str, list[int]] | None:
+    """The previous schedule on the horizon's dates as option keys per agent, when it
+    covers every date of the horizon with shifts this instance offers the agent (None
+    otherwise). Its rules are checked when breaks are placed for it."""
+    if not inst.previous_same_dates:
         return None
-    return model, cover, solver, placed
+    found: dict[str, list[int]] = {}
+    for agent in inst.agents:
+        allowed = inst.groups[inst.group_of_agent[agent.agent_id]].options
+        keys = []
+        for d in range(len(inst.dates)):
+            key = inst.previous_same_dates.get((agent.agent_id, d), -2)
+            if key == -2 or key == -1:
+                return None  # a date the previous schedule does not cover, or cannot offer
+            if key is not None:
+                if key not in allowed.get(d, ()):
+                    return None
+                keys.append(key)
+        found[agent.agent_id] = keys
+    return found
 
 
-def _first_by_cp_sat(ctx: _Context, model: LinearModel, lp: LpResult, components: list[str],
-                     tried: list[str]) -> np.ndarray:
-    """A first aggregate solution from CP-SAT (when the LP could not be rounded)."""
-    group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
-    bounds: dict[int, tuple[int, int]] = {}
-    if lp.values:
-        for v in range(len(model.lb)):
-            model.hints[v] = int(round(lp.values[v]))
-        bounds = {v: (int(floor(lp.values[v] + 1e-6)), int(ceil(lp.values[v] - 1e-6)))
-                  for v in group_vars.values()}
-    for name, phase_bounds in (("first", bounds), ("widened", {})):
-        if ctx.stopped() or ctx.left() < 1.0:
-            break
-        result = solve_cp(model, time_limit_seconds=ctx.left() * 0.5, workers=ctx.workers,
-                          seed=ctx.seed, stop=ctx.stop, first_only=True, bounds=phase_bounds,
-                          components=components)
-        tried.append(f"CP-SAT {name} ({result.status}, {result.seconds:.1f}s)")
-        if result.values:
-            return np.asarray(result.values, dtype=float)
-    raise NoSolution(f"no schedule found in {ctx.elapsed():.0f}s; tried: {'; '.join(tried)}")
+def _per_agent_model(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]]],
+                     tried: list[str]) -> tuple | None:
+    """The model with a boolean per agent, day and option, started from the best of
+    ``starts`` (name, shifts) once breaks and queues are placed for each.
 
-
-def _disaggregate(ctx: _Context, model: LinearModel, cover: CoverageVars, values: list[int],
-                  coverage_bound: float, quick: bool, budget_seconds: float,
-                  ) -> tuple[ScheduleResult, dict[str, list[int]]]:
-    """Split every group's counts into agents, then build the schedule.
-
-    ``quick`` takes each group's first exact split instead of the best for preferences;
-    ``budget_seconds`` is shared among the groups by size.
-    Returns the schedule and the shifts per agent.
+    Returns the model, its coverage variables, solver, start-spread and fairness costs
+    (`preferences.SoftCosts`, fairness targets from the first start), the start vector
+    and its name; None if no start is placed in time.
     """
     inst = ctx.inst
-    group_vars: dict[tuple[int, int], int] = model.group_vars  # type: ignore[attr-defined]
+    model, cover, solver = _aggregate_model(inst, per_agent=True,
+                                            targets=fairness_targets(inst, starts[0][1]))
+    agent_vars = {a: y for by_agent in model.agent_vars.values()  # type: ignore[attr-defined]
+                  for a, y in by_agent.items()}
+    soft: SoftCosts = model.soft  # type: ignore[attr-defined]
+    linear = [c for c in ALL_COMPONENTS if c not in (START_VARIATION, FAIRNESS)]
+    tags = tag_variables(inst, model, cover, {}, model.agent_vars,  # type: ignore[attr-defined]
+                         model.owner)  # type: ignore[attr-defined]
+    cost = solver.cost_vector(linear)
+    best: tuple[float, np.ndarray, str] | None = None
+    for position, (name, shifts) in enumerate(starts):
+        if ctx.stopped():
+            break
+        start = np.zeros(len(model.lb))
+        for agent_id, y in agent_vars.items():
+            for k in shifts.get(agent_id, ()):
+                start[y[k]] = 1.0
+        share = ctx.left() * 0.3 / (len(starts) - position)
+        placed = place_breaks(solver, start, tags, ALL_COMPONENTS, time.monotonic() + share)
+        if placed is None:
+            tried.append(f"start from the {name}: no placement (a rule broken, or no time)")
+            continue
+        value = float(cost @ placed) + soft.value(placed)
+        if best is None or value < best[0]:
+            best = (value, placed, name)
+    if best is None:
+        return None
+    return model, cover, solver, soft, best[1], best[2]
+
+
+def _agent_result(ctx: _Context, model: LinearModel, cover: CoverageVars,
+                  values: np.ndarray) -> ScheduleResult:
+    """The schedule of a per-agent model's integer vector, its weeks handed within each
+    group to the agents who want them most (`preferences.assign_weeks`)."""
+    found = integral(values)
+    shifts = assign_weeks(ctx.inst, {
+        a: [k for k, v in y.items() if found[v]]
+        for by_agent in model.agent_vars.values()  # type: ignore[attr-defined]
+        for a, y in by_agent.items()})
+    break_counts = {key: {b: found[v] for b, v in layer.items() if found[v]}
+                    for key, layer in cover.breaks.items()}
+    work_counts = {key: found[v] for key, v in cover.work.items() if found[v]}
+    return _result(ctx, shifts, break_counts, work_counts, "FEASIBLE")
+
+
+def _final_split(ctx: _Context, model: LinearModel, cover: CoverageVars,
+                 values: list[int], seconds: float) -> ScheduleResult | None:
+    """Each group's counts of a per-agent vector split again for the soft goals, the
+    splits taking at most half of ``seconds`` (the schedule is built after them)."""
+    inst = ctx.inst
     agent_vars: dict[int, dict[str, dict[int, int]]] = model.agent_vars  # type: ignore
-    shifts: dict[str, list[int]] = {}
-    soft_total = 0.0
-    moved = 0
-    order = sorted(inst.groups, key=lambda g: -g.size)
-    agents_left = len(inst.agents)
-    until = time.monotonic() + budget_seconds
-    for group in order:
-        if group.index in agent_vars:
-            counts: dict[int, int] = defaultdict(int)
-            for y in agent_vars[group.index].values():
-                for k, v in y.items():
-                    counts[k] += values[v]
-        else:
-            counts = {k: values[group_vars[group.index, k]]
-                      for keys in group.options.values() for k in keys}
-        budget = (until - time.monotonic()) * group.size / max(1, agents_left)
-        if quick:  # the search repairs what a hurried split moves; waiting here costs more
-            budget = min(budget, QUICK_SPLIT_SECONDS)
-        agents_left -= group.size
-        # out of budget, a group takes its first exact split, which CP-SAT finds at once
-        split, soft, deviation = split_group(inst, group, counts, max(0.5, budget),
-                                             ctx.workers, ctx.seed,
-                                             first_only=quick or budget < 0.1)
-        shifts.update(split)
-        soft_total += soft
-        moved += deviation
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for g, by_agent in agent_vars.items():
+        for y in by_agent.values():
+            for k, v in y.items():
+                counts[g, k] += values[v]
+    current = {a: [k for k, v in y.items() if values[v]]
+               for by_agent in agent_vars.values() for a, y in by_agent.items()}
+    shifts, moved = _split_all(ctx, counts, quick=False, budget_seconds=seconds * 0.5,
+                               targets=fairness_targets(inst, current))
+    if moved:
+        placed = _place_for_shifts(ctx, _realized(inst, shifts))
+        if placed is None:
+            return None
+        return _result(ctx, shifts, *placed, "FEASIBLE", moved)
+    break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
+                    for key, layer in cover.breaks.items()}
+    work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
+    return _result(ctx, shifts, break_counts, work_counts, "FEASIBLE")
+
+
+def _realized(inst: Instance, shifts: dict[str, list[int]]) -> dict[tuple[int, int], int]:
+    """Agents per (class, option) in a schedule."""
     realized: dict[tuple[int, int], int] = defaultdict(int)
     for agent_id, keys in shifts.items():
         c = inst.groups[inst.group_of_agent[agent_id]].class_index
         for k in keys:
             realized[c, k] += 1
-    aggregate = {ck: values[v] for ck, v in cover.n.items() if values[v]}
-    if realized == aggregate:
-        break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
-                        for key, layer in cover.breaks.items()}
-        work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
-    else:
-        ctx.log(f"group split moved {moved} agent-shifts; re-placing breaks and queues")
-        placed = _place_for_shifts(ctx, dict(realized))
-        if placed is None:
-            raise NoSolution("no break and queue placement found for the split shifts in time")
-        break_counts, work_counts = placed
-    schedule = _result(ctx, shifts, break_counts, work_counts, soft_total, coverage_bound,
-                       coverage_bound, "FEASIBLE", moved)
-    return schedule, shifts
+    return dict(realized)
 
 
-def split_group(inst: Instance, group: Group, counts: dict[int, int], time_limit: float,
-                workers: int, seed: int, first_only: bool = False,
-                ) -> tuple[dict[str, list[int]], float, int]:
-    """Split a group's option counts into its agents, every rule held per agent.
+def _split_all(ctx: _Context, counts: dict[tuple[int, int], int], quick: bool,
+               budget_seconds: float, targets: dict[str, float] | None = None,
+               ) -> tuple[dict[str, list[int]], int]:
+    """Split every group's counts ((group, option) -> agents) into its agents.
 
-    ``first_only`` keeps the first split found instead of the best one for preferences.
-    Returns per agent its option keys, the soft-goal cost and how many agent-shifts differ
-    from the counts (0 when the split is exact).
+    ``quick`` takes each group's first exact split instead of the best for the soft goals;
+    ``budget_seconds`` is shared among the groups by size. Returns the shifts per agent
+    and how many agent-shifts differ from the counts.
     """
-    for exact in (True, False):
-        model = LinearModel()
-        y_of: dict[str, dict[int, int]] = {}
-        fairness_terms = []
-        for agent in group.agents:
-            day_options = {d: [k for k in keys if not exact or counts.get(k, 0) > 0]
-                           for d, keys in group.options.items()}
-            y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
-                 for keys in day_options.values() for k in keys}
-            work = add_agent_rules(model, inst, agent, y, day_options, group.tail)
-            if not first_only:  # a quick split leaves the soft goals to the final one
-                fairness_terms.append(add_agent_preferences(model, inst, agent, y, day_options,
-                                                            work))
-            y_of[agent.agent_id] = y
-        if fairness_terms:
-            add_fairness(model, inst, f"group {group.index}", fairness_terms)
-        options = sorted({k for y in y_of.values() for k in y})
-        deviations = []
-        if not exact:
-            # a shift moved within its day keeps most of its coverage; one dropped keeps none
-            for d, keys in group.options.items():
-                terms = {y[k]: 1.0 for y in y_of.values() for k in keys if k in y}
-                target = sum(counts.get(k, 0) for k in keys)
-                plus, minus = model.var(0, group.size, f"extra(day {d})"), model.var(
-                    0, target, f"missing(day {d})")
-                model.add({**terms, plus: -1.0, minus: 1.0}, target, target, "count")
-                model.cost(COUNT_DEVIATION, plus, 1e5)
-                model.cost(COUNT_DEVIATION, minus, 1e5)
-        for k in options:
-            terms = {y[k]: 1.0 for y in y_of.values() if k in y}
-            target = counts.get(k, 0)
-            if exact:
-                model.add(terms, target, target, "count")
-            else:
-                plus = model.var(0, group.size, f"extra({k})")
-                minus = model.var(0, target, f"missing({k})")
-                terms.update({plus: -1.0, minus: 1.0})
-                model.add(terms, target, target, "count")
-                model.cost(COUNT_DEVIATION, plus, 1e3)
-                model.cost(COUNT_DEVIATION, minus, 1e3)
-                deviations += [plus, minus]
-        # a moving split is kept only at its best: its first solutions move far too much
-        result = solve_cp(model, time_limit_seconds=time_limit, workers=workers, seed=seed,
-                          first_only=first_only and exact)
-        if result.values:
-            shifts = {a: [k for k, v in y.items() if result.values[v]] for a, y in y_of.items()}
-            soft = sum(model.value(result.values, c) for c in SOFT_COMPONENTS)
-            moved = sum(result.values[v] for v in deviations)
-            return shifts, soft, moved
-    return _greedy_split(inst, group, counts, workers, seed)
-
-
-def _greedy_split(inst: Instance, group: Group, counts: dict[int, int], workers: int,
-                  seed: int) -> tuple[dict[str, list[int]], float, int]:
-    """Agent by agent, the week that takes most of the counts still open (a fallback when
-    the group's split finds nothing in its time)."""
-    remaining = dict(counts)
+    inst = ctx.inst
     shifts: dict[str, list[int]] = {}
-    for agent in group.agents:
-        model = LinearModel()
-        y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
-             for keys in group.options.values() for k in keys}
-        add_agent_rules(model, inst, agent, y, group.options, group.tail)
-        for k, v in y.items():
-            model.cost(COUNT_DEVIATION, v, -1.0 if remaining.get(k, 0) > 0 else 1.0)
-        result = solve_cp(model, time_limit_seconds=10.0, workers=workers, seed=seed)
-        if not result.values:
-            raise InfeasibleRules(f"agent {agent.agent_id} (contract {agent.contract}): no "
-                                  f"schedule keeps the hard rules ({result.status})")
-        shifts[agent.agent_id] = [k for k, v in y.items() if result.values[v]]
-        for k in shifts[agent.agent_id]:
-            remaining[k] = remaining.get(k, 0) - 1
-    moved = sum(abs(v) for v in remaining.values())
-    return shifts, 0.0, moved
+    moved = 0
+    agents_left = len(inst.agents)
+    until = time.monotonic() + budget_seconds
+    for group in sorted(inst.groups, key=lambda g: -g.size):
+        mine = {k: counts.get((group.index, k), 0)
+                for keys in group.options.values() for k in keys}
+        budget = (until - time.monotonic()) * group.size / max(1, agents_left)
+        if quick:  # the search repairs what a hurried split moves; waiting here costs more
+            budget = min(budget, QUICK_SPLIT_SECONDS)
+        agents_left -= group.size
+        # out of budget, a group takes its first exact split, which CP-SAT finds at once
+        split, deviation = split_group(inst, group, mine, max(0.5, budget), ctx.workers,
+                                       ctx.seed, first_only=quick or budget < 0.1,
+                                       targets=targets)
+        shifts.update(split)
+        moved += deviation
+    return shifts, moved
 
 
 def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
@@ -583,13 +735,13 @@ def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
 
 # ---------------------------------------------------------------- the exact model
 
-def _solve_exact(ctx: _Context, coverage_bound: float) -> ScheduleResult:
+def _solve_exact(ctx: _Context) -> ScheduleResult:
     inst = ctx.inst
     model = LinearModel()
     counts: dict[tuple[int, int], tuple[list[int], int]] = {}
     y_of: dict[str, dict[int, int]] = {}
+    fairness_terms = []
     for group in inst.groups:
-        fairness_terms = []
         for agent in group.agents:
             day_options = group.options
             y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
@@ -601,7 +753,7 @@ def _solve_exact(ctx: _Context, coverage_bound: float) -> ScheduleResult:
             work = add_agent_rules(model, inst, agent, y, day_options, group.tail)
             fairness_terms.append(add_agent_preferences(model, inst, agent, y, day_options, work))
             y_of[agent.agent_id] = y
-        add_fairness(model, inst, f"group {group.index}", fairness_terms)
+    add_fairness(model, inst, "roster", fairness_terms)
     cover = add_coverage(model, inst, counts)
     cp_started = ctx.elapsed()
     result = solve_cp(model, time_limit_seconds=ctx.left(), workers=ctx.workers, seed=ctx.seed,
@@ -614,9 +766,8 @@ def _solve_exact(ctx: _Context, coverage_bound: float) -> ScheduleResult:
     break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
-    soft = sum(model.value(values, c) for c in SOFT_COMPONENTS)
-    schedule = _result(ctx, shifts, break_counts, work_counts, soft, coverage_bound,
-                       result.bound, result.status, 0)
+    schedule = _result(ctx, shifts, break_counts, work_counts, result.status,
+                       total_bound=result.bound)
     if result.first_solution_seconds is not None:
         schedule.first_solution_seconds = cp_started + result.first_solution_seconds
     return schedule
@@ -638,8 +789,10 @@ def _count_table(inst: Instance, scheduled: dict[tuple[int, int], int]) -> pd.Da
 
 
 def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, work_counts: dict,
-            soft: float, coverage_bound: float, total_bound: float, status: str,
-            moved: int) -> ScheduleResult:
+            status: str, moved: int = 0, total_bound: float = 0.0) -> ScheduleResult:
+    """The schedule of shifts per agent and counts per class: tables and every figure, the
+    soft goals recounted from the shifts. ``total_bound`` is a proven bound on the
+    objective (the coverage bound is set by the caller)."""
     inst = ctx.inst
     plan = assign_activities(inst, shifts, break_counts, work_counts)
     shifts_table, activities = schedule_tables(inst, shifts, plan)
@@ -651,6 +804,8 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
     for (c, _, q), m in work_counts.items():
         cls = inst.classes[c]
         proficiency += m * cls.penalty[cls.queues.index(q)]
+    soft_goals = soft_goal_figures(inst, shifts)
+    soft = soft_goal_cost(soft_goals)
     objective = coverage + paid + proficiency + soft
     required_hours = float(inst.required.sum()) * inst.cfg.center.interval_minutes / 60
     short = 0
@@ -658,8 +813,7 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
         for i in range(inst.n_intervals):
             short += max(0, int(inst.required[q, i]) - scheduled.get((q, i), 0))
     step_hours = inst.cfg.center.interval_minutes / 60
-    notes = [f"coverage bound: LP relaxation of the aggregate model "
-             f"({len(inst.groups)} groups), coverage terms only"]
+    notes = []
     if moved:
         notes.append(f"{moved} agent-shifts moved when splitting group counts into agents")
     elapsed = ctx.elapsed()
@@ -667,10 +821,10 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
         shifts=shifts_table, activities=activities, scheduled=_count_table(inst, scheduled),
         status=status,
         objective=objective, best_bound=min(total_bound, objective),
-        coverage_objective=coverage, coverage_bound=min(coverage_bound, coverage),
+        coverage_objective=coverage, coverage_bound=0.0,
         wall_seconds=elapsed, first_solution_seconds=elapsed,
         penalties={"coverage": coverage, "paid_hours": paid, "proficiency": proficiency,
                    "soft_goals": soft, "shortfall_agent_hours": short * step_hours,
                    "required_agent_hours": required_hours},
-        notes=notes,
+        notes=notes, soft_goals=soft_goals,
     )
