@@ -22,7 +22,7 @@ CPU-bound processes (``python -c 'while True: pass'``) beside each run.
 
     python bench/schedule.py --sizes 100 300 1000 --out bench/results/schedule_runs.md
     python bench/schedule.py --sizes sample --busy 2
-    python bench/schedule.py --sizes 24x7-120 24x7-300
+    python bench/schedule.py --sizes 24x7-120 --limit 60
 """
 
 from __future__ import annotations
