@@ -48,11 +48,25 @@ WHOLE_WEEK = -1
 
 @dataclass
 class VariableTags:
-    """Per model variable: its day (-1: a weekly variable) and class (-1: a queue's)."""
+    """Per model variable: its day (-1: a weekly variable) and class (-1: a queue's).
+
+    ``interval`` is the interval of a queue-count, shortfall or overage variable (-1 for
+    the others), ``reach`` per day the intervals [first, stop) its own intervals and its
+    shifts touch: past its last interval when a shift runs over midnight.
+    """
 
     day: np.ndarray
     cls: np.ndarray
     shift: np.ndarray  # bool: a shift count (of a group or an agent)
+    interval: np.ndarray
+    reach: dict[int, tuple[int, int]]
+
+    def reached(self, d: int) -> np.ndarray:
+        """Interval variables of the intervals day ``d`` reaches (its own and those its
+        shifts run into on the next date): freed with the day's shifts, or a night shift
+        could not move, nor its breaks be placed, without the next date's queue counts."""
+        first, stop = self.reach.get(d, (0, 0))
+        return (self.interval >= first) & (self.interval < stop)
 
 
 def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
@@ -82,19 +96,34 @@ def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
     for (c, k, _), layer in cover.breaks.items():
         for v in layer.values():
             day[v], cls[v] = inst.options[k].day, c
+    interval = np.full(size, -1)
     for (c, i, _), v in cover.work.items():
-        day[v], cls[v] = interval_day[i], c
+        day[v], cls[v], interval[v] = interval_day[i], c, i
     for (_, i), segments in cover.under.items():
         for v in segments:
-            day[v] = interval_day[i]
+            day[v], interval[v] = interval_day[i], i
     for (_, i), v in cover.over.items():
-        day[v] = interval_day[i]
+        day[v], interval[v] = interval_day[i], i
     for (c, i), v in cover.duty.items():
-        day[v], cls[v] = interval_day[i], c
+        day[v], cls[v], interval[v] = interval_day[i], c, i
     # variables other parts of the model add, with their day and class (activities)
     for v, (d, c) in getattr(model, "tags_of", {}).items():
         day[v], cls[v] = d, c
-    return VariableTags(day, cls, shift)
+    return VariableTags(day, cls, shift, interval, _day_reach(inst, interval_day))
+
+
+def _day_reach(inst: Instance, interval_day: list[int]) -> dict[int, tuple[int, int]]:
+    """Per day, the intervals [first, stop) of its date and of its shifts."""
+    reach: dict[int, tuple[int, int]] = {}
+    for i, d in enumerate(interval_day):
+        if d >= 0:
+            first, stop = reach.get(d, (i, i))
+            reach[d] = (min(first, i), max(stop, i + 1))
+    for option in inst.options:
+        first, stop = reach.get(option.day, (option.first_interval, option.first_interval))
+        reach[option.day] = (min(first, option.first_interval),
+                             max(stop, option.first_interval + option.n_intervals))
+    return reach
 
 
 @dataclass
@@ -104,6 +133,7 @@ class Neighbourhood:
     day: int  # WHOLE_WEEK for a week of a few classes
     block: int
     free: np.ndarray  # bool mask over the model's variables
+    reach: tuple[int, int] = (0, 0)  # the intervals [first, stop) a day's variables touch
 
 
 def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
@@ -135,10 +165,12 @@ def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
     hoods = []
     for d in days:
         on_day = tags.day == d
-        queue_part = on_day & ~owned
+        reached = tags.reached(d)
+        queue_part = (on_day | reached) & ~owned
         for b in range(block + 1):
             mine = var_block == b
-            hoods.append(Neighbourhood(d, b, (weekly & mine) | queue_part | (on_day & mine)))
+            hoods.append(Neighbourhood(d, b, (weekly & mine) | queue_part
+                                       | ((on_day | reached) & mine), tags.reach[d]))
     # whole weeks of a few classes: where days off and working days move
     week_classes: list[list[int]] = [[]]
     filled = 0.0
@@ -156,8 +188,10 @@ def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
 
 
 def _independent(batch: list[Neighbourhood], hood: Neighbourhood) -> bool:
-    """Different days and blocks share no constraint: they can be solved side by side."""
-    return all(h.day != hood.day and h.block != hood.block and WHOLE_WEEK not in (h.day, hood.day)
+    """Days of different blocks whose intervals do not meet share no constraint: they can
+    be solved side by side (a day whose night shifts run into the next date meets it)."""
+    return all(h.block != hood.block and WHOLE_WEEK not in (h.day, hood.day)
+               and (h.reach[1] <= hood.reach[0] or hood.reach[1] <= h.reach[0])
                for h in batch)
 
 
@@ -217,7 +251,8 @@ def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
     days = sorted(set(tags.day[tags.shift].tolist()))
     for a, d in enumerate(days):
         budget = max(1.0, (deadline - time.monotonic()) / (len(days) - a))
-        free = ((tags.day == d) & ~tags.shift) | weekly
+        # the next date's queue counts too where the day's night shifts run into it
+        free = ((tags.day == d) & ~tags.shift) | weekly | tags.reached(d)
         found = solver.solve_mip(components, values, free, budget)
         if not found.values:
             return None
