@@ -62,6 +62,7 @@ class Case:
     objective: dict[str, float] = field(default_factory=dict)
     weekend: list[str] | None = None
     previous_hours: dict[int, dict[int, int]] | None = None  # requirements of the last plan
+    activities: list[dict] | None = None  # off-phone activities of the config
 
 
 def person(agent_id: str, contract: str = "fixed", days_off: frozenset[int] = frozenset(),
@@ -75,6 +76,8 @@ def config(case: Case, weights: dict[str, float]) -> CenterConfig:
     data["objective"].update({**case.objective, **weights})
     if case.weekend is not None:
         data["center"]["weekend"] = case.weekend
+    if case.activities is not None:
+        data["activities"] = case.activities
     return parse_config(data)
 
 
@@ -102,7 +105,8 @@ def solve(cfg: CenterConfig, agents: list[Agent], need: pd.DataFrame, method: st
     result = solve_schedule(cfg, agents, need, MONDAY, 7, previous=previous, method=method,
                             time_limit_seconds=20, workers=2, seed=0)
     violations = check_schedule(cfg, agents, result.shifts, result.activities,
-                                requirements=need, start=MONDAY, days=7, previous=previous)
+                                requirements=need, start=MONDAY, days=7, previous=previous,
+                                unplaced={e["session"]: e["reason"] for e in result.unplaced})
     assert violations == [], "\n".join(map(str, violations))
     return result
 
@@ -187,6 +191,13 @@ def changes() -> Case:
                 low={"changes": 0}, high={"changes": 100000})
 
 
+def activity_missed() -> Case:
+    # One agent needed all day every day: an hour of coaching costs an hour of coverage
+    coaching = {"id": "coaching", "duration_minutes": 60, "frequency": "per_agent_week"}
+    return Case([person("a")], {d: span(8, 19) for d in range(7)}, activities=[coaching],
+                low={"activity_missed": 0}, high={"activity_missed": 100000})
+
+
 def effect(name: str, case: Case, result: ScheduleResult, previous: pd.DataFrame | None):
     """The figure the weight ``name`` prices, recounted from the schedule."""
     shifts = result.shifts
@@ -201,6 +212,9 @@ def effect(name: str, case: Case, result: ScheduleResult, previous: pd.DataFrame
         return max(hours) - min(hours)
     if name == "fairness":
         return max(on_weekdays(shifts, a.agent_id, {4, 5}) for a in case.agents)
+    if name == "activity_missed":
+        sessions = result.activities["session"].fillna("")
+        return int(sessions.ne("").any())  # the week's coaching session placed
     if name == "changes":
         assert previous is not None
         before, after = agent_days(previous), agent_days(shifts)
@@ -217,12 +231,13 @@ EXPECTED = {  # (at the low weight, at the high weight)
     "start_time_variation": (4, 0),  # hours between the week's latest and earliest start
     "fairness": (2, 1),  # most Friday-Saturday shifts of one agent
     "changes": (2, 7),  # agent-days as in the last plan (the weekend off is kept either way)
+    "activity_missed": (0, 1),  # the coaching session placed
 }
 
 CASES = {"under_coverage": under_coverage, "over_coverage": over_coverage,
          "paid_hours": paid_hours, "under_coverage_growth": under_coverage_growth,
          "preferences": preferences, "start_time_variation": start_time_variation,
-         "fairness": fairness, "changes": changes}
+         "fairness": fairness, "changes": changes, "activity_missed": activity_missed}
 
 
 def test_every_objective_weight_has_a_case() -> None:
