@@ -234,26 +234,6 @@ def test_a_failing_lp_falls_back_within_ten_percent_of_the_quiet_result(monkeypa
     _assert_fallback(failed, quiet)
 
 
-@pytest.mark.slow
-def test_a_starved_lp_falls_back_within_ten_percent_of_the_quiet_result(monkeypatch) -> None:
-    """The LP given a few milliseconds stops with whatever point it had, as on a machine
-    too busy for its share of the time limit: a greedy cover is built beside that point
-    and the search starts from the better one."""
-    from wfm.schedule.linear import LpSolver
-
-    cfg, agents, need = _fallback_instance()
-    quiet = solve(cfg, agents, need, limit=60)
-    real = LpSolver.solve
-
-    def starved_lp(self, components, time_limit_seconds=None, method="ipm"):
-        return real(self, components, 0.005, method)
-
-    monkeypatch.setattr(LpSolver, "solve", starved_lp)
-    starved = solve(cfg, agents, need, limit=60)
-    assert any("not converged: a greedy cover" in n for n in starved.notes), starved.notes
-    _assert_fallback(starved, quiet)
-
-
 def _folder_soft_costs(cfg: CenterConfig, agents: list[Agent], folder,
                        previous_folder=None) -> dict[str, float]:
     """Each soft goal's cost recounted from a written schedule folder's schedule.csv (and
