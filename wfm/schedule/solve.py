@@ -414,7 +414,9 @@ def _solve_aggregate(ctx: _Context, bound: CoverageBound, safe: ScheduleResult |
         found = None
     if found is not None and (best is None or found.objective < best.objective):
         best = found
-    assert best is not None
+    if best is None:
+        raise NoSolution(f"aggregate method: no schedule within the time limit "
+                         f"({ctx.elapsed():.0f}s; tried: {'; '.join(tried)})")
     _reached(milestones, coverage_bound, best.coverage_objective, ctx.elapsed())
     best.coverage_bound = min(coverage_bound, best.coverage_objective)
     best.best_bound = min(coverage_bound, best.objective)
