@@ -188,6 +188,37 @@ def _work_figures(cfg: CenterConfig, queue, part: pd.DataFrame, coverage_day: pd
     return out
 
 
+#: Columns of the per-campaign, per-day outbound table (`campaign_day_table`).
+CAMPAIGN_DAY_COLUMNS = ("campaign", "queue", "date", "planned", "done", "carried", "past_due",
+                        "planned_agent_hours", "scheduled_agent_hours")
+
+
+def campaign_day_table(cfg: CenterConfig, coverage: pd.DataFrame) -> pd.DataFrame:
+    """Per campaign and calling or scheduled day of a coverage table: contacts ``planned``
+    (the plan's), ``done`` (made by the scheduled agents, first in, first out), ``carried``
+    (planned contacts still waiting at the day's end, for a later day) and ``past_due`` (of
+    those, the ones past their due: the day's target or the list's date), and the plan's
+    and the schedule's agent-hours on the campaign's queue."""
+    hours = cfg.center.interval_minutes / 60.0
+    rows = []
+    for campaign in cfg.campaigns:
+        part = coverage[coverage["queue"] == campaign.queue].sort_values("interval_start")
+        if part.empty:
+            continue
+        for day, rows_of_day in part.groupby(part["interval_start"].dt.date, sort=True):
+            if rows_of_day["required"].sum() == 0 and rows_of_day["scheduled"].sum() == 0:
+                continue
+            last = rows_of_day.iloc[-1]
+            rows.append({"campaign": campaign.id, "queue": campaign.queue, "date": day,
+                         "planned": float(rows_of_day["offered"].fillna(0.0).sum()),
+                         "done": float(rows_of_day["worked"].fillna(0.0).sum()),
+                         "carried": float(np.nan_to_num(last["backlog"])),
+                         "past_due": float(np.nan_to_num(last["past_due"])),
+                         "planned_agent_hours": float(rows_of_day["required"].sum()) * hours,
+                         "scheduled_agent_hours": float(rows_of_day["scheduled"].sum()) * hours})
+    return pd.DataFrame(rows, columns=list(CAMPAIGN_DAY_COLUMNS))
+
+
 def schedule_figures(
     cfg: CenterConfig,
     coverage: pd.DataFrame,
@@ -251,6 +282,9 @@ def schedule_figures(
         "service_level_weighting": SERVICE_LEVEL_WEIGHTING,
         "queues": queues,
         "days": per_day,
+        "outbound_days": [
+            {**row, "date": row["date"].isoformat()}
+            for row in campaign_day_table(cfg, coverage).to_dict("records")],
     }
 
 
@@ -333,6 +367,10 @@ def summary_lines(kpis: dict) -> list[str]:
         f"{'all':<16}{kpis['required_hours']:>12.1f}{kpis['scheduled_hours']:>13.1f}"
         f"{kpis['shortfall_hours']:>10.1f}"
         f"{_fmt(kpis['projected_service_level'], '{:.1%}'):>14}")
+    for day in kpis.get("outbound_days") or []:
+        lines.append(f"outbound {day['campaign']} {day['date']}: contacts planned "
+                     f"{day['planned']:.0f}, done {day['done']:.0f}, carried "
+                     f"{day['carried']:.0f} ({day['past_due']:.0f} past due)")
     if "status" in kpis:
         lines.append(
             f"solver: {kpis['status']}, objective {_fmt(kpis['objective'], '{:.1f}')}, "

@@ -14,8 +14,9 @@ Three steps, each a small exact solve:
   a block of coverage classes (shifts, breaks, queues, shortfall), or the whole horizon
   of a few classes, and holds the rest; HiGHS solves it from the current schedule as its
   first incumbent, so the schedule never gets worse. The coverage cost is a sum over
-  intervals and a day touches the rest of the week only through weekly rules, so day
-  neighbourhoods are cheap and pay most;
+  intervals and a day touches the rest of the week only through weekly rules (and the
+  backlog of deferred and campaign queues, whose variables every neighbourhood frees), so
+  day neighbourhoods are cheap and pay most;
   week neighbourhoods move working days and days off. Two neighbourhoods of different
   days and blocks share no constraint and run side by side.
 
@@ -53,6 +54,7 @@ class VariableTags:
     day: np.ndarray
     cls: np.ndarray
     shift: np.ndarray  # bool: a shift count (of a group or an agent)
+    flow: np.ndarray | None = None  # bool: a backlog flow's variable (free in every search)
 
 
 def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
@@ -89,7 +91,10 @@ def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
             day[v] = interval_day[i]
     for (_, i), v in cover.over.items():
         day[v] = interval_day[i]
-    return VariableTags(day, cls, shift)
+    flow = np.zeros(size, dtype=bool)
+    for fv in cover.flows:  # backlog carries from day to day: weekly, of no class
+        flow[fv.backlog + fv.idle + list(fv.late.values())] = True
+    return VariableTags(day, cls, shift, flow)
 
 
 @dataclass
@@ -127,13 +132,15 @@ def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
         filled += per_class[c]
     var_block = np.where(owned, block_of[np.maximum(tags.cls, 0)], -1)
     weekly = tags.day < 0
+    flow = tags.flow if tags.flow is not None else np.zeros(tags.day.size, dtype=bool)
     hoods = []
     for d in days:
         on_day = tags.day == d
         queue_part = on_day & ~owned
         for b in range(block + 1):
             mine = var_block == b
-            hoods.append(Neighbourhood(d, b, (weekly & mine) | queue_part | (on_day & mine)))
+            hoods.append(Neighbourhood(d, b, (weekly & mine) | queue_part | (on_day & mine)
+                                       | flow))
     # whole weeks of a few classes: where days off and working days move
     week_classes: list[list[int]] = [[]]
     filled = 0.0
@@ -146,7 +153,7 @@ def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
     if len(week_classes) > 1 or len(days) > 1:
         for classes in week_classes:
             mine = np.isin(tags.cls, classes) & owned
-            hoods.append(Neighbourhood(WHOLE_WEEK, -1, mine | (~owned & ~weekly)))
+            hoods.append(Neighbourhood(WHOLE_WEEK, -1, mine | (~owned & ~weekly) | flow))
     return hoods
 
 
@@ -225,6 +232,7 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             stop: Callable[[], bool] = lambda: False, workers: int = 1,
             good_enough: float = -np.inf, soft: SoftCosts | None = None,
             on_gain: Callable[[np.ndarray], None] | None = None,
+            sync_flows: Callable[[np.ndarray], np.ndarray] | None = None,
             ) -> tuple[np.ndarray, int]:
     """Re-solve neighbourhoods until a full round finds nothing, time runs out or the
     objective is at most ``good_enough`` (the relative-gap target).
@@ -233,7 +241,9 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
     neighbourhoods (`SoftCosts.day_costs`, their variables and rows left out) and kept in
     the MIP of week neighbourhoods; the objective compared is the model's other components
     plus `SoftCosts.value`, and their variables are re-set from the shifts after each gain.
-    ``on_gain`` is called with each better vector.
+    ``on_gain`` is called with each better vector. ``sync_flows`` re-sets the backlog
+    flows' variables from the queue counts (`wfm.schedule.flows.sync`): every
+    neighbourhood frees them, so side-by-side results are merged, then re-synced.
     Up to ``workers`` independent neighbourhoods are solved at once (HiGHS runs outside
     the interpreter lock) and their improvements applied together: they share no
     constraint and no agent, so the combined vector stays feasible and its gains add up.
@@ -288,6 +298,8 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
                 stale += 1
             if soft is not None:
                 merged = soft.sync(merged)
+            if sync_flows is not None:
+                merged = sync_flows(merged)
             if total(merged) < current - 1e-6:
                 values, current = merged, total(merged)
                 log(f"neighbourhoods {position}: objective {current:.1f}")
