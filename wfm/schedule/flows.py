@@ -71,8 +71,9 @@ def build_flows(cfg: CenterConfig, requirements: pd.DataFrame, queue_ids: list[s
     """The flows of the deferred and campaign queues of ``requirements``.
 
     Needs the rows' ``offered`` and ``aht_seconds`` (deferred work) or ``attempts`` and
-    ``contacts`` (a campaign's plan; ``agents_needed`` for predictive dialing); a queue whose rows lack them is covered per
-    interval like any other. ``grid`` is the horizon's interval grid (`interval_grid`).
+    ``contacts`` (a campaign's plan; ``agents_needed`` for predictive dialing); a queue
+    whose rows lack them is covered per interval like any other. ``grid`` is the horizon's
+    interval grid (`interval_grid`).
     """
     from wfm.staffing.campaigns import campaign_due
     from wfm.staffing.deferred import _typical_aht, due_intervals
