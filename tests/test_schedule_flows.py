@@ -23,6 +23,7 @@ from wfm.roster import Agent
 from wfm.schedule.result import ScheduleResult
 from wfm.schedule.solve import solve_schedule
 from wfm.staffing.requirements import requirements_from_forecast
+from wfm.verify.blended import check_inbound_first
 from wfm.verify.check import check_schedule
 
 MONDAY = date(2026, 2, 2)
@@ -112,10 +113,12 @@ def solve(cfg: CenterConfig, agents: list[Agent], need: pd.DataFrame, days: int,
                             time_limit_seconds=30, workers=1)
     violations = check_schedule(cfg, agents, result.shifts, result.activities,
                                 requirements=need, start=MONDAY, days=days)
+    cover = coverage_table(cfg, result.scheduled, need, MONDAY, days)
+    violations += check_inbound_first(cfg, agents, result.activities, cover)
     assert violations == [], "\n".join(map(str, violations))
     if method == "exact":
         assert result.status == "OPTIMAL"
-    return result, coverage_table(cfg, result.scheduled, need, MONDAY, days)
+    return result, cover
 
 
 def rows_of(cover: pd.DataFrame, queue: str) -> pd.DataFrame:
@@ -309,3 +312,21 @@ def test_protect_inbound_moves_blended_agents_off_outbound_where_inbound_is_shor
     assert moved == 1  # interval 0: one agent short on inbound; interval 1: none
     assert work == {(0, 0, 1): 1, (0, 0, 0): 3, (0, 1, 1): 2}
     assert scheduled[0, 0] == 3 and scheduled[1, 0] == 1
+
+
+def test_the_checker_flags_a_blended_agent_on_outbound_while_inbound_is_short():
+    """The checker's own rule, on a schedule edited by hand: the blended agent's first
+    half hour moved from sales (short without it) to the campaign."""
+    cfg = make_config()
+    need = requirements(cfg, 1, sales={(0, "08:00"): 1})
+    blended = agent("b1", "sales", "collections")
+    result, cover = solve(cfg, [blended], need, 1, "exact")
+    acts = result.activities.copy()
+    first = acts["start"] == acts["start"].min()
+    assert acts.loc[first, "queue"].iloc[0] == "sales"
+    assert check_inbound_first(cfg, [blended], acts, cover) == []
+    edited = acts.copy()
+    edited.loc[first, "queue"] = "collect"
+    found = check_inbound_first(cfg, [blended], edited, cover)
+    assert [v.rule for v in found] == ["inbound_first"]
+    assert "sales" in found[0].message and "08:00" in found[0].message

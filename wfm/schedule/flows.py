@@ -64,6 +64,7 @@ class FlowVars:
     idle: list[int] = field(default_factory=list)
     late: dict[int, int] = field(default_factory=dict)
     served: dict[int, dict[int, float]] = field(default_factory=dict)  # interval -> terms
+    rows: dict[int, list[int]] = field(default_factory=dict)  # interval -> its model rows
 
 
 def build_flows(cfg: CenterConfig, requirements: pd.DataFrame, queue_ids: list[str],
@@ -181,6 +182,7 @@ def add_flow(model: LinearModel, flow: Flow, served: dict[int, dict[int, float]]
         top = int(ceil(flow.capacity[i] * roster)) if served.get(i) else 0
         idle = model.var(0, top, f"idle(queue={flow.queue}, interval={i})")
         model.cost(component, idle, weights.over_coverage / UNITS)
+        first_row = len(model.rows)
         worked = {v: -flow.capacity[i] * c for v, c in served.get(i, {}).items()}
         worked[backlog] = -1.0
         if fv.backlog:
@@ -190,12 +192,14 @@ def add_flow(model: LinearModel, flow: Flow, served: dict[int, dict[int, float]]
         model.add({**worked, idle: 1.0}, -float(arriving), INF, "backlog")
         fv.backlog.append(backlog)
         fv.idle.append(idle)
+        fv.rows[i] = [first_row, first_row + 1]
     if flow.kind == CAMPAIGN:
         for i in flow.day_ends:
             model.cost(component, fv.backlog[i], weights.outbound_carried / UNITS)
     weight = (weights.deferred_past_due if flow.kind == DEFERRED else weights.outbound_short)
     for i in flow.checkpoints:
         late = model.var(0, total, f"late(queue={flow.queue}, interval={i})")
+        fv.rows[int(i)].append(len(model.rows))
         model.add({late: 1.0, fv.backlog[i]: -1.0}, -float(flow.not_due[i]), INF, "late")
         model.cost(component, late, weight / UNITS)
         fv.late[int(i)] = late

@@ -61,7 +61,6 @@ from wfm.roster import Agent
 from wfm.schedule.coverage import PROFICIENCY, CoverageVars, add_coverage, coverage_cost
 from wfm.schedule.extract import assign_activities, schedule_tables, scheduled_counts
 from wfm.schedule.flows import CAMPAIGN, protect_inbound
-from wfm.schedule.flows import sync as sync_flows
 from wfm.schedule.improve import (
     improve,
     integral,
@@ -509,12 +508,9 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
                  ctx.elapsed())
 
     first = values
-    weights = inst.cfg.objective
     values, solved = improve(solver, values, hoods, ALL_COMPONENTS,
                              time.monotonic() + ctx.left() - reserve, ctx.log, ctx.stopped,
-                             ctx.workers, good_enough, soft, on_gain,
-                             (lambda v: sync_flows(cover.flows, v, weights))
-                             if cover.flows else None)
+                             ctx.workers, good_enough, soft, on_gain, tags.sync, tags.flow)
     tried.append(f"{solved} day and week neighbourhoods re-solved by HiGHS")
     linear = [c for c in ALL_COMPONENTS if c not in (START_VARIATION, FAIRNESS)]
     if float(solver.cost_vector(linear) @ values) + soft.value(values) <= good_enough:

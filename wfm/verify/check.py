@@ -81,6 +81,8 @@ How the rules are read (the solver must produce schedules that pass these):
   ``aht_seconds``, and must agree within 1e-6. It must be empty where none can be
   computed: an email or outbound queue, no ``offered`` value, nothing offered, or
   contacts offered without a positive ``aht_seconds``.
+- ``inbound_first`` (`wfm.verify.blended`): a blended agent works a campaign's queue only
+  in intervals where the other queues it serves are at or above their requirement.
 - ``kpis``: ``kpis.json`` (when present) has per-queue figures for exactly the configured
   queues, and its per-queue and total ``required_hours``, ``scheduled_hours`` and
   ``shortfall_hours`` equal the coverage file's sums times the interval length.
@@ -121,6 +123,7 @@ MIN_BREAK_SPACING = "min_break_spacing"
 ACTIVITIES = "activities"
 SKILLS_LANGUAGES = "skills_languages"
 QUEUE_CLOSED = "queue_closed"
+INBOUND_FIRST = "inbound_first"
 COVERAGE = "coverage"
 REQUIREMENTS = "requirements"
 SERVICE_LEVEL = "service_level"
@@ -131,7 +134,7 @@ RULES = (
     MAX_CONSECUTIVE_DAYS, MIN_DAYS_OFF_PER_WEEK, MIN_CONSECUTIVE_DAYS_OFF, MIN_WEEKLY_HOURS,
     MAX_WEEKLY_HOURS, MAX_WORKING_DAYS_PER_WEEK, UNAVAILABLE_DATES, AVAILABLE_WINDOW, BREAKS,
     MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, QUEUE_CLOSED, COVERAGE, REQUIREMENTS,
-    SERVICE_LEVEL, KPIS,
+    SERVICE_LEVEL, KPIS, INBOUND_FIRST,
 )
 
 #: The ``queue`` of a special day that closes the whole center.
