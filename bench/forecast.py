@@ -28,9 +28,9 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from wfm.forecast import backtest, forecast
-from wfm.io.config_file import load_config
-from wfm.io.inputs import read_history, read_special_days
+from wfm.forecast import backtest, forecast  # noqa: E402
+from wfm.io.config_file import load_config  # noqa: E402
+from wfm.io.inputs import read_history, read_special_days  # noqa: E402
 
 #: The shared data folder beside the checkout (../shared; ../../shared from a worktree).
 SHARED = next((p / "shared" for p in (REPO.parent, REPO.parent.parent)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("forecast", "erlang", "schedule", "simulate", "export", "kpi", "adherence")
+ORDER = ("forecast", "erlang", "schedule", "simulate", "export", "kpi", "adherence", "sites")
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ def solved(tmp_path_factory) -> dict[str, Path]:
     result = runner.invoke(app, [
         "schedule", "--config", str(files["config"]), "--agents", str(files["agents"]),
         "--requirements", str(files["requirements"]), "--start", MONDAY.isoformat(),
-        "--days", "7", "--out", str(files["out"]), "--time-limit", "8", "--workers", "1",
+        "--days", "7", "--out", str(files["out"]), "--time-limit", "20", "--workers", "1",
         "--seed", "3", "--quiet"])
     assert result.exit_code == 0, result.output
     return files

@@ -7,7 +7,12 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
+#: A schedule no better than the safe one (written and checked, not published as a success).
 EXIT_DEGRADED = 5
+#: `wfm run --sites`: some sites failed, the others published their plans.
+EXIT_SOME_SITES_FAILED = 6
+#: `wfm run --sites`: no site published a plan (every site failed, or none could start).
+EXIT_NO_SITE_OK = 7
 EXIT_LOCKED = 75
 
 

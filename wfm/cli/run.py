@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from wfm.cli.common import is_terminal
 from wfm.cli.options import (
-    ConfigOption,
     QuietOption,
     SeedOption,
     TimeLimitOption,
@@ -24,11 +19,9 @@ from wfm.cli.options import (
     parse_date,
 )
 from wfm.errors import EXIT_INTERNAL, WfmError
+from wfm.run.interrupt import run_interruptible
 
 app = typer.Typer()
-
-T = TypeVar("T")
-WATCHED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class LogFormat(StrEnum):
@@ -38,64 +31,27 @@ class LogFormat(StrEnum):
     json = "json"
 
 
-def run_interruptible(work: Callable[[], T], stop: Any, events: Any) -> T:
-    """Call ``work()`` in a worker thread while the main thread waits for signals.
+class EngineName(StrEnum):
+    """Where the sites of `--sites` run."""
 
-    SIGTERM and SIGINT set ``stop`` (the solver's stop event) so the run winds down
-    cleanly and is marked failed; a second signal exits at once with 128 + signal (the
-    unfinished run folder is recovered as failed by the next run). Python delivers
-    signals to the main thread only between bytecodes, so the solver, which blocks in C++,
-    must not run in the main thread for the stop to reach it promptly.
-    """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = work()
-        except BaseException as exc:  # handed to the main thread
-            box["error"] = exc
-
-    def on_signal(signum: int, _frame: object) -> None:
-        name = signal.Signals(signum).name
-        if stop.is_set():
-            events.emit("signal", f"{name} again: exiting now", level="error", signal=name)
-            os._exit(128 + signum)
-        events.emit("signal", f"{name} received: stopping the run", level="warning",
-                    signal=name)
-        stop.request(signum)
-
-    thread = threading.Thread(target=target, name="wfm-run")
-    previous = {}
-    in_main = threading.current_thread() is threading.main_thread()
-    if in_main:
-        for signum in WATCHED_SIGNALS:
-            previous[signum] = signal.signal(signum, on_signal)
-    try:
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.05)
-            if in_main:
-                # CP-SAT (catch_sigint_signal, on by default) takes SIGINT over while it
-                # solves and leaves it at SIG_DFL afterwards; its handler lives in the
-                # solving thread only, so a Ctrl-C reaching the main thread would abort the
-                # process. Taking the signals back every tick keeps that window tiny.
-                for signum in WATCHED_SIGNALS:
-                    signal.signal(signum, on_signal)
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    local = "local"
+    ray = "ray"
 
 
 @app.command()
 def run(
-    config: ConfigOption,
     out: Annotated[
-        Path, typer.Option("--out", help="Runs folder: each run writes RUNS/TIMESTAMP/.",
-                           file_okay=False)
+        Path, typer.Option("--out", help="Runs folder: each run writes RUNS/TIMESTAMP/ "
+                           "(with --sites: RUNS/SITE/TIMESTAMP/).", file_okay=False)
     ],
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Center config YAML (one center).",
+                                  dir_okay=False)
+    ] = None,
+    sites: Annotated[
+        Path | None, typer.Option("--sites", help="Sites file (many centers): each site "
+                                  "runs the whole chain into RUNS/SITE/.", dir_okay=False)
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Plan as if today were this date (YYYY-MM-DD); the "
@@ -107,6 +63,27 @@ def run(
     seed: SeedOption = None,
     time_limit: TimeLimitOption = None,
     workers: WorkersOption = None,
+    engine: Annotated[
+        EngineName | None,
+        typer.Option("--engine", help="With --sites: local processes (default) or Ray "
+                     "(pip install 'wfm[ray]')."),
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option("--address", help="With --engine ray: the Ray cluster to join "
+                     "(HOST:PORT); default RAY_ADDRESS, else Ray on this machine."),
+    ] = None,
+    max_parallel: Annotated[
+        int | None,
+        typer.Option("--max-parallel", min=1, help="With --sites: at most this many sites "
+                     "at once. Default: as many as the cores hold (a site takes as many as "
+                     "its solver workers)."),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="With --sites: run only these sites (repeat the option, "
+                     "or give ids separated by commas)."),
+    ] = None,
     log_format: Annotated[
         LogFormat | None,
         typer.Option("--log-format", help="Event lines on stderr: human, or one JSON object "
@@ -124,7 +101,15 @@ def run(
     3 infeasible rules, 4 no schedule within the time limit, 75 another run holds the
     lock, 130/143 stopped by SIGINT/SIGTERM.
 
+    With --sites, each site of the sites file is such a run into RUNS/SITE/ (the other
+    options apply to every site and win over the sites file's), several at once, and
+    RUNS/group-TIMESTAMP.json records every site's outcome; its path is printed. Exit
+    codes: 0 every site published, 6 some failed (listed), 7 none published, 2 a bad
+    sites file or option, 75 another group holds RUNS, 130/143 stopped.
+
     Example: wfm run --config configs/example.yaml --out runs --as-of 2026-11-22
+
+    Example: wfm run --sites configs/sites/sites.yaml --out runs --as-of 2026-11-22
     """
     from wfm.cli.common import _state
     from wfm.events import make_event_log
@@ -137,12 +122,25 @@ def run(
     stop = StopRequest()
     code = 0
     try:
+        _check_modes(config, sites, engine, address, max_parallel, only)
         first = None if as_of is None else parse_date(as_of, "--as-of")
-        options = RunOptions(config_path=config, runs_dir=out, as_of=first,
-                             horizon_days=horizon_days, seed=seed, time_limit_seconds=time_limit,
-                             workers=workers)
-        outcome = run_interruptible(lambda: run_nightly(options, events=events, stop=stop),
-                                    stop, events)
+        if sites is not None:
+            from wfm.run.sites import GroupOptions
+
+            options = GroupOptions(as_of=first, horizon_days=horizon_days, seed=seed,
+                                   time_limit_seconds=time_limit, workers=workers)
+            code = _run_sites(sites, out, options, engine, address, max_parallel, only,
+                              events, stop, on_terminal and events.log_format == "human"
+                              and not quiet, quiet)
+        else:
+            assert config is not None
+            run_options = RunOptions(config_path=config, runs_dir=out, as_of=first,
+                                     horizon_days=horizon_days, seed=seed,
+                                     time_limit_seconds=time_limit, workers=workers)
+            outcome = run_interruptible(
+                lambda: run_nightly(run_options, events=events, stop=stop), stop, events)
+            if not quiet:
+                typer.echo(str(outcome.workbook or outcome.run_dir))
     except RunFailed as exc:  # the pipeline has already logged the failure
         if _state["debug"]:
             traceback.print_exception(exc.cause)
@@ -157,8 +155,55 @@ def run(
         code = EXIT_INTERNAL
     if code:
         raise typer.Exit(code=code)
+
+
+def _check_modes(config: Path | None, sites: Path | None, engine: Any, address: str | None,
+                 max_parallel: int | None, only: list[str] | None) -> None:
+    """BadInput unless exactly one of --config and --sites is given, and the options of
+    --sites come with it."""
+    from wfm.errors import BadInput
+
+    if (config is None) == (sites is None):
+        raise BadInput("give --config (one center) or --sites (many sites), not "
+                       + ("both" if config is not None else "neither"))
+    if sites is None:
+        given = [name for name, value in (("--engine", engine), ("--address", address),
+                                          ("--max-parallel", max_parallel), ("--only", only))
+                 if value]
+        if given:
+            raise BadInput(f"{', '.join(given)}: only with --sites")
+
+
+def _run_sites(sites: Path, out: Path, options: Any, engine: EngineName | None,
+               address: str | None, max_parallel: int | None, only: list[str] | None,
+               events: Any, stop: Any, live_table: bool, quiet: bool) -> int:
+    """Run the sites file's sites (`wfm.run.group.run_group`); returns the exit code.
+
+    On a terminal the sites are a live table; elsewhere one event line per site as it
+    starts and ends. Prints the group manifest's path.
+    """
+    from wfm.run.group import run_group
+
+    view: Any = events
+    hook = None
+    if live_table:
+        from wfm.cli.sites_view import SiteTable
+
+        view = SiteTable(sys.stderr, events, color=True)
+        hook = view.site_event
+    try:
+        outcome = run_interruptible(
+            lambda: run_group(sites, out, options, only=only,
+                              engine=(engine or EngineName.local).value, address=address,
+                              max_parallel=max_parallel, events=view, stop=stop,
+                              on_site_event=hook),
+            stop, view)
+    finally:
+        if live_table:
+            view.close()
     if not quiet:
-        typer.echo(str(outcome.workbook or outcome.run_dir))
+        typer.echo(str(outcome.manifest_path))
+    return outcome.exit_code
 
 
 def _report_error(events: Any, message: str, code: int) -> None:
