@@ -11,8 +11,9 @@ checker recounts them (`wfm.verify.coverage`) and compares, so the two can disag
 The projected service level is computed back from the scheduled agents with the staffing
 stage's queueing math (`wfm.staffing.requirements.project_metrics`): the agents on the
 phones are ``net = floor(scheduled * (1 - shrinkage))`` with the interval's configured
-shrinkage, the queue's model and targets come from the config, the offered volume and
-handle time from the requirements. It is empty (NaN) where it cannot be computed: no
+shrinkage (unrounded for deferred and campaign work: `net_agents`), the queue's model
+and targets come from the config, the offered volume and handle time from the
+requirements. It is empty (NaN) where it cannot be computed: no
 volume given, nothing offered in the interval, or a channel whose service level wfm
 does not model (email and outbound: "not modelled"). Per queue and day, and per queue
 over the horizon, the service level is the mean of the intervals' weighted by their
@@ -33,6 +34,7 @@ from wfm.config import CenterConfig
 from wfm.io.tables import COVERAGE_COLUMNS
 from wfm.schedule.result import ScheduleResult
 from wfm.staffing.requirements import (
+    net_agents,
     project_coverage,
     service_level_modelled,
     shrinkage_rates,
@@ -93,9 +95,8 @@ def coverage_table(
         table[column] = table[column].astype(float)
     table = table.sort_values(["interval_start", "queue"], kind="stable").reset_index(drop=True)
     table["shrinkage"] = shrinkage_rates(table["interval_start"], cfg)
-    table["net_agents"] = np.floor(
-        table["scheduled"].to_numpy(dtype=float) * (1.0 - table["shrinkage"].to_numpy())
-        + 1e-9).astype(np.int64)
+    table["net_agents"] = net_agents(cfg, table["queue"], table["scheduled"].to_numpy(),
+                                     table["shrinkage"].to_numpy())
     projected = project_coverage(cfg, table)
     for column in projected.columns:
         table[column] = projected[column]

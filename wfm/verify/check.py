@@ -77,7 +77,8 @@ How the rules are read (the solver must produce schedules that pass these):
 - ``service_level``: each row's ``projected_service_level`` is recomputed with
   `wfm.staffing.requirements.project_metrics` for the queue from ``net = floor(scheduled
   * (1 - shrinkage))`` agents (the configured shrinkage of the interval's local weekday
-  and hour; 1e-9 added before the floor against rounding), ``offered`` and
+  and hour; 1e-9 added before the floor against rounding; not floored on deferred and
+  campaign queues, whose work waits in a backlog), ``offered`` and
   ``aht_seconds``, and must agree within 1e-6. It must be empty where none can be
   computed: an email or outbound queue, no ``offered`` value, nothing offered, or
   contacts offered without a positive ``aht_seconds``.
