@@ -48,7 +48,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from math import isfinite
 
@@ -420,7 +420,9 @@ def _solve_aggregate(ctx: _Context, bound: CoverageBound, safe: ScheduleResult |
         found = None
     if found is not None and (best is None or found.objective < best.objective):
         best = found
-    assert best is not None
+    if best is None:
+        raise NoSolution(f"no schedule placed in time (time limit "
+                         f"{ctx.deadline - ctx.started:.0f}s): " + "; ".join(tried))
     _reached(milestones, coverage_bound, best.coverage_objective, ctx.elapsed())
     best.coverage_bound = min(coverage_bound, best.coverage_objective)
     best.best_bound = min(coverage_bound, best.objective)
@@ -715,8 +717,12 @@ def _split_all(ctx: _Context, counts: dict[tuple[int, int], int], quick: bool,
 
 def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
                       limit: float | None = None) -> tuple[dict, dict] | None:
-    """Breaks and queue counts for fixed shifts, each day an exact MIP (None if not in time)."""
-    inst = ctx.inst
+    """Breaks and queue counts for fixed shifts, each day an exact MIP (None if not in time).
+
+    Deferred and campaign queues are placed against their requirement rows here, not as
+    backlog flows: the days stay independent and quick, and the schedule is then priced
+    with its flows like any other (`_result`)."""
+    inst = replace(ctx.inst, flows=[])
     model = LinearModel()
     counts = {}
     for ck, value in realized.items():
