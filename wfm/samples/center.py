@@ -100,7 +100,7 @@ def queue_profile(queue: Queue, agents: int = REFERENCE_AGENTS) -> QueueProfile:
         return QueueProfile((VOLUME["chat_es"] if spanish else 450.0) * scale, _CHAT_WEEK, 0.15,
                             AHT["chat_es"], 0.7, queue.patience_seconds or 300.0, 0.15, 0.10)
     if queue.channel == "backoffice":  # cases: fewer than emails, longer to work
-        return QueueProfile(240.0 * scale, _EMAIL_WEEK, 0.0, 420.0, 1.0, None, 0.10, 0.05)
+        return QueueProfile(600.0 * scale, _EMAIL_WEEK, 0.0, 300.0, 1.0, None, 0.10, 0.05)
     # email and other deferred work: flat arrivals, templated replies, no abandonment
     return QueueProfile((VOLUME["email_es"] if spanish else 450.0) * scale, _EMAIL_WEEK, -0.03,
                         AHT["email_es"], 1.0, None, 0.15, 0.10)
