@@ -81,7 +81,7 @@ def test_schedule_has_help_with_an_example():
 
 def test_schedule_solves_writes_and_passes_the_checker(files):
     result = runner.invoke(app, schedule_args(files, "--requirements", str(files["requirements"]),
-                                              "--time-limit", "8", "--workers", "1", "--seed",
+                                              "--time-limit", "20", "--workers", "1", "--seed",
                                               "3", "--quiet"))
     assert result.exit_code == 0, result.output
     assert "checker: valid" in result.output
@@ -173,7 +173,7 @@ def test_summary_kpis_and_workbook_show_the_same_figures(files):
 
     xlsx = files["tmp"] / "schedule.xlsx"
     result = runner.invoke(app, schedule_args(files, "--requirements", str(files["requirements"]),
-                                              "--time-limit", "8", "--workers", "1", "--seed",
+                                              "--time-limit", "20", "--workers", "1", "--seed",
                                               "3", "--quiet", "--xlsx", str(xlsx)))
     assert result.exit_code == 0, result.output
     kpis = json.loads((files["out"] / KPIS_FILE).read_text())

@@ -92,6 +92,7 @@ def recount(cfg: CenterConfig, agents: list[Agent], shifts: pd.DataFrame) -> dic
     days_off_met = days_off_stated = starts_met = starts_stated = 0
     spread_hours = 0.0
     weekend: dict[str, int] = {}
+    weekdays: dict[str, set[int]] = {}
     for a in agents:
         rows = by_agent.get(a.agent_id, shifts.iloc[0:0])
         worked = {pd.Timestamp(d).date() for d in rows["date"]}
@@ -106,9 +107,11 @@ def recount(cfg: CenterConfig, agents: list[Agent], shifts: pd.DataFrame) -> dic
         if len(starts) >= 2:
             spread_hours += (max(starts) - min(starts)) / 60
         weekend[a.agent_id] = sum(day.weekday() in (5, 6) for day in worked)
+        weekdays[a.agent_id] = {day.weekday() for day in worked}
     w = cfg.objective
     return {"days_off": (days_off_met, days_off_stated), "starts": (starts_met, starts_stated),
             "spread_hours": spread_hours, "weekend": weekend,
+            "worked": weekdays,
             "preferences_cost": w.preferences * (days_off_stated - days_off_met
                                                  + starts_stated - starts_met),
             "spread_cost": w.start_time_variation * spread_hours}
@@ -154,22 +157,32 @@ def test_preferences_and_start_spread_on_interchangeable_agents() -> None:
     assert not result.degraded
 
 
-def test_fairness_spreads_weekend_shifts_across_groups() -> None:
-    # Two groups (two contracts) of 10. Weekends need 10 agents on Saturday and Sunday:
-    # 20 weekend shifts, one per agent when fair. Group B would rather have its weekends off
-    # (a preference of 1), so fairness inside each group alone would give group A both days.
+@pytest.mark.parametrize(("weekend", "days"), [(None, (5, 6)), (["fri", "sat"], (4, 5))])
+def test_fairness_spreads_weekend_shifts_across_groups(weekend: list[str] | None,
+                                                       days: tuple[int, int]) -> None:
+    # Two groups (two contracts) of 10. Weekends (center.weekend; Saturday and Sunday by
+    # default) need 10 agents on each of their days: 20 weekend shifts, one per agent when
+    # fair. Group B would rather have its weekends off (a preference of 1), so fairness
+    # inside each group alone would give group A both days.
     cfg = config({"min_consecutive_days_off": 1}, fairness=100, preferences=1)
+    if weekend is not None:
+        cfg = cfg.model_copy(update={"center": cfg.center.model_copy(
+            update={"weekend": weekend})})
+    assert cfg.center.weekend_days == frozenset(days)
     agents = [agent(f"A{i}") for i in range(10)]
-    agents += [agent(f"B{i}", frozenset({5, 6}), contract="full_b") for i in range(10)]
+    agents += [agent(f"B{i}", frozenset(days), contract="full_b") for i in range(10)]
     plan = {}
+    others = [d for d in range(7) if d not in days]
     for i, a in enumerate(agents):  # a fair plan: each works one weekend day
-        plan[a.agent_id] = ([0, 1, 2, 3, 5] if i % 2 == 0 else [1, 2, 3, 4, 6], 8)
+        plan[a.agent_id] = (sorted(others[:4] + [days[0]]) if i % 2 == 0
+                            else sorted(others[1:] + [days[1]]), 8)
     need = on_duty(cfg, plan)
     result = solve(cfg, agents, need)
     assert result.coverage_objective == 0
-    weekend = recount(cfg, agents, result.shifts)["weekend"]
-    assert sum(weekend.values()) == 20
-    assert max(weekend.values()) == 1, weekend  # no agent above the roster's mean
+    worked = recount(cfg, agents, result.shifts)["worked"]
+    weekend_shifts = {a: sum(d in days for d in found) for a, found in worked.items()}
+    assert sum(weekend_shifts.values()) == 20
+    assert max(weekend_shifts.values()) == 1, weekend_shifts  # none above the roster's mean
     assert result.soft_goals["fairness"]["weekend"]["shifts_above_target"] == 0
     assert result.soft_goals["fairness"]["cost"] == 0
 
@@ -208,3 +221,91 @@ def test_a_failing_lp_falls_back_within_ten_percent_of_the_quiet_result(monkeypa
     assert not starved.degraded
     assert any(n.startswith("quality:") for n in starved.notes)
     assert any("coverage bound: none proven" in n for n in starved.notes)
+
+
+def _folder_soft_costs(cfg: CenterConfig, agents: list[Agent], folder,
+                       previous_folder=None) -> dict[str, float]:
+    """Each soft goal's cost recounted from a written schedule folder's schedule.csv (and
+    the previous folder's, for changes), with the definitions the README gives."""
+    from wfm.io.tables import SCHEDULE_FILE
+
+    shifts = pd.read_csv(folder / SCHEDULE_FILE)  # local wall-clock times
+    counted = recount(cfg, agents, shifts)
+    weekend = counted["weekend"]  # every agent could work a weekend shift here
+    target = -(-sum(weekend.values()) // len(weekend))
+    w = cfg.objective
+    costs = {"preferences": counted["preferences_cost"],
+             "start_time_variation": counted["spread_cost"],
+             "fairness": w.fairness * sum(max(0, n - target) for n in weekend.values()),
+             "changes": 0.0}
+    if previous_folder is not None:
+        before = pd.read_csv(previous_folder / SCHEDULE_FILE)
+
+        def day_of(table: pd.DataFrame) -> dict:
+            return {(r.agent_id, r.date): (r.shift_start, r.shift_end)
+                    for r in table.itertuples()}
+
+        old, new = day_of(before), day_of(pd.read_csv(folder / SCHEDULE_FILE))
+        changed = sum(old.get((a.agent_id, d.isoformat())) != new.get((a.agent_id,
+                                                                        d.isoformat()))
+                      for a in agents for d in WEEK)
+        costs["changes"] = w.changes * changed
+    return costs
+
+
+def test_kpis_json_soft_goal_costs_are_those_of_the_written_schedule(tmp_path, monkeypatch):
+    """`wfm schedule` on the large-roster method: kpis.json's cost of each soft goal is
+    the one recounted from the schedule.csv it wrote, re-planning with --previous too."""
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    import wfm.schedule.solve as solve_module
+    from wfm.cli.main import app
+    from wfm.io.tables import KPIS_FILE
+
+    real = solve_module.solve_schedule
+    monkeypatch.setattr(solve_module, "solve_schedule",
+                        lambda *a, **k: real(*a, **{**k, "method": "aggregate"}))
+    data = copy.deepcopy(CENTER)
+    data["objective"].update(fairness=10, preferences=20, start_time_variation=5,
+                             changes=100)
+    (tmp_path / "center.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    cfg = parse_config(data)
+    agents = [a.model_copy(update={"preferred_start": (a.preferred_start[0],
+                                                       a.preferred_start[0] + 60)})
+              for a in two_halves()[0][:40]]
+    days = {5: "sat", 6: "sun", 0: "mon", 1: "tue"}
+    pd.DataFrame([{"agent_id": a.agent_id, "name": a.name, "team": "T", "skills": "sales:1",
+                   "languages": "es", "contract": "full",
+                   "preferred_days_off": ";".join(days[d] for d in sorted(a.preferred_days_off)),
+                   "preferred_start": f"{a.preferred_start[0] // 60:02d}:00-"
+                                      f"{a.preferred_start[1] // 60:02d}:00"}
+                  for a in agents]).to_csv(tmp_path / "agents.csv", index=False)
+    # coverage wants 10:00 starts, Monday to Friday for half the roster and Wednesday to
+    # Sunday for the other half: some preferences and the weekend's fairness must give
+    plans = [{a.agent_id: ([0, 1, 2, 3, 4] if i % 2 else [2, 3, 4, 5, 6], 10)
+              for i, a in enumerate(agents)},
+             {a.agent_id: ([0, 1, 2, 3, 4] if i % 4 else [1, 2, 3, 5, 6], 9 + i % 2)
+              for i, a in enumerate(agents)}]
+    previous = None
+    for n, plan in enumerate(plans):
+        need = tmp_path / f"requirements{n}.csv"
+        on_duty(cfg, plan).to_csv(need, index=False)
+        out = tmp_path / f"schedule{n}"
+        args = ["schedule", "--config", str(tmp_path / "center.yaml"), "--agents",
+                str(tmp_path / "agents.csv"), "--requirements", str(need), "--start",
+                MONDAY.isoformat(), "--days", "7", "--out", str(out), "--time-limit", "15"]
+        if previous is not None:
+            args += ["--previous", str(previous)]
+        done = CliRunner().invoke(app, args)
+        assert done.exit_code == 0, done.output
+        goals = json.loads((out / KPIS_FILE).read_text())["soft_goals"]
+        recounted = _folder_soft_costs(cfg, agents, out, previous)
+        for goal, cost in recounted.items():
+            assert goals[goal]["cost"] == pytest.approx(cost), (n, goal, goals[goal])
+        assert sum(recounted.values()) > 0  # the goals are not all free here
+        assert f"preferences: cost {recounted['preferences']:.1f}" in done.stdout
+        previous = out
+    assert goals["changes"]["stated"] == 40 * 7

@@ -393,6 +393,21 @@ def test_aggregate_method_honours_the_relative_gap() -> None:
     assert found[0.999].objective <= found[0.999].coverage_bound / (1 - 0.999)
 
 
+def test_exact_method_honours_the_relative_gap() -> None:
+    """solver.relative_gap stops CP-SAT once its schedule is proven that close, and the
+    result says so instead of calling it optimal."""
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(8, start, 7, seed=5)  # not proven optimal in 20 s
+    gapped = cfg.model_copy(update={"solver": cfg.solver.model_copy(
+        update={"relative_gap": 0.5})})
+    result = solve_and_check(gapped, agents, need, start, 7, method="exact",
+                             time_limit_seconds=60, workers=2)
+    assert result.wall_seconds < 60  # the gap ended the search, not the time limit
+    assert any("search stopped within solver.relative_gap 50.00%" in n for n in result.notes)
+    assert result.status == "FEASIBLE"
+    assert result.objective <= result.best_bound / (1 - 0.5)
+
+
 def test_aggregate_method_over_partial_weeks_across_dst() -> None:
     start = date(2026, 10, 21)  # a Wednesday: 10 days over three calendar weeks and 25 Oct
     cfg, agents, need = example_center(30, start, 10, seed=6)

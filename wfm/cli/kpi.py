@@ -56,7 +56,6 @@ def kpi(
     from wfm.io.inputs import read_agent_states, read_history
     from wfm.io.schedule_folder import read_schedule
     from wfm.reports.indicators import kpi_report, summary_lines
-    from wfm.reports.workbook.kpi_book import write_kpi_workbook
 
     with exit_on_error():
         cfg = load_config(config)
@@ -73,8 +72,15 @@ def kpi(
         shifts = read_schedule(schedule, cfg).shifts if schedule is not None else None
         report = kpi_report(cfg, table, by.value, first, last, states, shifts)
         rows = len(report.table)
+
+        def write_kpi_workbook(path: Path) -> None:
+            # the workbook package is imported only when a workbook is asked for
+            from wfm.reports.workbook.kpi_book import write_kpi_workbook as write_book
+
+            write_book(path, cfg, report)
+
         written = write_outputs([
             (out, lambda path: write_table(report.table, path), rows),
-            (xlsx, lambda path: write_kpi_workbook(path, cfg, report), rows)])
+            (xlsx, write_kpi_workbook, rows)])
     for line in summary_lines(report) + written:
         typer.echo(line)

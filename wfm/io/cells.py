@@ -182,6 +182,9 @@ def _numbers(table: pd.DataFrame, column: str, source: str, allow_missing: bool)
     (``1e400``) are refused, so no non-finite number reaches the models.
     """
     raw = table[column]
+    clean = _clean_numbers(raw, allow_missing)
+    if clean is not None:
+        return clean
     cells = text_cells(raw)
     written = cells != ""
     parsed = raw if pd.api.types.is_numeric_dtype(raw) else cells.mask(~written)
@@ -196,13 +199,29 @@ def _numbers(table: pd.DataFrame, column: str, source: str, allow_missing: bool)
     return values
 
 
+def _clean_numbers(raw: pd.Series, allow_missing: bool) -> pd.Series | None:
+    """The column as floats when every cell is a finite number >= 0 (or empty, if
+    ``allow_missing``), else None.
+
+    The quick road for the usual file, one conversion and no text handling; any cell it
+    cannot vouch for sends the column down `_numbers`' cell-by-cell road, which names it.
+    """
+    values = pd.to_numeric(raw, errors="coerce").astype(float)
+    unread = values.isna().to_numpy()
+    if unread.any() and (not allow_missing or not raw.isna().to_numpy()[unread].all()):
+        return None
+    if not (np.isfinite(values.to_numpy()) | unread).all() or (values < 0).any():
+        return None
+    return values
+
+
 def _integers(table: pd.DataFrame, column: str, source: str) -> pd.Series:
     """The column as int64 whole numbers >= 0 (see `_numbers` for what is refused)."""
     values = _numbers(table, column, source, allow_missing=False)
-    _raise_first(source, column, [
-        (values != values.round(), "not a whole number ({cell!r})"),
-        (values > LARGEST_WHOLE, "too large ({cell})"),
-    ], text_cells(table[column]))
+    checks = [(values != values.round(), "not a whole number ({cell!r})"),
+              (values > LARGEST_WHOLE, "too large ({cell})")]
+    if any(mask.any() for mask, _ in checks):
+        _raise_first(source, column, checks, text_cells(table[column]))
     return values.astype(np.int64)
 
 

@@ -275,8 +275,9 @@ def add_fairness(model: LinearModel, inst: Instance, label: str,
     """Weekend, late and night shifts spread fairly over a set of agents (the roster).
 
     Each agent's count above a target costs ``fairness`` per shift. Without ``targets``
-    the target is a variable at least the mean over the agents who could work such a
-    shift (target * agents >= total), so the optimum is the ceiling of the mean; with
+    the target is a variable held to the ceiling of the mean over the agents who could
+    work such a shift (0 <= target * agents - total <= agents - 1; without the upper side
+    the target would rise to the largest count and fairness would cost nothing); with
     ``targets`` (per kind) it is held there, which keeps a neighbourhood of the roster
     from coupling to the rest. Rows carry the rule name ``fairness``. Returns, per
     position in ``counts``, the excess variable of each kind added for that agent.
@@ -297,7 +298,7 @@ def add_fairness(model: LinearModel, inst: Instance, label: str,
             for a in eligible:
                 for v, coef in counts[a][kind].items():
                     total[v] = total.get(v, 0.0) - coef
-            model.add(total, 0, INF, FAIRNESS)
+            model.add(total, 0, len(eligible) - 1, FAIRNESS)
             held = 0.0
         else:
             target, held = None, float(targets[kind])

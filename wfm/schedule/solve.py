@@ -779,8 +779,16 @@ def _solve_exact(ctx: _Context) -> ScheduleResult:
     break_counts = {key: {b: values[v] for b, v in layer.items() if values[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: values[v] for key, v in cover.work.items() if values[v]}
-    schedule = _result(ctx, shifts, break_counts, work_counts, result.status,
+    status, notes = result.status, []
+    gap = inst.cfg.solver.relative_gap
+    if gap > 0 and status == "OPTIMAL" and result.objective > result.bound + 1e-6 * max(
+            1.0, abs(result.objective)):
+        # CP-SAT calls a search stopped at its gap limit optimal; it is not proven so
+        status = "FEASIBLE"
+        notes.append(f"search stopped within solver.relative_gap {gap:.2%} of its bound")
+    schedule = _result(ctx, shifts, break_counts, work_counts, status,
                        total_bound=result.bound)
+    schedule.notes += notes
     if result.first_solution_seconds is not None:
         schedule.first_solution_seconds = cp_started + result.first_solution_seconds
     return schedule
