@@ -330,3 +330,12 @@ def test_the_checker_flags_a_blended_agent_on_outbound_while_inbound_is_short():
     found = check_inbound_first(cfg, [blended], edited, cover)
     assert [v.rule for v in found] == ["inbound_first"]
     assert "sales" in found[0].message and "08:00" in found[0].message
+
+
+#: The flows' objective weights and the tests above that show their effect on both methods
+#: (`tests/test_schedule_weights.py` checks every weight has one).
+FLOW_WEIGHT_TESTS = {
+    "deferred_past_due": test_deferred_past_due_weight_prices_late_mail,
+    "outbound_carried": test_outbound_carried_weight_keeps_work_on_its_day,
+    "outbound_short": test_outbound_short_weight_pays_for_the_days_target,
+}
