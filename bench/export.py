@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from timing import machine  # noqa: E402
 
 from wfm.calendar import interval_grid  # noqa: E402
-from wfm.config import WEEKDAYS, CenterConfig, DayHours  # noqa: E402
+from wfm.config import WEEKDAYS, WHOLE_DAY, CenterConfig  # noqa: E402
 from wfm.io.config_file import load_config  # noqa: E402
 from wfm.reports.kpis import schedule_figures  # noqa: E402
 from wfm.reports.workbook.book import write_workbook  # noqa: E402
@@ -71,8 +71,8 @@ def synthetic_schedule(cfg: CenterConfig, agents: list[Agent], start: date, days
             template = rng.choice(templates)
             hours = cfg.center.hours_on(day.weekday())
             starts = [m for m in template.start_minutes
-                      if hours.open_minute <= m and m + template.length_minutes
-                      <= hours.close_minute + 120] or template.start_minutes[:1]
+                      if hours[0].open_minute <= m and m + template.length_minutes
+                      <= hours[-1].close_minute + 120] or template.start_minutes[:1]
             begin_minute = rng.choice(starts)
             begin = pd.Timestamp(day).tz_localize(zone) + pd.Timedelta(minutes=begin_minute)
             end = begin + pd.Timedelta(minutes=template.length_minutes)
@@ -153,9 +153,8 @@ def build_case(agents_count: int, days: int, seed: int = 0, all_day: bool = Fals
     """
     cfg = load_config(ROOT / "configs" / "example.yaml")
     if all_day:
-        hours = DayHours(open_minute=0, close_minute=24 * 60)
         center = cfg.center.model_copy(update={
-            "opening_hours": {day: hours for day in WEEKDAYS},
+            "opening_hours": dict.fromkeys(WEEKDAYS, WHOLE_DAY),
             "holidays": cfg.center.holidays.model_copy(update={"closed": False})})
         cfg = cfg.model_copy(update={"center": center})
     rng = random.Random(seed)

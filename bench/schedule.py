@@ -9,6 +9,10 @@ proficiency, two languages, full/part-time, unavailable days, time windows, pref
 and double-peaked requirements sized to 85% of the roster's hours. The sample center:
 configs/example.yaml with sample_data/agents.csv (130 agents) and the requirements of the
 README's demo week (forecast and staffing of 2026-11-23 from sample_data/history.csv.gz).
+The 24x7 center (``--sizes 24x7-N``): configs/center_24x7.yaml (open around the clock,
+30-minute intervals, day, evening, night and part-time templates, nights across midnight,
+a Friday-Saturday weekend) with N synthetic agents over the week from 2026-04-20, whose
+clocks go forward at midnight on Friday and whose Saturday is a holiday with its own hours.
 
 For each run: the coverage bound and its time, the coverage objective against it, the
 time until a schedule within 10% (and 3%, 2%) of the bound was held, the soft goals as
@@ -19,6 +23,7 @@ pass'``) beside each run.
 
     python bench/schedule.py --sizes 100 300 1000 --out bench/results/schedule_runs.md
     python bench/schedule.py --sizes sample --busy 2
+    python bench/schedule.py --sizes 24x7-120 --limit 60
     python bench/schedule.py --sizes 300+flows 1000+flows
 
 A ``+flows`` size adds the example config's back-office queue and collections campaign
@@ -45,6 +50,8 @@ sys.path.insert(0, str(ROOT))
 
 START = date(2026, 2, 2)
 SAMPLE_START = date(2026, 11, 23)
+NIGHTS_START = date(2026, 4, 20)  # the 24x7 center's week over its spring change
+NIGHTS = "24x7-"
 DAYS = 7
 TIME_V = Path("/usr/bin/time")
 LIMITS = {"sample": 60.0, 100: 60.0, 300: 120.0, 1000: 600.0, 3000: 600.0, 5000: 600.0}
@@ -74,16 +81,25 @@ def instance(size: str) -> tuple:
         return cfg, agents, need, SAMPLE_START
     from wfm.samples.synthetic import synthetic_requirements, synthetic_roster, with_flow_columns
 
+    start = START
     flows = size.endswith(FLOWS)
-    if not flows:  # the six live and email queues the benchmark has always had
+    if size.startswith(NIGHTS):
+        cfg = load_config(ROOT / "configs" / "center_24x7.yaml")
+        start = NIGHTS_START
+    elif not flows:  # the six live and email queues the benchmark has always had
         cfg = cfg.model_copy(update={"campaigns": [], "queues": [
             q for q in cfg.queues if q.channel != "backoffice"
             and cfg.campaign_for(q.id) is None]})
-    agents = synthetic_roster(cfg, int(size.removesuffix(FLOWS)), START, DAYS, seed=1)
-    need = synthetic_requirements(cfg, agents, START, DAYS, seed=1)
+    agents = synthetic_roster(cfg, _agents(size), start, DAYS, seed=1)
+    need = synthetic_requirements(cfg, agents, start, DAYS, seed=1)
     if flows:
         need = with_flow_columns(cfg, need)
-    return cfg, agents, need, START
+    return cfg, agents, need, start
+
+
+def _agents(size: str) -> int:
+    """The roster size of a synthetic instance (``300``, ``24x7-300`` or ``300+flows``)."""
+    return int(size.removeprefix(NIGHTS).removesuffix(FLOWS))
 
 
 def run_one(size: str, method: str, limit: float) -> dict:
@@ -222,7 +238,7 @@ def main() -> None:
         return
     rows = []
     for size in args.sizes:
-        key = size if size == "sample" else int(size.removesuffix(FLOWS))
+        key = size if size == "sample" else _agents(size)
         for method in args.methods:
             limit = args.limit or LIMITS.get(key, 600.0)
             row = in_subprocess(size, method, limit, args.busy)

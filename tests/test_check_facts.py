@@ -78,7 +78,8 @@ def test_opening_hours_from_the_file(raw, cfg):
             assert hours is None
         else:
             opens, closes = text.split("-")
-            assert (hours.open_minute, hours.close_minute) == (clock(opens), clock(closes))
+            assert [(h.open_minute, h.close_minute) for h in hours] == [(clock(opens),
+                                                                          clock(closes))]
 
 
 def test_templates_start_grid_paid_minutes_and_contracts_from_the_file(raw, cfg):

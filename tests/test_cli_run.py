@@ -407,3 +407,37 @@ def test_the_demo_run_is_checked_and_shows_one_set_of_figures(tmp_path):
             assert rows[queue_id][6] == "not modelled"
             assert figures["projected_service_level"] is None
     assert kpis["queues"]["email_es"]["service_level_modelled"] is False
+
+
+@pytest.mark.slow
+def test_the_24x7_example_plans_its_nights_end_to_end(tmp_path):
+    """configs/center_24x7.yaml: a week over the spring DST change (at midnight) and a
+    holiday, with night shifts across midnight, published and accepted by wfm check."""
+    from wfm.cli.main import app as root
+
+    repo = Path(__file__).resolve().parent.parent
+    config = str(repo / "configs/center_24x7.yaml")
+    runs = tmp_path / "runs"
+    result = CliRunner().invoke(root, ["run", "--config", config, "--out", str(runs),
+                                       "--as-of", "2026-04-19", "--quiet"])
+    assert result.exit_code == 0, result.output
+    folder = latest_run(runs)
+    checked = CliRunner().invoke(root, [
+        "check", "--config", config, "--agents",
+        str(repo / "sample_data/center_24x7/agents.csv"), "--schedule", str(folder),
+        "--requirements", str(folder / "requirements.csv")])
+    assert checked.exit_code == 0, checked.output
+    shifts = pd.read_csv(folder / "schedule.csv")
+    starts = pd.to_datetime(shifts["shift_start"])
+    ends = pd.to_datetime(shifts["shift_end"])
+    crossing = shifts[(ends - pd.Timedelta(seconds=1)).dt.date > starts.dt.date]
+    assert "night" in set(crossing["template"])
+    # the night clocks go forward at midnight, 8 hours last 9 on the wall clock: so an
+    # evening from 16:00 ends at 01:00 on that night only
+    assert set(crossing.loc[crossing["template"] != "night", "date"]) <= {"2026-04-23"}
+    over = crossing[crossing["date"] == "2026-04-23"]
+    wall = ends[over.index] - starts[over.index]
+    assert len(over) and (wall == pd.Timedelta(hours=9)).all()
+    # the holiday opens at 06:00 and its eve closes at 22:00: no shift starts or runs there
+    assert not ((starts >= "2026-04-24T22:00") & (starts < "2026-04-25T06:00")).any()
+    assert not ((ends > "2026-04-24T22:00") & (starts < "2026-04-25T06:00")).any()

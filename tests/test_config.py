@@ -5,6 +5,7 @@ import math
 import re
 import types
 import typing
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ def test_example_config_loads(example_cfg):
     assert len(example_cfg.queues) >= 6
     assert example_cfg.center.hours_on(6) is None  # closed on Sunday
     saturday = example_cfg.center.hours_on(5)
-    assert saturday.open_minutes < example_cfg.center.hours_on(0).open_minutes
+    assert saturday[0].open_minutes < example_cfg.center.hours_on(0)[0].open_minutes
     chat = example_cfg.queue("chat_es")
     assert chat.concurrency == 2
     assert example_cfg.shrinkage.rate(0, 10) == pytest.approx(0.32)
@@ -57,7 +58,9 @@ def with_change(path: list, value) -> dict:
         (["center", "interval_minutes"], 20, "center.interval_minutes"),
         (["center", "timezone"], "Mars/Olympus", "unknown IANA timezone"),
         (["queues", 0, "max_occupancy"], 1.5, "queues[0].max_occupancy"),
-        (["center", "opening_hours", "mon"], "21:00-08:00", "closing time must be after"),
+        (["center", "opening_hours", "mon"], "08:00-08:00", "opening and closing times are the"),
+        (["center", "opening_hours", "mon"], "21:00-09:00",
+         "center.opening_hours.mon: 21:00-09:00 runs past midnight into tue's 08:00-21:00"),
         (["center", "opening_hours", "mon"], "08:10-21:00", "not on a 15-minute"),
         (["center", "holidays", "subdivision"], "XX", "unknown subdivision 'XX'"),
         (["shift_templates", 0, "contracts"], ["nobody"], "unknown contract 'nobody'"),
@@ -126,7 +129,8 @@ def _sections() -> dict[type, list]:
 
     return {
         c.Center: ["center"], c.HolidayCalendar: ["center", "holidays"],
-        c.DayHours: ["center", "opening_hours", "mon"], c.Queue: ["queues", 0],
+        c.DayHours: ["center", "opening_hours", "mon", 0], c.Queue: ["queues", 0],
+        c.SeasonalHours: ["center", "seasonal_hours", 0],
         c.Shrinkage: ["shrinkage"], c.BreakRule: ["shift_templates", 0, "breaks", 0],
         c.ShiftTemplate: ["shift_templates", 0], c.Contract: ["contracts", 0],
         c.LaborRules: ["labor_rules"], c.ObjectiveWeights: ["objective"],
@@ -183,7 +187,10 @@ def _fields_of(kind: type) -> list[tuple[list, str]]:
 def _example_with_hours_mapping() -> dict:
     """The example data with Monday's hours as a mapping, so DayHours fields are reachable."""
     data = example_data()
-    data["center"]["opening_hours"]["mon"] = {"open_minute": 480, "close_minute": 1260}
+    data["center"]["opening_hours"]["mon"] = [{"open_minute": 480, "close_minute": 1260}]
+    data["center"]["seasonal_hours"] = [{
+        "name": "summer", "first_date": date(2026, 7, 1), "last_date": date(2026, 8, 31),
+        "opening_hours": {**data["center"]["opening_hours"], "sat": "closed"}}]
     # an outbound queue fed by a campaign, so the campaign models are reachable too
     data["queues"].append({"id": "collections_out", "channel": "outbound", "skill": "billing",
                            "language": "es"})
@@ -218,7 +225,7 @@ def test_every_model_is_covered_by_the_type_tests():
     assert _models_below(CenterConfig) == set(_sections())
     # The example hours mapping and each section path must exist and load.
     cfg = parse_config(_example_with_hours_mapping())
-    assert cfg.center.hours_on(0).open_minute == 480
+    assert cfg.center.hours_on(0)[0].open_minute == 480
 
 
 def test_numeric_field_lists_are_complete():
@@ -227,7 +234,7 @@ def test_numeric_field_lists_are_complete():
     assert (["queues", 0], "answer_seconds") in numbers
     assert (["queues", 0], "patience_seconds") in numbers
     assert (["solver"], "seed") in wholes
-    assert (["center", "opening_hours", "mon"], "open_minute") in wholes
+    assert (["center", "opening_hours", "mon", 0], "open_minute") in wholes
 
 
 @pytest.mark.parametrize(("section", "name"), _fields_of(float) + _fields_of(int))
@@ -288,7 +295,7 @@ def test_booleans_must_be_yaml_booleans(path, value):
         (["center", "holidays", "open_dates"], [0], "open_dates[0]: expected a date"),
         (["center", "holidays", "country"], False, "YAML reads unquoted yes/no/on/off"),
         (["center", "opening_hours", "mon"], {"open_minute": "480", "close_minute": 1260},
-         "center.opening_hours.mon.open_minute: expected a whole number"),
+         "center.opening_hours.mon[0].open_minute: expected a whole number"),
         (["center", "holidays", "subdivision"], "MD", None),
     ],
 )

@@ -175,8 +175,12 @@ def test_schedule_sheet_has_every_agent_shift(case: dict) -> None:
         mine = shifts[shifts["agent_id"] == agent.agent_id]
         for day, column in day_columns.items():
             on_day = mine[mine["date"] == day]
-            expected = (f"{on_day.iloc[0]['shift_start']:%H:%M}-{on_day.iloc[0]['shift_end']:%H:%M}"
-                        if len(on_day) else "OFF")
+            expected = "OFF"
+            if len(on_day):
+                begin, end = on_day.iloc[0]["shift_start"], on_day.iloc[0]["shift_end"]
+                # a shift that ends on a later date says so
+                later = (end - pd.Timedelta(seconds=1)).date() > begin.date()
+                expected = f"{begin:%H:%M}-{end:%H:%M}" + (" +1" if later else "")
             assert row[column] == expected, (agent.agent_id, day)
         assert row[header.index("Days")] == len(mine)
         assert row[header.index("Paid h")] == pytest.approx(mine["paid_minutes"].sum() / 60)
@@ -391,20 +395,31 @@ def test_empty_schedule_still_writes(example_cfg: CenterConfig, tmp_path) -> Non
     assert wb.sheetnames == ["Summary", "Schedule", "Coverage", "Rules", "Solver"]
 
 
+def one_shift(agent_id: str, day: date, start: pd.Timestamp, hours: float, queue: str,
+              break_at: pd.Timestamp, break_minutes: int, template: str
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One shift of ``hours`` real hours with work on ``queue`` around one break."""
+    end = start + pd.Timedelta(hours=hours)
+    resume = break_at + pd.Timedelta(minutes=break_minutes)
+    shifts = pd.DataFrame([{"agent_id": agent_id, "date": day, "shift_start": start,
+                            "shift_end": end, "paid_minutes": int(hours * 60),
+                            "template": template}])
+    activities = pd.DataFrame([
+        {"agent_id": agent_id, "start": start, "end": break_at, "activity": "work",
+         "queue": queue},
+        {"agent_id": agent_id, "start": break_at, "end": resume, "activity": "break",
+         "queue": ""},
+        {"agent_id": agent_id, "start": resume, "end": end, "activity": "work",
+         "queue": queue}])
+    return shifts, activities
+
+
 def test_fall_back_day_has_100_quarter_hours(example_cfg: CenterConfig, tmp_path) -> None:
     day = date(2026, 10, 25)  # clocks go back from 03:00 to 02:00
     start = pd.Timestamp("2026-10-25 00:00").tz_localize(ZONE)
-    end = start + pd.Timedelta(hours=25)  # the whole local day, 25 real hours
-    shifts = pd.DataFrame([{"agent_id": "A1", "date": day, "shift_start": start,
-                            "shift_end": end, "paid_minutes": 1500, "template": "x"}])
-    middle = start + pd.Timedelta(hours=3)  # the second 02:00 (winter time)
-    activities = pd.DataFrame([
-        {"agent_id": "A1", "start": start, "end": middle, "activity": "work",
-         "queue": "billing_es"},
-        {"agent_id": "A1", "start": middle, "end": middle + pd.Timedelta(minutes=15),
-         "activity": "break", "queue": ""},
-        {"agent_id": "A1", "start": middle + pd.Timedelta(minutes=15), "end": end,
-         "activity": "work", "queue": "billing_es"}])
+    # the whole local day, 25 real hours; the break at the second 02:00 (winter time)
+    shifts, activities = one_shift("A1", day, start, 25, "billing_es",
+                                   start + pd.Timedelta(hours=3), 15, "x")
     coverage = empty_coverage()
     path = tmp_path / "dst.xlsx"
     write_workbook(path, example_cfg, AGENTS[:1], shifts, activities, coverage,
@@ -458,6 +473,84 @@ def test_weekly_paid_hours_follow_calendar_weeks(case: dict, tmp_path) -> None:
         this_week = mine[mine["date"] < next_monday]["paid_minutes"].sum()
         assert body[agent.agent_id][header.index(f"Paid h wk {start:%d/%m}")] == \
             pytest.approx(this_week / 60)
+
+
+def test_a_night_shifts_day_sheet_runs_past_midnight(example_cfg: CenterConfig,
+                                                       tmp_path) -> None:
+    from wfm.config import parse_config
+
+    data = example_cfg.model_dump(mode="json")
+    data["center"]["opening_hours"] = dict.fromkeys(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "24h")
+    cfg = parse_config(data)
+    wednesday = TUESDAY + timedelta(days=1)
+    start = pd.Timestamp(f"{TUESDAY} 22:00").tz_localize(ZONE)
+    end = start + pd.Timedelta(hours=8)
+    middle = start + pd.Timedelta(hours=4)
+    shifts, activities = one_shift("A5", TUESDAY, start, 8, "billing_en", middle, 30, "night")
+    stamps = pd.date_range(start - pd.Timedelta(hours=2), end, freq="15min", inclusive="left")
+    coverage = pd.DataFrame({
+        "interval_start": stamps, "queue": "billing_en", "required": 1,
+        "scheduled": [int(start <= t < middle or middle + pd.Timedelta(minutes=30) <= t < end)
+                      for t in stamps],
+        "offered": 5.0, "aht_seconds": 300.0, "projected_service_level": float("nan"),
+        "worked": float("nan"), "backlog": float("nan"), "past_due": float("nan")})
+    coverage["shortfall"] = (coverage["required"] - coverage["scheduled"]).clip(lower=0)
+    path = tmp_path / "night.xlsx"
+    write_workbook(path, cfg, AGENTS, shifts, activities, coverage,
+                   kpis_for(cfg, coverage, shifts, TUESDAY, 2))
+    wb = openpyxl.load_workbook(path)
+    rows = _rows(_day_sheet(wb, TUESDAY))
+    labels = rows[_find(rows, "Agent ID")][5:]
+    # the whole day, then Wednesday's hours up to the shift's end, marked +1
+    assert labels[0] == "00:00" and labels[95] == "23:45"
+    assert labels[96:] == [f"{h:02d}:{m:02d} +1" for h in range(6) for m in (0, 15, 30, 45)]
+    line = next(r for r in rows if r and r[0] == "A5")
+    assert line[3] == "22:00-06:00 +1"
+    tag = next(r for r in rows if r and r[0] == "billing_en" and r[2] == "Scheduled")
+    codes = line[5:]
+    assert codes[88:104] == ["1"] * 16  # 22:00-02:00 on billing_en, queue no. 1
+    assert codes[104:106] == ["B", "B"] and codes[106:] == ["1"] * 14
+    # the coverage after midnight is Wednesday's rows, also on Wednesday's own sheet
+    assert tag[5 + 88:] == [int(v) for v in coverage["scheduled"].iloc[8:]]
+    wednesday_rows = _rows(_day_sheet(wb, wednesday))
+    wednesday_tag = next(r for r in wednesday_rows
+                         if r and r[0] == "billing_en" and r[2] == "Scheduled")
+    assert wednesday_tag[5:5 + 24] == tag[5 + 96:]
+    schedule = _rows(wb["Schedule"])
+    assert any("22:00-06:00 +1" in row for row in schedule)
+
+
+def test_rules_sheet_shows_seasons_and_holiday_rules(tmp_path) -> None:
+    from wfm.calendar import opening_label
+    from wfm.config import parse_config
+    from wfm.io.config_file import load_config
+
+    base = load_config(Path(__file__).resolve().parent.parent / "configs/center_24x7.yaml")
+    data = base.model_dump(mode="json")
+    data["center"]["seasonal_hours"] = [{
+        "name": "summer", "first_date": "2026-07-01", "last_date": "2026-08-31",
+        "opening_hours": {**data["center"]["opening_hours"], "fri": ["08:00-12:00",
+                                                                     "18:00-24:00"]}}]
+    cfg = parse_config(data)
+    path = tmp_path / "rules.xlsx"
+    coverage = empty_coverage()
+    shifts = pd.DataFrame(columns=["agent_id", "date", "shift_start", "shift_end",
+                                   "paid_minutes", "template"])
+    activities = pd.DataFrame(columns=["agent_id", "start", "end", "activity", "queue"])
+    write_workbook(path, cfg, AGENTS[:1], shifts, activities, coverage,
+                   kpis_for(cfg, coverage, shifts, date(2026, 4, 20), 1))
+    rows = _rows(openpyxl.load_workbook(path)["Rules"])
+    values = {row[0]: row[1] for row in rows if row and row[0]}
+    assert values["Opening hours mon"] == "24h"
+    assert values["Weekend"] == "fri, sat"
+    assert values["Hours on open holidays"] == opening_label(cfg.center.holidays.hours)
+    assert values["Hours on eves"] == "00:00-22:00"
+    for key, rule in cfg.center.holidays.days.items():
+        assert values[key] == opening_label(rule)
+    summer = rows[_find(rows, "summer")]
+    assert summer[1:3] == ["2026-07-01", "2026-08-31"]
+    assert summer[3:10] == ["24h"] * 4 + ["08:00-12:00, 18:00-24:00", "24h", "24h"]
 
 
 def test_every_sheet_prints_landscape_fitted_with_footer(case: dict) -> None:

@@ -18,12 +18,7 @@ START = date(2025, 1, 6)
 @pytest.fixture()
 def files(tmp_path):
     cfg = make_cfg()
-    data = cfg.model_dump(mode="json", exclude_none=True)
-    for day, hours in data["center"]["opening_hours"].items():
-        data["center"]["opening_hours"][day] = (
-            "closed" if hours is None
-            else f"{hours['open_minute'] // 60:02d}:{hours['open_minute'] % 60:02d}-"
-                 f"{hours['close_minute'] // 60:02d}:{hours['close_minute'] % 60:02d}")
+    data = cfg.model_dump(mode="json", exclude_none=True)  # opening hours dump as text
     config = tmp_path / "center.yaml"
     config.write_text(yaml.safe_dump(data))
     table = history(cfg, START, 8 * 7, noise=True)

@@ -161,6 +161,8 @@ def test_roster_reads_skills_and_availability(tmp_path: Path, example_cfg):
     assert first.preferred_days_off == {5}
     assert second.available_window == (540, 900)
     assert date(2026, 11, 30) in first.unavailable_dates
+    path.write_text(ROSTER.replace(",09:00-15:00,", ",22:00-07:00,"), encoding="utf-8")
+    assert read_agents(path, example_cfg)[1].available_window == (22 * 60, 31 * 60)
 
 
 @pytest.mark.parametrize(
@@ -172,7 +174,9 @@ def test_roster_reads_skills_and_availability(tmp_path: Path, example_cfg):
         (",sat,", ",someday,", "row 2, column preferred_days_off: unknown weekday"),
         ("A2,", "A1,", "row 3, column agent_id: duplicate 'A1'"),
         ("es;en,full", "es;fr,full", "row 2, column languages: 'fr'"),
-        (",09:00-15:00,", ",15:00-09:00,", "row 3, column available_window"),
+        (",09:00-15:00,", ",15:00-15:00,", "row 3, column available_window"),
+        # a preferred start window stays within a day; an available window may cross midnight
+        (",08:00-10:00", ",23:00-01:00", "row 2, column preferred_start"),
     ],
 )
 def test_bad_roster_names_the_place(tmp_path: Path, example_cfg, old, new, expected):

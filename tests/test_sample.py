@@ -71,8 +71,9 @@ def test_only_open_intervals_and_closed_days_absent(
     center = example_cfg.center
     wall = short_history["interval_start"].dt.tz_localize(None)
     minute = wall.dt.hour * 60 + wall.dt.minute
-    opens = wall.dt.day_of_week.map(lambda d: center.hours_on(d).open_minute)
-    closes = wall.dt.day_of_week.map(lambda d: center.hours_on(d).close_minute)
+    # the example opens once a day, before midnight
+    opens = wall.dt.day_of_week.map(lambda d: center.hours_on(d)[0].open_minute)
+    closes = wall.dt.day_of_week.map(lambda d: center.hours_on(d)[0].close_minute)
     assert ((minute >= opens) & (minute < closes)).all()
     days = set(wall.dt.date)
     start = sample.history_start(SHORT_END, 0.1)
@@ -166,3 +167,45 @@ def test_roster_covers_every_queue(example_cfg: CenterConfig, tmp_path: Path) ->
     assert all(len(a.unavailable_dates) <= 2 for a in away)
     # A full-timer keeps four weekdays for the 32-hour minimum even if Saturday is closed.
     assert all(len(a.unavailable_dates) <= 1 for a in away if a.contract == "full_time")
+
+
+def test_the_24x7_sample_follows_its_clock_weekend_and_holidays(tmp_path: Path) -> None:
+    """The committed 24x7 sample reads back, has calls at every hour and none where its
+    holidays close it, is quieter on the center's own weekend, and its roster speaks the
+    center's language."""
+    from wfm.calendar import interval_grid
+    from wfm.io.config_file import load_config
+
+    cfg = load_config(REPO / "configs" / "center_24x7.yaml")
+    folder = REPO / "sample_data" / "center_24x7"
+    history = read_history(folder / "history.csv.gz", cfg)
+    agents = read_agents(folder / "agents.csv", cfg)
+    assert len(agents) == 40 and all(any(a.serves(q) for q in cfg.queues) for a in agents)
+    local = history["interval_start"].dt.tz_convert(cfg.center.timezone)
+    assert set(local.dt.hour) == set(range(24))
+    first, last = local.min().date(), local.max().date()
+    grid = interval_grid(cfg.center, first, (last - first).days + 1)
+    closed = set(grid.loc[~grid["is_open"], "interval_start"])
+    assert closed and not history["interval_start"].isin(closed).any()
+    assert set(history["interval_start"]) == set(grid.loc[grid["is_open"], "interval_start"])
+    daily = history.groupby(local.dt.date)["offered"].sum()
+    weekday = pd.to_datetime(pd.Series(daily.index)).dt.day_of_week.to_numpy()
+    by_weekday = daily.groupby(weekday).median()
+    assert by_weekday[[4, 5]].max() < by_weekday[[6, 0, 1, 2, 3]].min()  # Friday, Saturday
+    # the same arguments give the same files as the committed ones
+    sample.write_sample_data(cfg, tmp_path, seed=0, years=1.2, agents=40, end=last)
+    for name in ("history.csv.gz", "agents.csv"):
+        assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_synthetic_requirements_are_quiet_on_the_centers_weekend() -> None:
+    from wfm.io.config_file import load_config
+    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
+
+    cfg = load_config(Path(__file__).resolve().parent.parent / "configs" / "center_24x7.yaml")
+    monday = date(2026, 2, 2)
+    agents = synthetic_roster(cfg, 20, monday, 7, seed=1)
+    need = synthetic_requirements(cfg, agents, monday, 7, seed=1)
+    per_day = need.groupby(need["interval_start"].dt.day_of_week)["required"].sum()
+    # Friday and Saturday, the center's weekend, are its two quietest days
+    assert set(per_day.nsmallest(2).index) == {4, 5}

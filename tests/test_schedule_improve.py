@@ -14,6 +14,7 @@ from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
 from wfm.schedule.coverage import PROFICIENCY
 from wfm.schedule.improve import (
     WHOLE_WEEK,
+    _independent,
     improve,
     neighbourhoods,
     place_breaks,
@@ -29,13 +30,17 @@ START = date(2026, 2, 2)
 COMPONENTS = [COVERAGE, PROFICIENCY, PAID_HOURS]
 
 
-@pytest.fixture(scope="module")
-def center():
-    """A 40-agent week of the example center: instance, model, LP and a first solution."""
-    cfg = load_config("configs/example.yaml")
-    agents = synthetic_roster(cfg, 40, START, 7, seed=5)
-    need = synthetic_requirements(cfg, agents, START, 7, seed=5)
-    inst = build_instance(cfg, agents, need, START, 7, None)
+@pytest.fixture(scope="module", params=[("configs/example.yaml", START),
+                                        ("configs/center_24x7.yaml", date(2026, 4, 20))],
+                ids=["by day", "24x7 with nights over DST"])
+def center(request):
+    """A 40-agent week of an example center: instance, model, LP and a first solution. The
+    24x7 center's night shifts run into the next date (the week of its spring change)."""
+    path, start = request.param
+    cfg = load_config(path)
+    agents = synthetic_roster(cfg, 40, start, 7, seed=5)
+    need = synthetic_requirements(cfg, agents, start, 7, seed=5)
+    inst = build_instance(cfg, agents, need, start, 7, None)
     model, cover, solver = _aggregate_model(inst)
     lp = solver.solve([COVERAGE])
     tags = tag_variables(inst, model, cover, model.group_vars, {}, model.owner)
@@ -115,13 +120,32 @@ def test_independent_neighbourhoods_share_no_constraint(center) -> None:
     checked = 0
     for a in hoods:
         for b in hoods:
-            if WHOLE_WEEK in (a.day, b.day) or a.day == b.day or a.block == b.block:
+            if a is b or not _independent([a], b):
                 continue
             assert not (a.free & b.free).any()
             for variables, *_ in model.rows:
                 assert not (a.free[variables].any() and b.free[variables].any())
             checked += 1
     assert checked > 0
+
+
+def test_a_night_shift_is_placed_and_moved_with_the_next_dates_queue_counts(center) -> None:
+    inst, model, _, _, _, tags, _, values = center
+    nights = [o for o in inst.options if o.n_intervals and inst.interval_starts[
+        o.first_interval + o.n_intervals - 1].date() > inst.dates[o.day]]
+    if inst.cfg.center.name.endswith("24x7"):
+        assert nights  # shifts that run into the next date, their breaks placed above
+    hoods = neighbourhoods(inst, tags, workers=2, max_free=1500)
+    for option in nights:
+        last = option.first_interval + option.n_intervals
+        for hood in hoods:
+            if hood.day == option.day:
+                # the day's neighbourhoods free the queue counts after midnight, and no
+                # neighbourhood of the next date runs beside them
+                assert hood.reach[1] >= last
+                assert hood.free[(tags.interval == last - 1)].any()
+                assert not any(_independent([hood], h) for h in hoods if h.day == option.day + 1)
+    assert violated_rows(model, values) == []
 
 
 def test_improve_never_worsens_and_stays_feasible(center) -> None:

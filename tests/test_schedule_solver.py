@@ -547,3 +547,25 @@ def test_fairness_counts_the_centers_own_weekend(weekend: list[str], expected: s
     counted_days = {inst.dates[inst.options[k].day].weekday()
                     for k, v in y.items() if v in weekend_vars}
     assert counted_days == expected
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+@pytest.mark.parametrize(("weekend", "saturday_to"), [(["sat", "sun"], "a2"),
+                                                      (["fri", "sat"], "a1")])
+def test_the_centers_weekend_decides_who_works_saturday(weekend: list[str], saturday_to: str,
+                                                        method: str) -> None:
+    # one agent a day from Friday to Sunday; a1 prefers Friday off and a2 Sunday, so Friday
+    # goes to a2 and Sunday to a1, and only the fairness goal places Saturday: with it on
+    # the weekend of the one who already has a weekend shift, one of them would have two
+    friday = MONDAY + timedelta(days=4)
+    cfg = make_config(center={**BASE["center"], "weekend": weekend}, shift_templates=[
+        {"id": "t4", "contracts": ["full"], "length_minutes": 240, "earliest_start": "08:00",
+         "latest_start": "08:00", "start_step_minutes": 60, "breaks": []}])
+    agents = [agent("a1", preferred_days_off=frozenset({4})),
+              agent("a2", preferred_days_off=frozenset({6}))]
+    need = demand(cfg, MONDAY, [("sales_es", d, "08:00", "12:00", 1) for d in (4, 5, 6)])
+    result = solve_and_check(cfg, agents, need, MONDAY, 7, method=method)
+    worked = {row.date: row.agent_id for row in result.shifts.itertuples()}
+    assert worked == {friday: "a2", friday + timedelta(days=1): saturday_to,
+                      friday + timedelta(days=2): "a1"}
+    assert result.penalties["soft_goals"] == 0  # no preference broken, no unfair weekend

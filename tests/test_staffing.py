@@ -155,3 +155,27 @@ def test_patience_estimated_from_history_drives_erlang_a(example_cfg):
     assert cfg.queue("billing_en").patience_seconds == pytest.approx(740.0)
     assert cfg.queue("technical_en") == example_cfg.queue("technical_en")
     assert estimate_patience(history.drop(columns="wait_seconds")) == {}
+
+
+def test_requirements_follow_ranges_over_midnight_and_two_ranges_a_day(example_cfg):
+    """A queue is open inside the day's ranges and in the hours after midnight of the day
+    before's range over midnight; contacts outside them are not staffed."""
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    data = example_cfg.model_dump(mode="json")
+    data["center"]["opening_hours"] = {**dict.fromkeys(days, "closed"), "fri": "18:00-02:00",
+                                       "sat": ["08:00-14:00", "17:00-22:00"]}
+    from wfm.config import parse_config
+
+    cfg = parse_config(data)
+    grid = interval_grid(cfg.center, date(2026, 11, 30), 7)  # a week without closures
+    forecast = pd.DataFrame({"interval_start": grid["interval_start"], "queue": "billing_es",
+                             "offered": 30.0, "aht_seconds": 240.0})
+    req = requirements_from_forecast(forecast, cfg)
+    staffed = req.loc[req["agents_needed"] > 0, "interval_start"]
+    clocks = {(t.date().weekday(), f"{t:%H:%M}") for t in staffed}
+    assert (4, "18:00") in clocks and (4, "23:45") in clocks
+    assert (5, "00:00") in clocks and (5, "01:45") in clocks and (5, "02:00") not in clocks
+    assert (5, "13:45") in clocks and (5, "14:00") not in clocks and (5, "16:45") not in clocks
+    assert (5, "17:00") in clocks and (5, "21:45") in clocks
+    assert len(staffed) == (6 + 2 + 6 + 5) * 4
+    assert req.loc[req["agents_needed"] == 0, "offered"].eq(0).all()

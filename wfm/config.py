@@ -11,11 +11,13 @@ its queue (``answer_seconds`` on an email queue) is refused rather than ignored.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -26,6 +28,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StrictBool,
     ValidationError,
+    field_serializer,
     field_validator,
     model_serializer,
     model_validator,
@@ -73,7 +76,7 @@ _POSIX_ZONE = re.compile(r"^Etc/GMT([+-]\d{1,2})$")
 
 def parse_utc_offset(text: str) -> int:
     """Minutes east of UTC for an ISO 8601 offset ``+HH:MM`` / ``-HH:MM`` (``+02:00`` is
-    two hours ahead of UTC, as in Tel Aviv in winter)."""
+    two hours ahead of UTC)."""
     match = _UTC_OFFSET.match(str(text).strip())
     if not match:
         raise ValueError(f"expected an offset from UTC like '+02:00' or '-05:00' (positive "
@@ -115,47 +118,363 @@ class _Strict(BaseModel):
 
 
 class DayHours(_Strict):
-    """Opening hours of one weekday as minutes after local midnight."""
+    """One range of hours as minutes after the local midnight of the day it opens on.
+
+    In opening hours ``close_minute`` may pass 1440: a range that crosses midnight
+    (``18:00-02:00`` is 1080 to 1560) runs on the next calendar day's clock after midnight
+    but belongs to the day it opens on.
+    """
 
     open_minute: Whole
     close_minute: Whole
 
+    @model_validator(mode="after")
+    def _span(self) -> DayHours:
+        if not 0 <= self.open_minute < 1440:
+            raise ValueError(f"open_minute {self.open_minute} is not a time of day (0 to 1439)")
+        if not self.open_minute < self.close_minute <= self.open_minute + 1440:
+            raise ValueError(f"close_minute {self.close_minute} must be after open_minute "
+                             f"{self.open_minute} and at most a day later")
+        return self
+
     @property
     def open_minutes(self) -> int:
-        """Minutes open on that day (wall clock)."""
+        """Minutes open (wall clock)."""
         return self.close_minute - self.open_minute
+
+    @property
+    def text(self) -> str:
+        """``HH:MM-HH:MM`` on the wall clock (``18:00-02:00`` for a range over midnight)."""
+        close = self.close_minute - 1440 if self.close_minute > 1440 else self.close_minute
+        return f"{format_clock(self.open_minute)}-{format_clock(close)}"
+
+
+#: One day's opening hours: its ranges in time order; an empty tuple is a closed day.
+Opening = tuple[DayHours, ...]
+WHOLE_DAY: Opening = (DayHours(open_minute=0, close_minute=1440),)
+_OPENING_FORMS = "'HH:MM-HH:MM', a list of them, '24h' or 'closed'"
+
+
+def _clock_range(text: str, overnight: bool) -> DayHours:
+    """A ``HH:MM-HH:MM`` range; with ``overnight`` a closing time before the opening time
+    crosses midnight (``22:00-06:00``)."""
+    if "-" not in text:
+        raise ValueError(f"expected 'HH:MM-HH:MM', got {text!r}")
+    start_text, end_text = text.split("-", 1)
+    start, end = parse_clock_minutes(start_text), parse_clock_minutes(end_text)
+    if start == 1440:
+        raise ValueError(f"opening time 24:00 in {text!r}: write 00:00")
+    if end == start:
+        raise ValueError(f"opening and closing times are the same in {text!r}"
+                         + (" (a whole day is 24h)" if overnight else ""))
+    if end < start:
+        if not overnight:
+            raise ValueError(f"closing time must be after opening time in {text!r}")
+        end += 1440
+    return DayHours(open_minute=start, close_minute=end)
+
+
+def parse_opening(value: object, path: tuple[str | int, ...] = (),
+                  forms: str = _OPENING_FORMS) -> tuple[object, ...]:
+    """One day's opening from the config: ``closed``, ``24h``, ``HH:MM-HH:MM`` (a closing
+    time before the opening time crosses midnight), a list of ranges, or a mapping
+    ``{open_minute, close_minute}``. Returns its ranges (mappings left for pydantic to
+    validate, so their errors name their keys); raises `KeyProblem` under ``path``."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "closed":
+            return ()
+        if text == "24h":
+            return WHOLE_DAY
+        if "-" not in text:
+            raise KeyProblem(path, f"expected {forms}, got {_given(value)}")
+        try:
+            return (_clock_range(value, overnight=True),)
+        except ValueError as problem:
+            raise KeyProblem(path, str(problem)) from None
+    if isinstance(value, dict | DayHours):
+        return (value,)
+    if isinstance(value, list | tuple):
+        if not value:
+            raise KeyProblem(path, "an empty list: write closed for a closed day")
+        ranges: list[object] = []
+        for index, item in enumerate(value):
+            if isinstance(item, dict | DayHours):
+                ranges.append(item)
+                continue
+            if not isinstance(item, str) or item.strip().lower() in ("closed", "24h"):
+                raise KeyProblem((*path, index), f"expected 'HH:MM-HH:MM', got {_given(item)}")
+            try:
+                ranges.append(_clock_range(item, overnight=True))
+            except ValueError as problem:
+                raise KeyProblem((*path, index), str(problem)) from None
+        return tuple(ranges)
+    raise KeyProblem(path, f"expected {forms}, got {_given(value)}")
+
+
+def opening_text(opening: Opening) -> str | list[str]:
+    """An opening as the config writes it: ``closed``, ``24h``, one range or a list."""
+    if not opening:
+        return "closed"
+    if opening == WHOLE_DAY:
+        return "24h"
+    texts = [r.text for r in opening]
+    return texts[0] if len(texts) == 1 else texts
+
+
+def _weekly_opening(value: object, what: str) -> dict[str, tuple[object, ...]]:
+    """Every weekday's opening from a mapping weekday -> opening; refuses a weekday left
+    out (a closed day is written ``closed``)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping weekday -> {_OPENING_FORMS}")
+    for day in value:
+        if day not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {day!r}; allowed: {', '.join(WEEKDAYS)}")
+    missing = [day for day in WEEKDAYS if day not in value]
+    if missing:
+        raise ValueError(f"give every weekday of the {what} (closed where the center does "
+                         f"not open); missing: {', '.join(missing)}")
+    return {day: parse_opening(value[day], (day,)) for day in WEEKDAYS}
+
+
+def _ordered(opening: Opening, path: tuple[str | int, ...]) -> Opening:
+    """The ranges in time order; refuses ranges that overlap."""
+    ranges = tuple(sorted(opening, key=lambda r: r.open_minute))
+    for before, after in zip(ranges, ranges[1:], strict=False):
+        if after.open_minute < before.close_minute:
+            raise KeyProblem(path, f"{before.text} and {after.text} overlap")
+    return ranges
+
+
+def _check_week(week: dict[str, Opening], path: tuple[str | int, ...] = ()
+                ) -> dict[str, Opening]:
+    """A weekly pattern with each day's ranges in order; refuses a range over midnight that
+    runs into the next weekday's first range."""
+    week = {day: _ordered(hours, (*path, day)) for day, hours in week.items()}
+    for index, day in enumerate(WEEKDAYS):
+        following = WEEKDAYS[(index + 1) % 7]
+        if week[day] and week[following]:
+            spill = week[day][-1].close_minute - 1440
+            if spill > week[following][0].open_minute:
+                raise KeyProblem((*path, day), f"{week[day][-1].text} runs past midnight into "
+                                               f"{following}'s {week[following][0].text}")
+    return week
+
+
+def _aligned(opening: Opening, step: int, path: tuple[str | int, ...]) -> None:
+    for hours in opening:
+        for minute in (hours.open_minute, hours.close_minute):
+            if minute % step:
+                raise KeyProblem(path, f"{format_clock(minute % 1440)} is not on a {step}-minute "
+                                       "interval boundary")
 
 
 def _parse_day_hours(value: object) -> DayHours | None:
+    """A calling window of one weekday: ``HH:MM-HH:MM`` within the day, or ``closed``."""
     if value is None or (isinstance(value, str) and value.strip().lower() == "closed"):
         return None
-    if isinstance(value, DayHours):
-        return value
+    window = value
     if isinstance(value, dict):
-        return DayHours(**value)
-    if isinstance(value, str) and "-" in value:
-        start_text, end_text = value.split("-", 1)
-        start, end = parse_clock_minutes(start_text), parse_clock_minutes(end_text)
-        if end <= start:
-            raise ValueError(f"closing time must be after opening time in {value!r}")
-        return DayHours(open_minute=start, close_minute=end)
-    raise ValueError(f"expected 'HH:MM-HH:MM' or 'closed', got {value!r}")
+        window = DayHours(**value)
+    elif isinstance(value, str):
+        window = _clock_range(value, overnight=False)
+    if not isinstance(window, DayHours):
+        raise ValueError(f"expected 'HH:MM-HH:MM' or 'closed', got {_given(value)}")
+    if window.close_minute > 1440:
+        raise ValueError(f"a calling window ends by 24:00, got {window.text}")
+    return window
+
+
+class _WeeklyHours(_Strict):
+    """A model with ``opening_hours``: every weekday given, parsed, ordered, dumped as text."""
+
+    _hours_of: ClassVar[str] = "week"
+
+    @field_validator("opening_hours", mode="before", check_fields=False)
+    @classmethod
+    def _parse_hours(cls, value: object) -> object:
+        return _weekly_opening(value, cls._hours_of)
+
+    @field_validator("opening_hours", check_fields=False)
+    @classmethod
+    def _ordered_week(cls, week: dict[str, Opening]) -> dict[str, Opening]:
+        return _check_week(week)
+
+    @field_serializer("opening_hours", check_fields=False)
+    def _hours_text(self, week: dict[str, Opening]) -> dict[str, str | list[str]]:
+        return {day: opening_text(hours) for day, hours in week.items()}
+
+
+class SeasonalHours(_WeeklyHours):
+    """Weekly opening hours of a date range (both dates included) instead of the regular ones."""
+
+    _hours_of: ClassVar[str] = "season"
+    name: str | None = None
+    first_date: Day
+    last_date: Day
+    opening_hours: dict[Weekday, Opening]
+
+    @model_validator(mode="after")
+    def _dates(self) -> SeasonalHours:
+        if self.last_date < self.first_date:
+            raise KeyProblem(("last_date",), "is before first_date")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The season's name, else its dates."""
+        return self.name or f"{self.first_date}..{self.last_date}"
+
+
+#: A holiday's or eve's hours: None keeps the day's regular hours (``open``), an empty
+#: tuple closes it, ranges are its own hours.
+HoursRule = Opening | None
+
+
+def _parse_rule(value: object, path: tuple[str | int, ...]) -> object:
+    """A holiday's or eve's rule: ``open`` (None), ``closed`` or hours."""
+    if isinstance(value, str) and value.strip().lower() == "open":
+        return None
+    return parse_opening(value, path, f"'open', {_OPENING_FORMS}")
+
+
+def _rule_text(rule: HoursRule) -> str | list[str]:
+    return "open" if rule is None else opening_text(rule)
+
+
+#: Years over which holiday names given in the config are looked up.
+_NAME_YEARS = range(1990, 2061)
+
+
+def holiday_day_names(names: str) -> tuple[str, ...]:
+    """The names of one day as the `holidays` package writes them (``"A; B"``), each also
+    without its ``estimated`` mark (a holiday whose date the package computes ahead is
+    named ``X (estimated)`` in some years and ``X`` in others: a rule for ``X`` is meant
+    for both)."""
+    found: list[str] = []
+    for name in names.split("; "):
+        found.append(name)
+        plain = re.sub(r",\s*estimated\)$", ")", re.sub(r"\s*\(estimated\)$", "", name))
+        if plain != name:
+            found.append(plain)
+    return tuple(found)
+
+
+@lru_cache(maxsize=32)
+def holiday_names(country: str, subdivision: str | None) -> frozenset[str]:
+    """Every holiday name the `holidays` package knows for a country (all its categories),
+    with and without the ``estimated`` mark."""
+    import holidays
+
+    categories = holidays.country_holidays(country).supported_categories
+    found = holidays.country_holidays(country, subdiv=subdivision, years=_NAME_YEARS,
+                                      categories=categories)
+    return frozenset(name for names in found.values() for name in holiday_day_names(names))
+
+
+def _day_key(key: object) -> str:
+    """A ``holidays.days`` key: an ISO date (YAML's date, or text) or a holiday name."""
+    if isinstance(key, date):
+        return key.isoformat()
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError(f"expected a holiday name or a date YYYY-MM-DD as key, got "
+                         f"{_given(key)}")
+    key = key.strip()
+    try:
+        return date.fromisoformat(key).isoformat()
+    except ValueError:
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", key):
+            raise ValueError(f"{key!r} is not a date YYYY-MM-DD") from None
+        return key
 
 
 class HolidayCalendar(_Strict):
-    """Public holidays from the `holidays` package plus the center's own closed dates."""
+    """Public holidays from the `holidays` package, their opening hours and the center's own
+    closed dates.
+
+    Every public holiday is closed (``closed: true``) or open (``closed: false``: its
+    weekday's hours, or ``hours`` when given). ``eves`` sets the hours of the day before
+    a public holiday (``closed``, or ranges). ``days`` gives a holiday name (as the
+    package spells it, any of the country's categories) or a date its own rule: ``closed``,
+    ``open`` (the weekday's hours) or hours. See `wfm.calendar.day_hours` for the order.
+    """
 
     country: str | None = None
     subdivision: str | None = None
     closed: StrictBool = True
+    hours: Opening | None = None
+    eves: HoursRule = None
+    days: dict[str, HoursRule] = Field(default_factory=dict)
     extra_closed_dates: list[Day] = Field(default_factory=list)
     open_dates: list[Day] = Field(default_factory=list)
+
+    @field_validator("closed", mode="before")
+    @classmethod
+    def _closed_flag(cls, value: object) -> object:
+        if isinstance(value, list):
+            raise ValueError(
+                f"expected true or false (every public holiday), got {_given(value)}; to close "
+                "on some holidays only, write closed: false and name them under holidays.days "
+                "as the holidays package spells them (<name>: closed)")
+        return value
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _parse_hours(cls, value: object) -> object:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip().lower() in ("closed", "open"):
+            raise ValueError("expected the open holidays' own hours; for closed holidays write "
+                             "closed: true, for their weekday's hours leave hours out")
+        return parse_opening(value)
+
+    @field_validator("eves", mode="before")
+    @classmethod
+    def _parse_eves(cls, value: object) -> object:
+        return None if value is None else _parse_rule(value, ())
+
+    @field_validator("hours", "eves")
+    @classmethod
+    def _ordered_hours(cls, value: Opening | None) -> Opening | None:
+        return None if value is None else _ordered(value, ())
+
+    @field_validator("days")
+    @classmethod
+    def _ordered_days(cls, days: dict[str, HoursRule]) -> dict[str, HoursRule]:
+        return {key: None if rule is None else _ordered(rule, (key,))
+                for key, rule in days.items()}
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _parse_days(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            raise ValueError("expected a mapping holiday name or date -> closed, open or hours")
+        parsed: dict[str, object] = {}
+        for key, rule in value.items():
+            name = _day_key(key)
+            if name in parsed:
+                raise KeyProblem((name,), "named twice")
+            parsed[name] = _parse_rule(rule, (name,))
+        return parsed
+
+    @field_serializer("hours")
+    def _hours_text(self, hours: Opening | None) -> str | list[str] | None:
+        return None if hours is None else opening_text(hours)
+
+    @field_serializer("eves")
+    def _eves_text(self, rule: HoursRule) -> str | list[str]:
+        return _rule_text(rule)
+
+    @field_serializer("days")
+    def _days_text(self, days: dict[str, HoursRule]) -> dict[str, str | list[str]]:
+        return {key: _rule_text(rule) for key, rule in days.items()}
 
     @model_validator(mode="after")
     def _known_country(self) -> HolidayCalendar:
         if self.country is None:
-            if self.subdivision is not None:
-                raise KeyProblem(("subdivision",), "has no effect without country")
+            for key in ("subdivision", "hours", "eves"):
+                if key in self.model_fields_set and getattr(self, key) is not None:
+                    raise KeyProblem((key,), "has no effect without country")
             return self
         import holidays
 
@@ -170,14 +489,59 @@ class HolidayCalendar(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _rules(self) -> HolidayCalendar:
+        if self.hours is not None and self.closed:
+            raise KeyProblem(("hours",), "has no effect while closed is true (every public "
+                                         "holiday closed): write closed: false")
+        names = self.named_days
+        known = (holiday_names(self.country, self.subdivision) if self.country and names
+                 else frozenset())
+        for name in names:
+            if not self.country:
+                raise KeyProblem(("days", name), "a holiday name needs holidays.country "
+                                                 "(or give a date YYYY-MM-DD)")
+            if name not in known:
+                raise KeyProblem(("days", name), _unknown_holiday(name, self.country, known))
+        return self
 
-class Center(_Strict):
+    @property
+    def named_days(self) -> dict[str, HoursRule]:
+        """The ``days`` rules given by holiday name."""
+        return {key: rule for key, rule in self.days.items() if not _is_iso_date(key)}
+
+    @property
+    def dated_days(self) -> dict[date, HoursRule]:
+        """The ``days`` rules given by date."""
+        return {date.fromisoformat(key): rule for key, rule in self.days.items()
+                if _is_iso_date(key)}
+
+
+def _is_iso_date(key: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", key))
+
+
+def _unknown_holiday(name: str, country: str, known: frozenset[str]) -> str:
+    """Why a holiday name is refused, with the nearest names the package knows."""
+    lowered = {k.lower(): k for k in known}
+    near = [lowered[k] for k in difflib.get_close_matches(name.lower(), list(lowered), n=3,
+                                                          cutoff=0.5)]
+    if not near:
+        near = sorted(known)[:10]
+        return (f"the holidays package knows no holiday {name!r} for {country}; its names "
+                f"include: {', '.join(near)}")
+    return (f"the holidays package knows no holiday {name!r} for {country}; nearest: "
+            f"{', '.join(near)}")
+
+
+class Center(_WeeklyHours):
     """Where and when the center works."""
 
     name: str
     timezone: str
     interval_minutes: Literal[15, 30, 60] = 15
-    opening_hours: dict[Weekday, DayHours | None]
+    opening_hours: dict[Weekday, Opening]
+    seasonal_hours: list[SeasonalHours] = Field(default_factory=list)
     holidays: HolidayCalendar = Field(default_factory=HolidayCalendar)
     weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"],
                                    description="the days the center calls its weekend")
@@ -191,8 +555,9 @@ class Center(_Strict):
     @field_validator("weekend")
     @classmethod
     def _distinct_weekend(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("weekend: a day is named twice")
+        twice = sorted({day for day in value if value.count(day) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(map(repr, twice))} is named twice")
         return value
 
     @field_validator("history_utc_offset")
@@ -236,40 +601,41 @@ class Center(_Strict):
             east = -int(posix.group(1))
             raise ValueError(
                 f"{value!r} means UTC{east:+03d}:00 (Etc/GMT signs are inverted): give the "
-                "center's own zone (e.g. Asia/Jerusalem) and, for a history recorded without "
+                "center's own zone (e.g. Europe/Athens) and, for a history recorded without "
                 "DST, history_clock: fixed (with history_utc_offset like '+02:00' if it is not "
                 "the zone's standard time)")
         return value
 
-    @field_validator("opening_hours", mode="before")
-    @classmethod
-    def _parse_hours(cls, value: object) -> object:
-        if not isinstance(value, dict):
-            raise ValueError("expected a mapping weekday -> 'HH:MM-HH:MM' or 'closed'")
-        parsed = {}
-        for day, hours in value.items():
-            if day not in WEEKDAYS:
-                raise ValueError(f"unknown weekday {day!r}; allowed: {', '.join(WEEKDAYS)}")
-            # A mapping is left to pydantic, so its errors name the weekday.
-            parsed[day] = hours if isinstance(hours, dict) else _parse_day_hours(hours)
-        return {day: parsed.get(day) for day in WEEKDAYS}
-
     @model_validator(mode="after")
     def _aligned_hours(self) -> Center:
+        step = self.interval_minutes
         for day, hours in self.opening_hours.items():
-            if hours is None:
-                continue
-            for minute in (hours.open_minute, hours.close_minute):
-                if minute % self.interval_minutes:
-                    raise ValueError(
-                        f"opening_hours.{day}: {format_clock(minute)} is not on a "
-                        f"{self.interval_minutes}-minute interval boundary"
-                    )
+            _aligned(hours, step, ("opening_hours", day))
+        for index, season in enumerate(self.seasonal_hours):
+            for day, hours in season.opening_hours.items():
+                _aligned(hours, step, ("seasonal_hours", index, "opening_hours", day))
+            for other in self.seasonal_hours[:index]:
+                if season.first_date <= other.last_date and other.first_date <= season.last_date:
+                    raise KeyProblem(("seasonal_hours", index, "first_date"),
+                                     f"season {season.label} overlaps season {other.label}")
+        calendar = self.holidays
+        for key, rule in (("hours", calendar.hours), ("eves", calendar.eves),
+                          *((("days", day), rule) for day, rule in calendar.days.items())):
+            path = ("holidays", *key) if isinstance(key, tuple) else ("holidays", key)
+            _aligned(rule or (), step, path)
         return self
 
-    def hours_on(self, weekday: int) -> DayHours | None:
-        """Opening hours for a weekday (0 = Monday), or None when closed."""
-        return self.opening_hours[WEEKDAYS[weekday]]
+    def hours_on(self, weekday: int) -> Opening | None:
+        """The regular opening hours of a weekday (0 = Monday), or None when it is closed."""
+        return self.opening_hours[WEEKDAYS[weekday]] or None
+
+    def weekly_hours(self, day: date) -> Opening:
+        """The weekly opening hours in force on a date (its season's, else the regular
+        ones) for its weekday, before holidays; an empty tuple when closed."""
+        for season in self.seasonal_hours:
+            if season.first_date <= day <= season.last_date:
+                return season.opening_hours[WEEKDAYS[day.weekday()]]
+        return self.opening_hours[WEEKDAYS[day.weekday()]]
 
 
 _SERVICE_KEYS = ("answer_seconds", "service_level_target", "patience_seconds",
@@ -442,13 +808,12 @@ class ShiftTemplate(_Strict):
     @field_validator("earliest_start", "latest_start")
     @classmethod
     def _clock(cls, value: str) -> str:
-        parse_clock_minutes(value)
+        if parse_clock_minutes(value) == 1440:
+            raise ValueError("a start is a time of day: write 00:00 for midnight")
         return value
 
     @model_validator(mode="after")
     def _consistent(self) -> ShiftTemplate:
-        if self.latest_start_minute < self.earliest_start_minute:
-            raise ValueError("latest_start is before earliest_start")
         for rule in self.breaks:
             if rule.latest_start_minutes + rule.duration_minutes > self.length_minutes:
                 raise ValueError(f"a {rule.activity} window runs past the end of the shift")
@@ -466,10 +831,15 @@ class ShiftTemplate(_Strict):
 
     @property
     def start_minutes(self) -> list[int]:
-        """Every allowed start, minutes after local midnight."""
-        return list(
-            range(self.earliest_start_minute, self.latest_start_minute + 1, self.start_step_minutes)
-        )
+        """Every allowed start, minutes after the local midnight of the date the shift
+        starts on, from ``earliest_start`` every ``start_step_minutes`` to ``latest_start``;
+        a window whose latest start is before its earliest crosses midnight
+        (``22:00``-``02:00``: the starts after midnight are on the next date's clock)."""
+        last = self.latest_start_minute
+        if last < self.earliest_start_minute:
+            last += 1440
+        return [m % 1440 for m in range(self.earliest_start_minute, last + 1,
+                                        self.start_step_minutes)]
 
     @property
     def paid_minutes(self) -> int:

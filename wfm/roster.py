@@ -32,7 +32,8 @@ class Agent(BaseModel):
     contract: str
     unavailable_dates: frozenset[date] = frozenset()
     available_window: tuple[int, int] | None = Field(
-        None, description="minutes after midnight: every shift starts and ends inside it"
+        None, description="minutes after midnight: every shift starts and ends inside it "
+                          "(the end after 1440 for a window over midnight)"
     )
     preferred_days_off: frozenset[int] = Field(frozenset(), description="weekdays, 0 = Monday")
     preferred_start: tuple[int, int] | None = Field(
@@ -43,6 +44,20 @@ class Agent(BaseModel):
         description="columns carried through from the file (inputs.extra_columns.agents), "
                     "in file order",
     )
+
+    def window_holds(self, start_minute: int, end_minute: int) -> bool:
+        """True when a shift lies inside the available window (always, without one).
+
+        The shift's start and end are wall-clock minutes after the midnight of its date (the
+        end after 1440 past midnight). A window over midnight (``22:00-07:00``) holds a
+        shift inside it on either side of midnight: 22:00-06:00, or 00:00-06:00 of a date
+        (the window opened the evening before).
+        """
+        if self.available_window is None:
+            return True
+        low, high = self.available_window
+        return any(low <= start_minute + later and end_minute + later <= high
+                   for later in (0, 1440))
 
     def serves(self, queue: Queue) -> bool:
         """True when the agent has the queue's skill and speaks its language."""

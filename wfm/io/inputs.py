@@ -647,6 +647,15 @@ def _window(text: str) -> tuple[int, int]:
     return start, end
 
 
+def _overnight_window(text: str) -> tuple[int, int]:
+    """A window that may cross midnight (``22:00-07:00``: its end after 1440)."""
+    start_text, _, end_text = str(text).partition("-")
+    start, end = parse_clock_minutes(start_text), parse_clock_minutes(end_text)
+    if end == start or start == 1440:
+        raise ValueError(f"window end must differ from its start in {text!r}")
+    return (start, end) if end > start else (start, end + 1440)
+
+
 def _skills(text: str) -> dict[str, float]:
     skills: dict[str, float] = {}
     for item in _split(text):
@@ -678,7 +687,7 @@ _PARSERS = {
     "skills": _skills,
     "languages": lambda text: tuple(_split(text)),
     "unavailable_dates": _dates,
-    "available_window": _window,
+    "available_window": _overnight_window,
     "preferred_days_off": _weekdays,
     "preferred_start": _window,
 }
@@ -764,7 +773,8 @@ def roster_table(agents: list[Agent]) -> pd.DataFrame:
     def window(value: tuple[int, int] | None) -> str:
         if value is None:
             return ""
-        return f"{value[0] // 60:02d}:{value[0] % 60:02d}-{value[1] // 60:02d}:{value[1] % 60:02d}"
+        end = value[1] - 1440 if value[1] > 1440 else value[1]
+        return f"{value[0] // 60:02d}:{value[0] % 60:02d}-{end // 60:02d}:{end % 60:02d}"
 
     return pd.DataFrame([
         {

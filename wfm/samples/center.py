@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.calendar import closed_dates, holiday_dates, interval_grid
-from wfm.config import CenterConfig, Queue
+from wfm.config import Center, CenterConfig, Queue
 
 #: The last history day used for the committed sample data: the Sunday before 2026-11-23.
 DEFAULT_END = date(2026, 11, 22)
@@ -104,6 +104,33 @@ def queue_profile(queue: Queue, agents: int = REFERENCE_AGENTS) -> QueueProfile:
     # email and other deferred work: flat arrivals, templated replies, no abandonment
     return QueueProfile((VOLUME["email_es"] if spanish else 450.0) * scale, _EMAIL_WEEK, -0.03,
                         AHT["email_es"], 1.0, None, 0.15, 0.10)
+
+
+def week_factors(center: Center, factors: tuple[float, ...]) -> np.ndarray:
+    """A profile's week (five working-day factors from Monday, then Saturday and Sunday)
+    moved onto the center's week, indexed Mon..Sun: the working days take the profile's
+    working-day factors in order from the day after the center's weekend, the weekend days
+    its weekend factors; a weekend day the profile leaves without contacts keeps some
+    where the center opens on it."""
+    weekend = center.weekend_days
+    start = next((d + 1) % 7 for d in range(7) if d in weekend and (d + 1) % 7 not in weekend) \
+        if weekend and len(weekend) < 7 else 0
+    work, rest = list(factors[:5]), list(factors[5:])
+    quiet = min((f for f in rest if f > 0), default=min(work))
+    out = np.zeros(7)
+    seen_work = seen_rest = 0
+    for offset in range(7):
+        day = (start + offset) % 7
+        if day in weekend:
+            value = rest[min(seen_rest, len(rest) - 1)]
+            seen_rest += 1
+            if value == 0 and center.hours_on(day) is not None:
+                value = quiet
+        else:
+            value = work[min(seen_work, len(work) - 1)]
+            seen_work += 1
+        out[day] = value
+    return out
 
 
 def history_start(end: date, years: float) -> date:
@@ -304,7 +331,7 @@ def generate_history(
         ])
         daily = (
             profile.daily_volume
-            * np.asarray(profile.weekday_factors)[weekday]
+            * week_factors(cfg.center, profile.weekday_factors)[weekday]
             * yearly_factor(day_of_year, profile.january_peak)
             * np.exp(profile.growth_per_year * years_to_end)
             * day_of_month_factor(days.day.to_numpy(), profile.billing_cycle)
@@ -535,8 +562,10 @@ def generate_agents(
     counts = _counts([share for _, share in mix], agents)
     skill_sets = [skills for (skills, _), n in zip(mix, counts, strict=True) for _ in range(n)]
     languages_known = list(dict.fromkeys(q.language for q in cfg.queues))
-    second = next((lang for lang in languages_known if lang != "es"), None)
-    voice_skills = {q.skill for q in cfg.queues if q.channel == "voice" and q.language != "es"}
+    # the center's main language is its first queue's; a second one is spoken by some
+    main = languages_known[0]
+    second = next((lang for lang in languages_known if lang != main), None)
+    voice_skills = {q.skill for q in cfg.queues if q.channel == "voice" and q.language != main}
     english_skills = {q.skill for q in cfg.queues if q.language == second}
 
     # Languages are spread evenly within each skill set (a shuffled rank rather than a coin
@@ -558,9 +587,9 @@ def generate_agents(
         if can_english and set(skills) <= voice_skills and draw < 0.06:
             languages = [second]
         elif can_english and draw < 0.70:
-            languages = ["es", second]
+            languages = [main, second]
         else:
-            languages = ["es"]
+            languages = [main]
         english_name = languages == [second] or (len(languages) == 2 and rng.random() < 0.25)
         while True:
             if english_name:

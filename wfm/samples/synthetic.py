@@ -17,6 +17,7 @@ import pandas as pd
 from wfm.calendar import interval_grid
 from wfm.config import CenterConfig
 from wfm.roster import Agent
+from wfm.samples.center import week_factors
 
 
 def synthetic_roster(cfg: CenterConfig, n_agents: int, start: date, days: int, seed: int = 0,
@@ -73,13 +74,14 @@ def synthetic_requirements(cfg: CenterConfig, agents: list[Agent], start: date, 
     """Required agents per queue and interval for a roster.
 
     Each queue's weekly agent-hours are ``load`` times the hours its primary agents can
-    work (a mid-point of their contract hours); returns ``interval_start, queue, required``.
+    work (a mid-point of their contract hours), the center's weekend quieter than its
+    working days; returns ``interval_start, queue, required``.
     """
     rng = np.random.default_rng(seed + 1)
     grid = interval_grid(cfg.center, start, days)
     grid = grid[grid["is_open"]].reset_index(drop=True)
     step_hours = cfg.center.interval_minutes / 60
-    weekday_factor = np.array([1.15, 1.0, 1.0, 0.95, 1.0, 0.3, 0.3])
+    weekday_factor = week_factors(cfg.center, (1.15, 1.0, 1.0, 0.95, 1.0, 0.3, 0.3))
     weekday = pd.to_datetime(grid["date"]).dt.day_of_week.to_numpy()
     shape = intraday_shape(grid["minute_of_day"].to_numpy()) * weekday_factor[weekday]
     rows = []

@@ -117,7 +117,9 @@ def add_coverage(model: LinearModel, inst: Instance,
             cv.breaks[c, k, b_index] = layer
             layers.append(layer)
             for b, v in layer.items():
-                for i in range(o.first_interval + b, o.first_interval + b + slot.duration):
+                # a night shift's break after the horizon's end is placed but not counted
+                last = min(o.first_interval + b + slot.duration, inst.n_intervals)
+                for i in range(o.first_interval + b, last):
                     bucket = present[c, i]
                     bucket[v] = bucket.get(v, 0.0) - 1.0
         for b_index in range(len(layers) - 1):

@@ -38,7 +38,7 @@ def assign_activities(inst: Instance, shifts: dict[str, list[int]],
     present: dict[tuple[int, int], list[tuple[str, int]]] = defaultdict(list)
     for (c, k), agent_ids in sorted(by_class_option.items()):
         o = inst.options[k]
-        rows = {a: [(WORK, -1)] * o.n_intervals for a in agent_ids}
+        rows = {a: [(WORK, -1)] * o.length_intervals for a in agent_ids}
         for b_index, slot in enumerate(o.breaks):
             counts = break_counts.get((c, k, b_index), {})
             offsets = sorted(b for b, m in counts.items() for _ in range(m))
@@ -52,9 +52,13 @@ def assign_activities(inst: Instance, shifts: dict[str, list[int]],
             for j, (activity, _) in enumerate(row):
                 if activity == WORK:
                     present[c, o.first_interval + j].append((a, k))
+    horizon_end = inst.n_intervals
     last_queue: dict[str, int] = {}
     for (c, i), members in sorted(present.items()):
         cls = inst.classes[c]
+        if i >= horizon_end:
+            _work_past_horizon(inst, cls.queues, i, members, plan, last_queue)
+            continue
         if len(cls.queues) == 1:  # the model keeps no queue counts for one-queue classes
             left = {cls.queues[0]: len(members)}
         else:
@@ -75,6 +79,22 @@ def assign_activities(inst: Instance, shifts: dict[str, list[int]],
             plan[a, k][i - inst.options[k].first_interval] = (WORK, q)
             last_queue[a] = q
     return plan
+
+
+def _work_past_horizon(inst: Instance, queues: tuple[int, ...], interval: int,
+                       members: list[tuple[str, int]],
+                       plan: dict[tuple[str, int], list[tuple[str, int]]],
+                       last_queue: dict[str, int]) -> None:
+    """Queues for the part of night shifts after the horizon's end, which the model does not
+    count: each agent stays on the queue served before, unless it is closed that day."""
+    day = inst.interval_date(interval)
+    open_queues = [q for q in queues if day not in inst.cfg.queues[q].closed_dates]
+    for a, k in members:
+        q = last_queue.get(a, -1)
+        if q not in open_queues:
+            q = open_queues[0]
+        plan[a, k][interval - inst.options[k].first_interval] = (WORK, q)
+        last_queue[a] = q
 
 
 def schedule_tables(inst: Instance, shifts: dict[str, list[int]],

@@ -51,16 +51,31 @@ WHOLE_WEEK = -1
 
 @dataclass
 class VariableTags:
-    """Per model variable: its day (-1: a weekly variable) and class (-1: a queue's)."""
+    """Per model variable: its day (-1: a weekly variable) and class (-1: a queue's).
+
+    ``interval`` is the interval of a queue-count, shortfall or overage variable (-1 for
+    the others), ``reach`` per day the intervals [first, stop) its own intervals and its
+    shifts touch: past its last interval when a shift runs over midnight.
+    """
 
     day: np.ndarray
     cls: np.ndarray
     shift: np.ndarray  # bool: a shift count (of a group or an agent)
+    interval: np.ndarray
+    reach: dict[int, tuple[int, int]]
+
     flow: np.ndarray | None = None  # bool: a backlog flow's variable (free in every search)
     # the flows' variables re-set from the queue counts (`wfm.schedule.flows.sync`)
     sync: Callable[[np.ndarray], np.ndarray] | None = None
     flow_day: np.ndarray | None = None  # per variable: day of a flow variable's interval
     flow_row_day: np.ndarray | None = None  # per model row: day of a flow row's interval
+
+    def reached(self, d: int) -> np.ndarray:
+        """Interval variables of the intervals day ``d`` reaches (its own and those its
+        shifts run into on the next date): freed with the day's shifts, or a night shift
+        could not move, nor its breaks be placed, without the next date's queue counts."""
+        first, stop = self.reach.get(d, (0, 0))
+        return (self.interval >= first) & (self.interval < stop)
 
 
 def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
@@ -90,15 +105,17 @@ def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
     for (c, k, _), layer in cover.breaks.items():
         for v in layer.values():
             day[v], cls[v] = inst.options[k].day, c
+    interval = np.full(size, -1)
     for (c, i, _), v in cover.work.items():
-        day[v], cls[v] = interval_day[i], c
+        day[v], cls[v], interval[v] = interval_day[i], c, i
     for (_, i), segments in cover.under.items():
         for v in segments:
-            day[v] = interval_day[i]
+            day[v], interval[v] = interval_day[i], i
     for (_, i), v in cover.over.items():
-        day[v] = interval_day[i]
+        day[v], interval[v] = interval_day[i], i
+    reach = _day_reach(inst, interval_day)
     if not cover.flows:
-        return VariableTags(day, cls, shift)
+        return VariableTags(day, cls, shift, interval, reach)
     flow = np.zeros(size, dtype=bool)
     flow_day = np.full(size, -1)
     row_day = np.full(len(model.rows), -1)
@@ -110,9 +127,23 @@ def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
             flow_day[v] = interval_day[i]
     flow[flow_day >= 0] = True
     weights = inst.cfg.objective
-    return VariableTags(day, cls, shift, flow,
+    return VariableTags(day, cls, shift, interval, reach, flow,
                         lambda values: sync_flows(cover.flows, values, weights),
                         flow_day, row_day)
+
+
+def _day_reach(inst: Instance, interval_day: list[int]) -> dict[int, tuple[int, int]]:
+    """Per day, the intervals [first, stop) of its date and of its shifts."""
+    reach: dict[int, tuple[int, int]] = {}
+    for i, d in enumerate(interval_day):
+        if d >= 0:
+            first, stop = reach.get(d, (i, i))
+            reach[d] = (min(first, i), max(stop, i + 1))
+    for option in inst.options:
+        first, stop = reach.get(option.day, (option.first_interval, option.first_interval))
+        reach[option.day] = (min(first, option.first_interval),
+                             max(stop, option.first_interval + option.n_intervals))
+    return reach
 
 
 @dataclass
@@ -122,6 +153,7 @@ class Neighbourhood:
     day: int  # WHOLE_WEEK for a week of a few classes
     block: int
     free: np.ndarray  # bool mask over the model's variables
+    reach: tuple[int, int] = (0, 0)  # the intervals [first, stop) a day's variables touch
     skip: np.ndarray | None = None  # bool mask over the rows left out (later flow rows)
 
 
@@ -156,7 +188,8 @@ def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
     hoods = []
     for d in days:
         on_day = tags.day == d
-        queue_part = on_day & ~owned
+        reached = tags.reached(d)
+        queue_part = (on_day | reached) & ~owned
         # the flows' backlog of this day and the next (rows after them left out): the
         # search compares the whole vector once the flows are synced
         day_flow = flow & ((flow_day == d) | (flow_day == d + 1))
@@ -164,7 +197,8 @@ def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
         for b in range(block + 1):
             mine = var_block == b
             hoods.append(Neighbourhood(d, b, (weekly & mine & ~flow) | queue_part
-                                       | (on_day & mine) | day_flow, skip))
+                                       | ((on_day | reached) & mine) | day_flow,
+                                       reach=tags.reach[d], skip=skip))
     # whole weeks of a few classes: where days off and working days move
     week_classes: list[list[int]] = [[]]
     filled = 0.0
@@ -182,8 +216,10 @@ def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
 
 
 def _independent(batch: list[Neighbourhood], hood: Neighbourhood) -> bool:
-    """Different days and blocks share no constraint: they can be solved side by side."""
-    return all(h.day != hood.day and h.block != hood.block and WHOLE_WEEK not in (h.day, hood.day)
+    """Days of different blocks whose intervals do not meet share no constraint: they can
+    be solved side by side (a day whose night shifts run into the next date meets it)."""
+    return all(h.block != hood.block and WHOLE_WEEK not in (h.day, hood.day)
+               and (h.reach[1] <= hood.reach[0] or hood.reach[1] <= h.reach[0])
                for h in batch)
 
 
@@ -243,7 +279,8 @@ def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
     days = sorted(set(tags.day[tags.shift].tolist()))
     for a, d in enumerate(days):
         budget = max(1.0, (deadline - time.monotonic()) / (len(days) - a))
-        free = ((tags.day == d) & ~tags.shift) | weekly
+        # the next date's queue counts too where the day's night shifts run into it
+        free = ((tags.day == d) & ~tags.shift) | weekly | tags.reached(d)
         skip = None
         if tags.flow_day is not None and tags.flow_row_day is not None:
             # the flows up to this day's end only: later days are placed after it, and

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from math import ceil, floor
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from wfm.calendar import closed_dates, interval_grid
+from wfm.calendar import interval_grid, open_time, shift_span, workable_dates, workable_weekdays
 from wfm.config import CenterConfig, ShiftTemplate
 from wfm.errors import BadInput
 from wfm.roster import Agent
@@ -57,7 +57,8 @@ class ShiftOption:
     wall_start: int  # local wall-clock minutes after midnight of its date
     wall_end: int  # local wall-clock minutes after midnight of its date (may exceed 1440)
     first_interval: int
-    n_intervals: int
+    n_intervals: int  # intervals of the shift inside the horizon: those coverage counts
+    length_intervals: int  # intervals of the whole shift (past the horizon's end too)
     paid_minutes: int
     breaks: tuple[BreakSlot, ...]
 
@@ -137,11 +138,27 @@ class Instance:
     utc0: datetime
     # deferred and campaign queues worked as backlog flows (`wfm.schedule.flows`)
     flows: list = field(default_factory=list)
+    _workable: dict[str, tuple[set[int], set[date]]] = field(default_factory=dict, repr=False)
 
     @property
     def n_intervals(self) -> int:
         """Intervals in the horizon."""
         return len(self.interval_starts)
+
+    def workable(self, contract_id: str) -> tuple[set[int], set[date]]:
+        """The weekdays a shift of the contract fits the regular weekly hours, and the
+        dates from the Monday of the first week to the horizon's end it fits the open time."""
+        if contract_id not in self._workable:
+            templates = self.cfg.templates_for(contract_id)
+            monday = self.dates[0] - timedelta(days=self.dates[0].weekday())
+            self._workable[contract_id] = (
+                workable_weekdays(self.cfg.center, templates),
+                workable_dates(self.cfg.center, templates, monday, self.dates[-1]))
+        return self._workable[contract_id]
+
+    def interval_date(self, interval: int) -> date:
+        """The local date of an interval (past the horizon's end too)."""
+        return self.instant(interval * self.cfg.center.interval_minutes).date()
 
     def instant(self, utc_minute: int) -> pd.Timestamp:
         """A utc minute as a tz-aware local timestamp."""
@@ -173,60 +190,43 @@ def coverage_instance(inst: Instance) -> Instance:
     return replace(inst, groups=groups, classes=classes)
 
 
-def _wall_instant(day: date, minute: int, zone: ZoneInfo) -> datetime | None:
-    """The instant of a wall-clock time on a date; None when it does not exist (spring DST).
-
-    An ambiguous wall time (autumn DST) resolves to its first occurrence.
-    """
-    naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
-    local = naive.replace(tzinfo=zone, fold=0)
-    back = local.astimezone(UTC).astimezone(zone)
-    if back.replace(tzinfo=None) != naive:
-        return None
-    return local
-
-
 def _minutes_between(a: datetime, b: datetime) -> int:
     return int(round((b - a).total_seconds() / 60))
 
 
-def build_options(cfg: CenterConfig, dates: list[date], closed: set[date], utc0: datetime,
-                  interval_minutes: int) -> tuple[list[ShiftOption], list[list[int]]]:
-    """Every shift option of every template on every open day, inside opening hours.
+def build_options(cfg: CenterConfig, dates: list[date], utc0: datetime, interval_minutes: int,
+                  horizon_intervals: int) -> tuple[list[ShiftOption], list[list[int]]]:
+    """Every shift option of every template on every day that lies inside the open time.
 
-    Returns the options and, per day, the keys of its options.
+    A shift belongs to the date it starts on and lasts its template's length in real time
+    (`wfm.calendar.shift_span`): it may run past midnight, and on the night clocks change
+    it ends an hour earlier or later on the wall clock. Returns the options and, per day,
+    the keys of its options.
     """
     zone = ZoneInfo(cfg.center.timezone)
     spacing = cfg.labor_rules.min_break_spacing_minutes
+    spare = -(-max(t.length_minutes for t in cfg.shift_templates) // 1440)
+    time = open_time(cfg.center, dates[0], dates[-1] + timedelta(days=spare))
     options: list[ShiftOption] = []
     by_day: list[list[int]] = [[] for _ in dates]
     for day_index, day in enumerate(dates):
-        hours = cfg.center.hours_on(day.weekday())
-        if hours is None or day in closed:
-            continue
-        close = _wall_instant(day, hours.close_minute, zone)
-        if close is None:  # closing time falls in a DST gap: close at the next valid instant
-            close = _wall_instant(day, hours.close_minute + 60, zone)
         for template in cfg.shift_templates:
+            length = template.length_minutes
             for wall_start in template.start_minutes:
-                if wall_start < hours.open_minute:
+                span = shift_span(day, wall_start, length, zone)
+                if span is None or not time.covers(*span):
                     continue
-                start = _wall_instant(day, wall_start, zone)
-                if start is None:
-                    continue
-                end = start + timedelta(minutes=template.length_minutes)
-                if end > close:
-                    continue
-                start_minute = _minutes_between(utc0, start)
-                end_local = end.astimezone(zone)
+                start_minute = _minutes_between(utc0, span[0])
+                end_local = span[1].astimezone(zone)
                 wall_end = ((end_local.date() - day).days * 1440 + end_local.hour * 60
                             + end_local.minute)
+                first = start_minute // interval_minutes
                 option = ShiftOption(
                     key=len(options), day=day_index, template=template.id,
-                    start_minute=start_minute, end_minute=start_minute + template.length_minutes,
-                    wall_start=wall_start, wall_end=wall_end,
-                    first_interval=start_minute // interval_minutes,
-                    n_intervals=template.length_minutes // interval_minutes,
+                    start_minute=start_minute, end_minute=start_minute + length,
+                    wall_start=wall_start, wall_end=wall_end, first_interval=first,
+                    n_intervals=min(length // interval_minutes, horizon_intervals - first),
+                    length_intervals=length // interval_minutes,
                     paid_minutes=template.paid_minutes,
                     breaks=_break_slots(template, spacing, interval_minutes),
                 )
@@ -259,12 +259,15 @@ def option_allowed(agent: Agent, option: ShiftOption, cfg: CenterConfig, day: da
         return "shift_templates"
     if day in agent.unavailable_dates:
         return "unavailable_dates"
-    if all(day in q.closed_dates for q in cfg.queues if agent.serves(q)):
-        return "queue_closed"
-    if agent.available_window is not None:
-        low, high = agent.available_window
-        if option.wall_start < low or option.wall_end > high:
-            return "available_window"
+    served = [q for q in cfg.queues if agent.serves(q)]
+    if any(q.closed_dates for q in served):
+        # every date the shift touches (a night shift's next day too) needs an open queue
+        for later in range((option.wall_end - 1) // 1440 + 1):
+            touched = day + timedelta(days=later)
+            if all(touched in q.closed_dates for q in served):
+                return "queue_closed"
+    if not agent.window_holds(option.wall_start, option.wall_end):
+        return "available_window"
     return None
 
 
@@ -342,8 +345,7 @@ def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     local_index = pd.DatetimeIndex(grid["interval_start"])
     grid_utc = local_index.tz_convert("UTC")
     utc0 = grid_utc[0].to_pydatetime()
-    closed = closed_dates(cfg.center, dates[0], dates[-1])
-    options, by_day = build_options(cfg, dates, closed, utc0, step)
+    options, by_day = build_options(cfg, dates, utc0, step, len(grid_utc))
     queue_ids = [q.id for q in cfg.queues]
     required = _required_matrix(requirements, queue_ids, grid_utc)
     queue_closed = np.array([grid["date"].isin(set(q.closed_dates)).to_numpy()
@@ -424,31 +426,17 @@ def _group_agents(cfg: CenterConfig, agents: list[Agent], dates: list[date],
     return groups, classes, group_of_agent
 
 
-def workable_weekdays(cfg: CenterConfig, agent: Agent) -> set[int]:
-    """Weekdays (0 = Monday) on which a shift of the agent's contract fits inside the opening
-    hours (whatever the agent's own availability window: too narrow a window is a conflict
-    to report, not a reason to lower the contract's hours)."""
-    days = set()
-    for weekday in range(7):
-        hours = cfg.center.hours_on(weekday)
-        if hours is None:
-            continue
-        if any(hours.open_minute <= start
-               and start + template.length_minutes <= hours.close_minute
-               for template in cfg.templates_for(agent.contract)
-               for start in template.start_minutes):
-            days.add(weekday)
-    return days
-
-
 def week_limits(inst: Instance, week: int, agent: Agent, tail: Tail) -> dict[str, int]:
     """Weekly bounds on the horizon days of one calendar week for one agent.
 
     Days of the week outside the horizon and outside the previous schedule count as days
     off without hours; days the previous schedule worked in the week the horizon starts in
-    count as worked. The minimum paid hours are pro-rated: the share of the contract's
-    workable weekdays (`workable_weekdays`) that are known, open and not an absence of the
-    agent, so holidays and partial weeks lower it; the maximum is the contract's. Returns
+    count as worked. The minimum paid hours are pro-rated: the known days of the week on
+    which a shift of the contract fits the open time and the agent is not absent, as a
+    share of the weekdays on which one fits the regular weekly hours
+    (`wfm.calendar.workable_dates`, `workable_weekdays`; whatever the agent's own window:
+    too narrow a window is a conflict to report), so holidays, short days and partial weeks
+    lower it; the maximum is the contract's. Returns
     ``max_days`` (working days allowed on the horizon days), ``min_paid_minutes`` and
     ``max_paid_minutes`` (for the horizon days, integers rounded inward).
     """
@@ -462,10 +450,8 @@ def week_limits(inst: Instance, week: int, agent: Agent, tail: Tail) -> dict[str
     if first_week:
         monday = inst.dates[0] - timedelta(days=inst.dates[0].weekday())
         known |= {monday + timedelta(days=w) for w in tail.week_known}
-    closed = closed_dates(cfg.center, min(known), max(known)) if known else set()
-    workable = workable_weekdays(cfg, agent)
-    available = [d for d in known if d not in agent.unavailable_dates and d not in closed
-                 and d.weekday() in workable]
+    workable, workable_on = inst.workable(agent.contract)
+    available = [d for d in known if d not in agent.unavailable_dates and d in workable_on]
     share = min(1.0, len(available) / len(workable)) if workable else 0.0
     rules = cfg.labor_rules
     return {

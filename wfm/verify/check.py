@@ -10,19 +10,26 @@ folder and runs all of it (the rules on the folder as a whole are read below too
 How the rules are read (the solver must produce schedules that pass these):
 
 - ``one_shift_per_day``: at most one shift per agent and local date; ``date`` is the local
-  date the shift starts on.
+  date the shift starts on. A shift that runs past midnight belongs to that date in every
+  rule below (days worked, days off, weekly hours).
 - ``horizon``: shifts lie on the horizon's dates ``[start, start + days)``. For a folder
   the horizon is the one asked for (``--start``/``--days``), else the one ``kpis.json``
   records; a folder with neither cannot be checked (an error), and one whose
   ``kpis.json`` records another horizon than the one asked for is flagged. Coverage rows
   lie on the horizon's interval grid, and every day of the horizon that needs coverage
   rows (see ``coverage``) has some.
-- ``opening_hours``: not on a closed date (weekday closed, holiday, extra closed date); the
-  shift starts at or after opening and ends at or before closing, on the wall clock of its
-  date.
+- ``opening_hours``: not on a date without open time (`wfm.calendar.closed_dates`), and
+  every interval the shift touches, in real time, is open (`wfm.calendar.interval_grid`:
+  inside its date's opening ranges, or in a range of the day before that runs past
+  midnight), so a night shift may run into the next date and a shift may not span the
+  gap between two ranges of a day.
 - ``shift_templates``: the template exists, the agent's contract may work it, the start is
-  on the template's start grid (wall clock), the length in real elapsed minutes equals the
-  template's length and ``paid_minutes`` equals the length less unpaid breaks. When the
+  on the template's start grid (wall-clock minutes after midnight of its date; a window
+  over midnight starts on either side of it), the length in real elapsed minutes equals
+  the template's length and ``paid_minutes`` equals the length less unpaid breaks. So on
+  the night clocks go back a 480-minute shift from 20:00 ends at 03:00 on the wall clock
+  (8 hours worked and paid), and on the night they go forward at 05:00; a 20:00-04:00 shift
+  on the first night lasts 540 minutes and is not a 480-minute template's. When the
   ``template`` cell is empty, the first template of the contract that fits is used.
 - ``min_rest``: real elapsed time (UTC) from the end of a shift to the start of the
   agent's next one, including the last shift of ``previous`` before the horizon.
@@ -34,12 +41,13 @@ How the rules are read (the solver must produce schedules that pass these):
   and without hours, so a partial week at an edge of the horizon is flagged only when no
   schedule of its unknown days could repair it -- except the minimum hours, which are
   pro-rated: ``min_weekly_hours * credited / workable`` (at most the full figure), where
-  workable counts the weekdays on which a shift of the agent's contract fits the opening
-  hours, and credited counts the known days of the
-  week on such weekdays that are open (not a holiday or closure) and not in the agent's
-  ``unavailable_dates``. Holidays, absences and partial weeks lower the minimum by their
-  share. The maximum hours are not pro-rated. (A full open week with no absences gets
-  exactly the contract figures.)
+  workable counts the weekdays on which a shift of the agent's contract fits the regular
+  weekly opening hours (`wfm.calendar.workable_weekdays`), and credited counts the known
+  days of the week on which a shift of the contract fits the open time of that date
+  (`wfm.calendar.workable_dates`: seasons, holidays and their hours) and that are not in
+  the agent's ``unavailable_dates``. Holidays, short days, absences and partial weeks
+  lower the minimum by their share. The maximum hours are not pro-rated. (A full regular
+  week with no absences gets exactly the contract figures.)
   - ``max_working_days_per_week``: worked days in the week <= the contract's figure.
   - ``min_days_off_per_week``: 7 - worked days >= ``labor_rules.min_days_off_per_week``.
   - ``min_consecutive_days_off``: when days off are required, some run of
@@ -47,7 +55,8 @@ How the rules are read (the solver must produce schedules that pass these):
   - ``min_weekly_hours`` / ``max_weekly_hours``: paid hours in the week within
     [pro-rated min, max].
 - ``unavailable_dates``: no shift on one; ``available_window``: the shift starts and
-  ends inside it (wall clock).
+  ends inside it (wall clock; a window over midnight, ``22:00-07:00``, holds a shift on
+  either side of midnight, `wfm.roster.Agent.window_holds`).
 - ``breaks``: the shift's break and lunch activities match the template's break rules one
   to one (activity, duration and start offset inside the rule's window, in real minutes).
 - ``min_break_spacing``: at least ``labor_rules.min_break_spacing_minutes`` of non-break time
@@ -100,7 +109,15 @@ from itertools import permutations
 import numpy as np
 import pandas as pd
 
-from wfm.calendar import closed_dates
+from wfm.calendar import (
+    OpenTime,
+    closed_dates,
+    day_hours,
+    open_time,
+    opening_label,
+    workable_dates,
+    workable_weekdays,
+)
 from wfm.config import CenterConfig, ShiftTemplate, format_clock
 from wfm.io.tables import BREAK_ACTIVITIES, KNOWN_ACTIVITIES, WORK
 from wfm.roster import Agent
@@ -142,25 +159,6 @@ RULES = (
 ALL_QUEUES = "all"
 
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
-
-
-def _workable_weekdays(cfg: CenterConfig, agent: Agent) -> set[int]:
-    """Weekdays (0 = Monday) on which some shift of the agent's contract fits the opening
-    hours: the days a full week's minimum hours are spread over, so a closed day or an
-    absence lowers the minimum by its share. (A personal availability window does not
-    lower it: an agent whose window admits too few shifts is a roster conflict.)"""
-    days = set()
-    for weekday in range(7):
-        hours = cfg.center.hours_on(weekday)
-        if hours is None:
-            continue
-        for template in cfg.templates_for(agent.contract):
-            if any(hours.open_minute <= start
-                   and start + template.length_minutes <= hours.close_minute
-                   for start in template.start_minutes):
-                days.add(weekday)
-                break
-    return days
 
 
 @dataclass(frozen=True)
@@ -251,9 +249,16 @@ def _shifts(table: pd.DataFrame, zone: str) -> list[_Shift]:
             start_wall=start_wall, end_wall=end_wall,
             paid_minutes=int(paid) if not pd.isna(paid) else -1,
             template=_text(template),
-            label=f"{wall_start.iloc[i]:%H:%M}-{wall_end.iloc[i]:%H:%M}",
+            label=f"{wall_start.iloc[i]:%H:%M}-{wall_end.iloc[i]:%H:%M}"
+                  + _days_later(end_wall),
         ))
     return result
+
+
+def _days_later(wall_minute: int) -> str:
+    """`` +1`` for a wall-clock minute on the next date (a shift over midnight), `` +2``..."""
+    later = wall_minute // 1440 if wall_minute % 1440 else wall_minute // 1440 - 1
+    return f" +{later}" if later > 0 else ""
 
 
 def _activities(table: pd.DataFrame, zone: str) -> list[_Activity]:
@@ -333,6 +338,19 @@ class _Checker:
         self.queues = {q.id: q for q in cfg.queues}
         self.closed_queues = closed_queues or {}
         self.found: list[Violation] = []
+        self._workable: dict[str, tuple[set[int], set[date]]] = {}
+        self.open_time: OpenTime | None = None
+
+    def workable(self, contract_id: str, first: date, last: date
+                 ) -> tuple[set[int], set[date]]:
+        """The weekdays a shift of the contract fits the regular weekly hours, and the dates
+        in [first, last] it fits the open time (the same span every call)."""
+        if contract_id not in self._workable:
+            templates = self.cfg.templates_for(contract_id)
+            self._workable[contract_id] = (workable_weekdays(self.cfg.center, templates),
+                                           workable_dates(self.cfg.center, templates, first,
+                                                          last))
+        return self._workable[contract_id]
 
     def flag(self, rule: str, agent_id: str | None, day: date | None, message: str) -> None:
         self.found.append(Violation(rule, agent_id, day, message))
@@ -352,22 +370,20 @@ class _Checker:
                       f"shift {shift.label} does not start on its date {d}")
         if d in closed:
             self.flag(OPENING_HOURS, a, d, f"shift {shift.label} on a closed day")
-        else:
-            hours = self.cfg.center.hours_on(d.weekday())
-            if hours is not None and (shift.start_wall < hours.open_minute
-                                      or shift.end_wall > hours.close_minute):
-                self.flag(OPENING_HOURS, a, d,
-                          f"shift {shift.label} outside opening hours "
-                          f"{format_clock(hours.open_minute)}-{format_clock(hours.close_minute)}")
+        elif self.open_time is not None and not self.open_time.covers(
+                pd.Timestamp(shift.start, unit="s", tz="UTC"),
+                pd.Timestamp(shift.end, unit="s", tz="UTC")):
+            hours = opening_label(day_hours(self.cfg.center, d))
+            self.flag(OPENING_HOURS, a, d,
+                      f"shift {shift.label} outside opening hours ({hours} on {d})")
         self.template_rules(shift, agent)
         if d in agent.unavailable_dates:
             self.flag(UNAVAILABLE_DATES, a, d, f"shift {shift.label} on an unavailable date")
-        if agent.available_window is not None:
+        if not agent.window_holds(shift.start_wall, shift.end_wall):
             low, high = agent.available_window
-            if shift.start_wall < low or shift.end_wall > high:
-                self.flag(AVAILABLE_WINDOW, a, d,
-                          f"shift {shift.label} outside the available window "
-                          f"{format_clock(low)}-{format_clock(high)}")
+            self.flag(AVAILABLE_WINDOW, a, d,
+                      f"shift {shift.label} outside the available window "
+                      f"{format_clock(low)}-{format_clock(high % 1440 or 1440)}")
 
     def template_rules(self, shift: _Shift, agent: Agent) -> None:
         a, d = shift.agent_id, shift.date
@@ -537,10 +553,9 @@ class _Checker:
                           f"{label}: longest run of days off is {longest} "
                           f"(min {rules.min_consecutive_days_off})")
         paid = sum(worked[d] for d in days_worked)
-        closed = closed_dates(self.cfg.center, week[0], week[-1])
-        workable = _workable_weekdays(self.cfg, agent)
+        workable, workable_on = self.workable(agent.contract, min(known), max(known))
         available = [d for d in week if d in known and d not in agent.unavailable_dates
-                     and d not in closed and d.weekday() in workable]
+                     and d in workable_on]
         share = min(1.0, len(available) / len(workable)) if workable else 0.0
         minimum = contract.min_weekly_hours * 60 * share
         maximum = contract.max_weekly_hours * 60
@@ -582,6 +597,12 @@ def check_schedule(
     first, days = _horizon(all_shifts, requirements, zone, start, days)
     last = first + timedelta(days=days - 1)
     closed = closed_dates(cfg.center, first, last)
+    if all_shifts:
+        # the open time of every date a shift touches, and of the horizon's
+        starts = [s.date for s in all_shifts]
+        ends = [s.date + timedelta(days=max(s.end_wall - 1, 0) // 1440) for s in all_shifts]
+        checker.open_time = open_time(cfg.center, min(first, *starts),
+                                      max(last, *ends) + timedelta(days=1))
 
     before: list[_Shift] = []
     known: set[date] = {first + timedelta(i) for i in range(days)}

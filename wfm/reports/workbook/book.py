@@ -131,7 +131,8 @@ def write_workbook(path: str | Path, cfg: CenterConfig, agents: list[Agent],
     for day in days:
         write_day(wb, styles, day_titles[day], cfg, day, agent_map, shifts[shift_day == day],
                    activities[activity_day == day],
-                   coverage[cover_day == day] if len(coverage) else coverage, queues, names)
+                   coverage[cover_day.isin([day, day + timedelta(days=1)])] if len(coverage)
+                   else coverage, queues, names)
     write_coverage(wb, styles, coverage_title, cfg, coverage, queues, names)
     if forecast is not None and forecast_title is not None:
         write_forecast(wb, styles, forecast_title, cfg, forecast, names)

@@ -16,6 +16,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from wfm.calendar import day_hours
 from wfm.config import WEEKDAYS, CenterConfig
 from wfm.reports.workbook.pages import finish_page, print_setup
 from wfm.reports.workbook.styles import (
@@ -27,6 +28,7 @@ from wfm.reports.workbook.styles import (
     cell_number,
     cell_text,
     clock_text,
+    days_later,
     set_widths,
     shift_label,
 )
@@ -38,17 +40,20 @@ def day_title(day: date) -> str:
 
 
 def _day_intervals(cfg: CenterConfig, day: date, day_shifts: pd.DataFrame) -> pd.DatetimeIndex:
-    """Interval starts shown on a day sheet: opening hours widened to every shift."""
+    """Interval starts shown on a day sheet: the day's opening hours (a range over midnight
+    up to its close on the next date) widened to every shift of the day (a night shift to
+    its end after midnight)."""
     zone = cfg.center.timezone
     step = cfg.center.interval_minutes
-    midnight = pd.Timestamp(day).tz_localize(zone)
+    midnight = pd.Timestamp(day).tz_localize(zone, nonexistent="shift_forward", ambiguous=True)
     bounds: list[pd.Timestamp] = []
-    hours = cfg.center.hours_on(day.weekday())
-    if hours is not None:
-        bounds += [pd.Timestamp(day) + pd.Timedelta(minutes=hours.open_minute),
-                   pd.Timestamp(day) + pd.Timedelta(minutes=hours.close_minute)]
-        bounds = [b.tz_localize(zone, nonexistent="shift_forward", ambiguous=False)
-                  for b in bounds]
+    hours = day_hours(cfg.center, day)
+    if hours:
+        wall = pd.Timestamp(day)
+        bounds += [(wall + pd.Timedelta(minutes=hours[0].open_minute)).tz_localize(
+                       zone, nonexistent="shift_forward", ambiguous=True),
+                   (wall + pd.Timedelta(minutes=hours[-1].close_minute)).tz_localize(
+                       zone, nonexistent="shift_forward", ambiguous=False)]
     if len(day_shifts):
         bounds += [day_shifts["shift_start"].min(), day_shifts["shift_end"].max()]
     if not bounds:
@@ -97,10 +102,14 @@ _KIND_NAMES = {value: key for key, value in ACTIVITY_PRIORITY.items()}
 
 def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date,
                agents: dict[str, Agent], day_shifts: pd.DataFrame, day_activities: pd.DataFrame,
-               day_coverage: pd.DataFrame, queues: list[str], queue_names: dict[str, str]) -> None:
+               coverage: pd.DataFrame, queues: list[str], queue_names: dict[str, str]) -> None:
+    """One day's sheet; ``coverage`` holds the rows of the day and of the day after (the
+    sheet shows those of its own intervals, after midnight too)."""
     ws = wb.create_sheet(title)
     c = st.cell
     intervals = _day_intervals(cfg, day, day_shifts)
+    day_coverage = coverage[coverage["interval_start"].isin(intervals)] if len(coverage) \
+        else coverage
     fixed = ["Agent ID", "Name", "Team", "Shift", "Paid h"]
     n_fixed = len(fixed)
     fractional = bool(len(day_coverage)) and bool(
@@ -110,7 +119,8 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
     widths = [10, 20, 11, 10.5, 6.5] + [slot_width] * len(intervals)
     set_widths(ws, widths)
     header_row = 4
-    ws.row_dimensions[header_row].height = 34
+    # room for "00:00 +1" over the columns after midnight
+    ws.row_dimensions[header_row].height = 44 if any(t.date() > day for t in intervals) else 34
     print_setup(ws, title_rows=f"1:{header_row}")
     ws.print_title_cols = "A:B"
     ws.freeze_panes = f"{get_column_letter(n_fixed + 1)}{header_row + 1}"
@@ -137,7 +147,8 @@ def write_day(wb: Workbook, st: Styles, title: str, cfg: CenterConfig, day: date
                                            for tag, q in zip(tags, queues, strict=True))
     ws.append([c(ws, queue_legend if queues else "", "wfm_subtitle")])
     ws.append([c(ws, h, "wfm_header") for h in fixed]
-              + [c(ws, clock_text(t), "wfm_header_time") for t in intervals])
+              + [c(ws, clock_text(t) + days_later(day, t), "wfm_header_time")
+                 for t in intervals])
 
     shift_of: dict[str, list] = {}
     for row in ordered.itertuples(index=False):

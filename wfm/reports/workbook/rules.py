@@ -7,10 +7,16 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from wfm.config import CenterConfig, format_clock
+from wfm.calendar import opening_label
+from wfm.config import WEEKDAYS, CenterConfig, HoursRule
 from wfm.reports.workbook.pages import finish_page, print_setup
 from wfm.reports.workbook.styles import Styles, set_widths
 from wfm.staffing.requirements import service_level_modelled
+
+
+def _rule_label(rule: HoursRule) -> str:
+    """A holiday or eve rule for people: ``closed``, ``weekday's`` hours or its own."""
+    return "weekday's" if rule is None else opening_label(rule)
 
 
 def write_rules(wb: Workbook, st: Styles, title: str, cfg: CenterConfig) -> None:
@@ -46,16 +52,27 @@ def write_rules(wb: Workbook, st: Styles, title: str, cfg: CenterConfig) -> None
         return str(value)
 
     center = cfg.center
-    hours = [[f"Opening hours {day}",
-              f"{format_clock(h.open_minute)}-{format_clock(h.close_minute)}" if h else "closed"]
-             for day, h in center.opening_hours.items()]
+    calendar = center.holidays
+    hours = [[f"Opening hours {day}", opening_label(h)] for day, h in center.opening_hours.items()]
     section("Center", ["Setting", "Value"], [
         ["Name", center.name], ["Time zone", center.timezone],
         ["Interval (minutes)", center.interval_minutes], *hours,
-        ["Holiday country", plain(center.holidays.country)],
-        ["Holiday subdivision", plain(center.holidays.subdivision)],
-        ["Closed on holidays", plain(center.holidays.closed)],
+        ["Weekend", plain(center.weekend)],
+        ["Holiday country", plain(calendar.country)],
+        ["Holiday subdivision", plain(calendar.subdivision)],
+        ["Closed on holidays", plain(calendar.closed)],
+        ["Hours on open holidays", "weekday's" if calendar.hours is None
+         else opening_label(calendar.hours)],
+        ["Hours on eves", _rule_label(calendar.eves)],
     ])
+    if center.seasonal_hours:
+        section("Seasonal hours", ["Season", "First date", "Last date", *WEEKDAYS], [
+            [season.label, season.first_date.isoformat(), season.last_date.isoformat(),
+             *[opening_label(h) for h in season.opening_hours.values()]]
+            for season in center.seasonal_hours])
+    if calendar.days:
+        section("Holiday rules (by name or date)", ["Holiday", "Hours"],
+                [[key, _rule_label(rule)] for key, rule in calendar.days.items()])
     section("Queues", ["Queue", "Name", "Channel", "Skill", "Language", "SL target",
                        "Answer (s)", "Max occupancy", "Other"], [
         [q.id, q.label, q.channel, q.skill, q.language,

@@ -11,7 +11,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from wfm.calendar import closed_dates
+from wfm.calendar import opening_by_date
 from wfm.config import WEEKDAYS, CenterConfig
 from wfm.reports.workbook.pages import finish_page, print_setup
 from wfm.reports.workbook.styles import (
@@ -103,9 +103,10 @@ def write_schedule_sheet(wb: Workbook, st: Styles, title: str, cfg: CenterConfig
         # formula cannot follow (the checker does).
         low, high = get_column_letter(n_cols - 1), get_column_letter(n_cols)
         first_paid = len(fixed) + len(days) + 2
-        closed = closed_dates(cfg.center, days[0], days[-1]) if days else set()
+        # a week with a holiday, a closure or a season's hours has its own minimum
+        opening = opening_by_date(cfg.center, days[0], days[-1]) if days else {}
         for offset, week in enumerate(weeks):
-            if len(week) != 7 or any(day in closed and cfg.center.hours_on(day.weekday())
+            if len(week) != 7 or any(opening[day] != (cfg.center.hours_on(day.weekday()) or ())
                                      for day in week):
                 continue
             column = get_column_letter(first_paid + offset)

@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from copy import copy
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -126,9 +126,17 @@ def clock_text(stamp: pd.Timestamp) -> str:
     return f"{stamp.hour:02d}:{stamp.minute:02d}"
 
 
+def days_later(day: date, stamp: pd.Timestamp) -> str:
+    """`` +1`` when a timestamp falls on the date after ``day`` (`` +2``...), else ``""``."""
+    later = (stamp.date() - day).days
+    return f" +{later}" if later > 0 else ""
+
+
 def shift_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
-    """``08:00-16:30``: local wall-clock start and end of a shift."""
-    return f"{clock_text(start)}-{clock_text(end)}"
+    """``08:00-16:30``: local wall-clock start and end of a shift; ``22:00-06:00 +1`` for a
+    shift that ends on a later date (a shift ending at midnight ends on its own day)."""
+    last = end - pd.Timedelta(seconds=1)
+    return f"{clock_text(start)}-{clock_text(end)}{days_later(start.date(), last)}"
 
 
 def skills_text(agent: Agent) -> str:
