@@ -434,6 +434,20 @@ def test_aggregate_method_without_lp_falls_back_to_a_greedy_cover(monkeypatch) -
     assert not result.degraded  # there is no safe schedule it could be no better than
 
 
+def test_aggregate_method_with_nothing_found_is_no_solution(monkeypatch) -> None:
+    from wfm.errors import NoSolution
+    from wfm.schedule import solve as solver_module
+
+    # no safe schedule and no start from the LP: exit 4 with what was tried, not a crash
+    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks: None)
+    monkeypatch.setattr(solver_module, "_improve_from_starts", lambda *a, **k: None)
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(20, start, 7, seed=8)
+    with pytest.raises(NoSolution, match="aggregate method: no schedule within the time limit"):
+        solve_and_check(cfg, agents, need, start, 7, method="aggregate",
+                        time_limit_seconds=20, workers=2)
+
+
 def test_stopped_aggregate_run_returns_the_safe_schedule() -> None:
     import threading
 

@@ -10,10 +10,11 @@ Two ways to the same per-agent-exact schedule:
 
   1. the *safe schedule*: each agent works the week the rule precheck found for its group
      (valid in seconds, poor coverage: a group's agents all start together);
-  2. a start from the coverage LP: its group shift counts rounded to keep its coverage
-     shape (`improve.round_shift_counts`) and split into agents by a quick per-group
-     CP-SAT. Without an LP point (it failed or ran out of time) the start is the safe
-     schedule; with a previous schedule that covers the horizon, that is a start too;
+  2. starts: the coverage LP's group counts (its point, converged or not) split into
+     agents agent by agent, each with its own goals (`split.split_from_lp`); when the LP
+     gave no point and there is no previous schedule, a greedy cover
+     (`split.greedy_cover`); with a previous schedule that covers the horizon, that too.
+     The per-agent model below starts from the best of them;
   3. the *per-agent model*: a boolean per agent, day and option with every rule and every
      soft goal per agent (preferences, start spread, changes, and fairness over the whole
      roster against the start's targets), breaks and queues placed day by day, improved
@@ -421,8 +422,8 @@ def _solve_aggregate(ctx: _Context, bound: CoverageBound, safe: ScheduleResult |
     if found is not None and (best is None or found.objective < best.objective):
         best = found
     if best is None:
-        raise NoSolution(f"no schedule placed in time (time limit "
-                         f"{ctx.deadline - ctx.started:.0f}s): " + "; ".join(tried))
+        raise NoSolution(f"aggregate method: no schedule within the time limit "
+                         f"({ctx.elapsed():.0f}s; tried: {'; '.join(tried)})")
     _reached(milestones, coverage_bound, best.coverage_objective, ctx.elapsed())
     best.coverage_bound = min(coverage_bound, best.coverage_objective)
     best.best_bound = min(coverage_bound, best.objective)
@@ -472,6 +473,9 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     if previous is not None:
         starts.append(("previous schedule", previous))
     if not starts and not ctx.stopped():
+        # a greedy cover beside an unconverged LP point as well was tried: on the sample
+        # center beside two busy processes, building and placing both starts took the
+        # whole limit (bench/results/schedule.md), so it is built only without a point
         started = time.monotonic()
         starts.append(("greedy cover", greedy_cover(inst, ctx.seed)))
         tried.append(f"no LP point: a greedy cover built in {time.monotonic() - started:.1f}s")
