@@ -894,6 +894,12 @@ class ObjectiveWeights(_Strict):
     start_time_variation: Number = Field(5.0, ge=0, description="per hour of start-time spread")
     fairness: Number = Field(10.0, ge=0, description="per weekend or late shift above the mean")
     changes: Number = Field(100.0, ge=0, description="per agent-day changed from --previous")
+    deferred_past_due: Number = Field(
+        20.0, ge=0, description="per agent-interval of deferred work past due, per interval")
+    outbound_carried: Number = Field(
+        10.0, ge=0, description="per agent-interval of campaign work carried to a later day")
+    outbound_short: Number = Field(
+        100.0, ge=0, description="per agent-interval of campaign work past its due, per day")
 
 
 class SolverLimits(_Strict):

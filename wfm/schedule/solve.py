@@ -22,13 +22,19 @@ Two ways to the same per-agent-exact schedule:
      relative gap or a round without gain ends it;
   4. each group's split re-solved by CP-SAT for the soft goals with its counts held.
 
+Deferred and campaign queues are backlog flows in both models (`wfm.schedule.flows`): the
+agents on them per interval are the model's choice, their backlog carried between
+intervals and days, past-due and carried work priced in the coverage terms; a blended
+agent goes to a campaign only where the other queues it serves are covered
+(`flows.protect_inbound` keeps that for any schedule the search returns).
+
 The coverage bound is the LP relaxation of the aggregate model with coverage terms only
-and its classes merged by the queues they serve (`instance.coverage_instance`: the same
-optimum, fewer variables), solved in a thread beside the precheck and the safe schedule:
-HiGHS' interior point method, then PDLP when that fails in its time. The bound is the
-Lagrangian value of the duals found (`linear.lagrangian_bound`), valid whatever the
-method's accuracy; every schedule maps to a feasible point of the LP with the same
-coverage cost.
+(the flows' terms included) and its classes merged by the queues they serve
+(`instance.coverage_instance`: the same optimum, fewer variables), solved in a thread
+beside the precheck and the safe schedule: HiGHS' interior point method, then PDLP when
+that fails in its time. The bound is the Lagrangian value of the duals found
+(`linear.lagrangian_bound`), valid whatever the method's accuracy; every schedule maps to
+a feasible point of the LP with the same coverage cost.
 
 Every schedule's soft goals are recounted from its shifts (`preferences.soft_goal_figures`):
 candidates are compared, and reported, by the schedule's own objective. A large-roster
@@ -43,7 +49,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from math import isfinite
 
@@ -55,6 +61,7 @@ from wfm.errors import InfeasibleRules, NoSolution
 from wfm.roster import Agent
 from wfm.schedule.coverage import PROFICIENCY, CoverageVars, add_coverage, coverage_cost
 from wfm.schedule.extract import assign_activities, schedule_tables, scheduled_counts
+from wfm.schedule.flows import CAMPAIGN, protect_inbound
 from wfm.schedule.improve import (
     improve,
     integral,
@@ -509,7 +516,7 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     first = values
     values, solved = improve(solver, values, hoods, ALL_COMPONENTS,
                              time.monotonic() + ctx.left() - reserve, ctx.log, ctx.stopped,
-                             ctx.workers, good_enough, soft, on_gain)
+                             ctx.workers, good_enough, soft, on_gain, tags.sync, tags.flow)
     tried.append(f"{solved} day and week neighbourhoods re-solved by HiGHS")
     linear = [c for c in ALL_COMPONENTS if c not in (START_VARIATION, FAIRNESS)]
     if float(solver.cost_vector(linear) @ values) + soft.value(values) <= good_enough:
@@ -714,8 +721,12 @@ def _split_all(ctx: _Context, counts: dict[tuple[int, int], int], quick: bool,
 
 def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
                       limit: float | None = None) -> tuple[dict, dict] | None:
-    """Breaks and queue counts for fixed shifts, each day an exact MIP (None if not in time)."""
-    inst = ctx.inst
+    """Breaks and queue counts for fixed shifts, each day an exact MIP (None if not in time).
+
+    Deferred and campaign queues are placed against their requirement rows here, not as
+    backlog flows: the days stay independent and quick, and the schedule is then priced
+    with its flows like any other (`_result`)."""
+    inst = replace(ctx.inst, flows=[])
     model = LinearModel()
     counts = {}
     for ck, value in realized.items():
@@ -809,8 +820,14 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
     objective (the coverage bound is set by the caller)."""
     inst = ctx.inst
     plan = assign_activities(inst, shifts, break_counts, work_counts)
-    shifts_table, activities = schedule_tables(inst, shifts, plan)
     scheduled = scheduled_counts(inst, plan)
+    campaigns = {f.queue for f in inst.flows if f.kind == CAMPAIGN}
+    if campaigns:
+        work_counts = dict(work_counts)
+        if protect_inbound(inst.classes, inst.required, campaigns, work_counts, scheduled):
+            plan = assign_activities(inst, shifts, break_counts, work_counts)
+            scheduled = scheduled_counts(inst, plan)
+    shifts_table, activities = schedule_tables(inst, shifts, plan)
     coverage = coverage_cost(inst, scheduled)
     paid = sum(_paid_cost(inst, a.contract, k) for a in inst.agents
                for k in shifts.get(a.agent_id, []))

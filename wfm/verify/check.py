@@ -86,10 +86,13 @@ How the rules are read (the solver must produce schedules that pass these):
 - ``service_level``: each row's ``projected_service_level`` is recomputed with
   `wfm.staffing.requirements.project_metrics` for the queue from ``net = floor(scheduled
   * (1 - shrinkage))`` agents (the configured shrinkage of the interval's local weekday
-  and hour; 1e-9 added before the floor against rounding), ``offered`` and
+  and hour; 1e-9 added before the floor against rounding; not floored on deferred and
+  campaign queues, whose work waits in a backlog), ``offered`` and
   ``aht_seconds``, and must agree within 1e-6. It must be empty where none can be
   computed: an email or outbound queue, no ``offered`` value, nothing offered, or
   contacts offered without a positive ``aht_seconds``.
+- ``inbound_first`` (`wfm.verify.blended`): a blended agent works a campaign's queue only
+  in intervals where the other queues it serves are at or above their requirement.
 - ``kpis``: ``kpis.json`` (when present) has per-queue figures for exactly the configured
   queues, and its per-queue and total ``required_hours``, ``scheduled_hours`` and
   ``shortfall_hours`` equal the coverage file's sums times the interval length.
@@ -138,6 +141,7 @@ MIN_BREAK_SPACING = "min_break_spacing"
 ACTIVITIES = "activities"
 SKILLS_LANGUAGES = "skills_languages"
 QUEUE_CLOSED = "queue_closed"
+INBOUND_FIRST = "inbound_first"
 COVERAGE = "coverage"
 REQUIREMENTS = "requirements"
 SERVICE_LEVEL = "service_level"
@@ -148,7 +152,7 @@ RULES = (
     MAX_CONSECUTIVE_DAYS, MIN_DAYS_OFF_PER_WEEK, MIN_CONSECUTIVE_DAYS_OFF, MIN_WEEKLY_HOURS,
     MAX_WEEKLY_HOURS, MAX_WORKING_DAYS_PER_WEEK, UNAVAILABLE_DATES, AVAILABLE_WINDOW, BREAKS,
     MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, QUEUE_CLOSED, COVERAGE, REQUIREMENTS,
-    SERVICE_LEVEL, KPIS,
+    SERVICE_LEVEL, KPIS, INBOUND_FIRST,
 )
 
 #: The ``queue`` of a special day that closes the whole center.
