@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("forecast", "erlang", "schedule", "schedule_people", "simulate", "export", "kpi", "adherence", "sites")
+ORDER = ("forecast", "erlang", "schedule", "schedule_people", "simulate", "export", "kpi",
+         "adherence", "sites")
 
 
 def main() -> None:

@@ -24,6 +24,12 @@ pass'``) beside each run.
     python bench/schedule.py --sizes 100 300 1000 --out bench/results/schedule_runs.md
     python bench/schedule.py --sizes sample --busy 2
     python bench/schedule.py --sizes 24x7-120 --limit 60
+    python bench/schedule.py --sizes 300+flows 1000+flows
+
+A ``+flows`` size adds the example config's back-office queue and collections campaign
+(blended with Spanish billing) to the six queues, and gives the deferred and campaign
+queues the work behind their curve, so the schedule works them as backlog flows; the
+bound is then the coverage LP with the flows' terms (past-due, carried and idle work).
 """
 
 from __future__ import annotations
@@ -49,6 +55,10 @@ NIGHTS = "24x7-"
 DAYS = 7
 TIME_V = Path("/usr/bin/time")
 LIMITS = {"sample": 60.0, 100: 60.0, 300: 120.0, 1000: 600.0, 3000: 600.0, 5000: 600.0}
+#: A size ending so (``300+flows``): the example config's eight queues, its email and back
+#: office queues and its collections campaign worked as backlog flows (their requirement
+#: rows carry the work behind the curve: `wfm.samples.synthetic.with_flow_columns`).
+FLOWS = "+flows"
 
 
 def instance(size: str) -> tuple:
@@ -69,21 +79,33 @@ def instance(size: str) -> tuple:
                                     SAMPLE_START, DAYS, found.special_days)
         need = horizon_rows(staff_step(cfg, forecast), SAMPLE_START, DAYS)
         return cfg, agents, need, SAMPLE_START
-    from wfm.samples.synthetic import synthetic_requirements, synthetic_roster, without_people
+    from wfm.samples.synthetic import (
+        synthetic_requirements,
+        synthetic_roster,
+        with_flow_columns,
+        without_people,
+    )
 
     start = START
+    flows = size.endswith(FLOWS)
     if size.startswith(NIGHTS):
         cfg = load_config(ROOT / "configs" / "center_24x7.yaml")
         start = NIGHTS_START
+    elif not flows:  # the six live and email queues the benchmark has always had
+        cfg = cfg.model_copy(update={"campaigns": [], "queues": [
+            q for q in cfg.queues if q.channel != "backoffice"
+            and cfg.campaign_for(q.id) is None]})
     cfg = without_people(cfg)  # the plain problem: bench/schedule_people.py has the people
     agents = synthetic_roster(cfg, _agents(size), start, DAYS, seed=1)
     need = synthetic_requirements(cfg, agents, start, DAYS, seed=1)
+    if flows:
+        need = with_flow_columns(cfg, need)
     return cfg, agents, need, start
 
 
 def _agents(size: str) -> int:
-    """The roster size of a synthetic instance (``300`` or ``24x7-300``)."""
-    return int(size.removeprefix(NIGHTS))
+    """The roster size of a synthetic instance (``300``, ``24x7-300`` or ``300+flows``)."""
+    return int(size.removeprefix(NIGHTS).removesuffix(FLOWS))
 
 
 def run_one(size: str, method: str, limit: float) -> dict:

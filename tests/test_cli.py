@@ -42,7 +42,7 @@ def test_every_command_has_help(name):
 def test_validate_config_alone():
     result = runner.invoke(app, ["validate", "--config", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
-    assert "queues: 6" in result.output
+    assert "queues: 8" in result.output
 
 
 def test_validate_bad_config_exit_2(tmp_path: Path):

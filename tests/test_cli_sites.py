@@ -111,7 +111,7 @@ def test_options_reach_every_site_and_win_over_the_sites_file(tmp_path):
         assert run["command"]["argv"] == json.loads(manifest_path.read_text())["command"]["argv"]
 
 
-def test_some_failed_exits_5_listing_them(tmp_path):
+def test_some_failed_exits_6_listing_them(tmp_path):
     tiny_site(tmp_path / "a")
     sites = write_sites(tmp_path / "s.yaml", [
         {"id": "a", "config": "a/config.yaml"},

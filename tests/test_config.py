@@ -242,7 +242,7 @@ def test_every_model_is_covered_by_the_type_tests():
 
 def test_numeric_field_lists_are_complete():
     numbers, wholes = _fields_of(float), _fields_of(int)
-    assert len(numbers) == 39 and len(wholes) == 27
+    assert len(numbers) == 42 and len(wholes) == 27
     assert (["queues", 0], "answer_seconds") in numbers
     assert (["queues", 0], "patience_seconds") in numbers
     assert (["solver"], "seed") in wholes

@@ -68,7 +68,8 @@ CODES = {"break": "B", "lunch": "L", "training": "O"}
 def _cfg_with_names(cfg: CenterConfig) -> CenterConfig:
     """The example center with queue names that are hostile to sheet names and cells."""
     hostile = ["Facturación: [ES] / *cobros*?", "Billing \\ EN's 'priority' line " * 2,
-               "History", "Soporte técnico (ES) \x0b", "Chat ES", "Correo back office (ES)"]
+               "History", "Soporte técnico (ES) \x0b", "Chat ES", "Correo back office (ES)",
+               "Expedientes: back office", "Cobros salientes (ES)"]
     queues = [q.model_copy(update={"name": name}) for q, name in zip(cfg.queues, hostile,
                                                                       strict=True)]
     return cfg.model_copy(update={"queues": queues})

@@ -341,3 +341,23 @@ def test_agent_matching_no_queue_is_refused_before_scheduling(tmp_path: Path):
     result = validate(tmp_path, agents=roster)
     assert_refused(result, f"{tmp_path / 'agents.csv'}: row 5, agent 'A-7': skills technical "
                            "and languages en match no queue")
+
+
+def test_a_recorded_config_with_hourly_rates_reads_back(example_cfg, tmp_path) -> None:
+    import json
+
+    from wfm.io.inputs import recorded_config
+    from wfm.io.tables import MANIFEST_FILE
+
+    data = example_cfg.model_dump(mode="json")
+    data["shrinkage"]["by_hour"] = {8: 0.4, 20: 0.35}
+    data["campaigns"][0]["contact_rate"] = {"default": 0.3, "by_hour": {10: 0.2, 18: 0.45}}
+    cfg = type(example_cfg).model_validate(data)
+    run = tmp_path / "runs" / "20261122T010000Z"
+    run.mkdir(parents=True)
+    # what the nightly run records: JSON, whose keys are text
+    (run / MANIFEST_FILE).write_text(json.dumps({"config": cfg.model_dump(mode="json")}))
+    again = recorded_config(tmp_path / "runs")
+    assert again.shrinkage.by_hour == {8: 0.4, 20: 0.35}
+    assert again.campaigns[0].contact_rate.by_hour == {10: 0.2, 18: 0.45}
+    assert again == cfg

@@ -221,6 +221,7 @@ def _assert_fallback(fallback: ScheduleResult, quiet: ScheduleResult) -> None:
     assert any(n.startswith("quality:") for n in fallback.notes)
 
 
+@pytest.mark.slow  # two solves of the sample-sized instance, 45 s: run with -m slow
 def test_a_failing_lp_falls_back_within_ten_percent_of_the_quiet_result(monkeypatch) -> None:
     from wfm.schedule.linear import LpResult, LpSolver
 

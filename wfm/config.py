@@ -902,6 +902,12 @@ class ObjectiveWeights(_Strict):
     changes: Number = Field(100.0, ge=0, description="per agent-day changed from --previous")
     activity_missed: Number = Field(
         10000.0, ge=0, description="per attendee of an off-phone activity session not placed")
+    deferred_past_due: Number = Field(
+        20.0, ge=0, description="per agent-interval of deferred work past due, per interval")
+    outbound_carried: Number = Field(
+        10.0, ge=0, description="per agent-interval of campaign work carried to a later day")
+    outbound_short: Number = Field(
+        100.0, ge=0, description="per agent-interval of campaign work past its due, per day")
 
 
 class SolverLimits(_Strict):

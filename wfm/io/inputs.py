@@ -493,8 +493,26 @@ def recorded_config(runs_dir: str | Path) -> CenterConfig:
     for folder in reversed(run_folders(runs_dir)):
         path = folder / MANIFEST_FILE
         if path.exists() and isinstance(read_manifest(path).get("config"), dict):
-            return parse_config(read_manifest(path)["config"], f"{path}: config")
+            return parse_config(_hour_keys(read_manifest(path)["config"]), f"{path}: config")
     raise BadInput(f"{runs_dir}: no run recorded its config; give --config")
+
+
+def _hour_keys(data: object) -> object:
+    """The recorded config with every ``by_hour`` mapping's keys as whole hours again.
+
+    JSON keys are text, so a manifest holds ``{"8": 0.3}`` where the config said
+    ``{8: 0.3}``; the config itself refuses text hours.
+    """
+    if isinstance(data, list):
+        return [_hour_keys(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    out = {key: _hour_keys(value) for key, value in data.items()}
+    hours = out.get("by_hour")
+    if isinstance(hours, dict):
+        out["by_hour"] = {int(k) if isinstance(k, str) and k.isdigit() else k: v
+                          for k, v in hours.items()}
+    return out
 
 
 def published_forecasts(runs_dir: str | Path, cfg: CenterConfig

@@ -11,8 +11,9 @@ checker recounts them (`wfm.verify.coverage`) and compares, so the two can disag
 The projected service level is computed back from the scheduled agents with the staffing
 stage's queueing math (`wfm.staffing.requirements.project_metrics`): the agents on the
 phones are ``net = floor(scheduled * (1 - shrinkage))`` with the interval's configured
-shrinkage, the queue's model and targets come from the config, the offered volume and
-handle time from the requirements. It is empty (NaN) where it cannot be computed: no
+shrinkage (unrounded for deferred and campaign work: `net_agents`), the queue's model
+and targets come from the config, the offered volume and handle time from the
+requirements. It is empty (NaN) where it cannot be computed: no
 volume given, nothing offered in the interval, or a channel whose service level wfm
 does not model (email and outbound: "not modelled"). Per queue and day, and per queue
 over the horizon, the service level is the mean of the intervals' weighted by their
@@ -34,6 +35,7 @@ from wfm.io.tables import COVERAGE_COLUMNS, UNPLACED_KEY
 from wfm.people import WEEK_DAYS
 from wfm.schedule.result import ScheduleResult
 from wfm.staffing.requirements import (
+    net_agents,
     project_coverage,
     service_level_modelled,
     shrinkage_rates,
@@ -96,9 +98,8 @@ def coverage_table(
         table[column] = table[column].astype(float)
     table = table.sort_values(["interval_start", "queue"], kind="stable").reset_index(drop=True)
     table["shrinkage"] = shrinkage_rates(table["interval_start"], cfg)
-    table["net_agents"] = np.floor(
-        table["scheduled"].to_numpy(dtype=float) * (1.0 - table["shrinkage"].to_numpy())
-        + 1e-9).astype(np.int64)
+    table["net_agents"] = net_agents(cfg, table["queue"], table["scheduled"].to_numpy(),
+                                     table["shrinkage"].to_numpy())
     projected = project_coverage(cfg, table)
     for column in projected.columns:
         table[column] = projected[column]
@@ -234,6 +235,35 @@ def activity_figures(cfg: CenterConfig, activities: pd.DataFrame,
     return {"hours": float(frame["hours"].sum()),
             "hours_by_week": {w: float(total_by_week.get(w, 0.0)) for w in weeks},
             "by_activity": by_activity}
+#: Columns of the per-campaign, per-day outbound table (`campaign_day_table`).
+CAMPAIGN_DAY_COLUMNS = ("campaign", "queue", "date", "planned", "done", "carried", "past_due",
+                        "planned_agent_hours", "scheduled_agent_hours")
+
+
+def campaign_day_table(cfg: CenterConfig, coverage: pd.DataFrame) -> pd.DataFrame:
+    """Per campaign and calling or scheduled day of a coverage table: contacts ``planned``
+    (the plan's), ``done`` (made by the scheduled agents, first in, first out), ``carried``
+    (planned contacts still waiting at the day's end, for a later day) and ``past_due`` (of
+    those, the ones past their due: the day's target or the list's date), and the plan's
+    and the schedule's agent-hours on the campaign's queue."""
+    hours = cfg.center.interval_minutes / 60.0
+    rows = []
+    for campaign in cfg.campaigns:
+        part = coverage[coverage["queue"] == campaign.queue].sort_values("interval_start")
+        if part.empty:
+            continue
+        for day, rows_of_day in part.groupby(part["interval_start"].dt.date, sort=True):
+            if rows_of_day["required"].sum() == 0 and rows_of_day["scheduled"].sum() == 0:
+                continue
+            last = rows_of_day.iloc[-1]
+            rows.append({"campaign": campaign.id, "queue": campaign.queue, "date": day,
+                         "planned": float(rows_of_day["offered"].fillna(0.0).sum()),
+                         "done": float(rows_of_day["worked"].fillna(0.0).sum()),
+                         "carried": float(np.nan_to_num(last["backlog"])),
+                         "past_due": float(np.nan_to_num(last["past_due"])),
+                         "planned_agent_hours": float(rows_of_day["required"].sum()) * hours,
+                         "scheduled_agent_hours": float(rows_of_day["scheduled"].sum()) * hours})
+    return pd.DataFrame(rows, columns=list(CAMPAIGN_DAY_COLUMNS))
 
 
 def schedule_figures(
@@ -306,6 +336,9 @@ def schedule_figures(
         "queues": queues,
         "days": per_day,
         **extra,
+        "outbound_days": [
+            {**row, "date": row["date"].isoformat()}
+            for row in campaign_day_table(cfg, coverage).to_dict("records")],
     }
 
 
@@ -404,6 +437,10 @@ def summary_lines(kpis: dict) -> list[str]:
         if len(unplaced) > LISTED_UNPLACED:
             lines.append(f"  (and {len(unplaced) - LISTED_UNPLACED} more not placed: see "
                          f"kpis.json {UNPLACED_KEY})")
+    for day in kpis.get("outbound_days") or []:
+        lines.append(f"outbound {day['campaign']} {day['date']}: contacts planned "
+                     f"{day['planned']:.0f}, done {day['done']:.0f}, carried "
+                     f"{day['carried']:.0f} ({day['past_due']:.0f} past due)")
     if "status" in kpis:
         lines.append(
             f"solver: {kpis['status']}, objective {_fmt(kpis['objective'], '{:.1f}')}, "

@@ -99,6 +99,8 @@ def queue_profile(queue: Queue, agents: int = REFERENCE_AGENTS) -> QueueProfile:
     if queue.channel == "chat":
         return QueueProfile((VOLUME["chat_es"] if spanish else 450.0) * scale, _CHAT_WEEK, 0.15,
                             AHT["chat_es"], 0.7, queue.patience_seconds or 300.0, 0.15, 0.10)
+    if queue.channel == "backoffice":  # cases: fewer than emails, longer to work
+        return QueueProfile(600.0 * scale, _EMAIL_WEEK, 0.0, 300.0, 1.0, None, 0.10, 0.05)
     # email and other deferred work: flat arrivals, templated replies, no abandonment
     return QueueProfile((VOLUME["email_es"] if spanish else 450.0) * scale, _EMAIL_WEEK, -0.03,
                         AHT["email_es"], 1.0, None, 0.15, 0.10)
@@ -318,6 +320,8 @@ def generate_history(
 
     frames = []
     for index, queue in enumerate(cfg.queues):
+        if cfg.campaign_for(queue.id) is not None:
+            continue  # a campaign's queue calls out: its work comes from the calling list
         profile = queue_profile(queue, agents)
         rng = np.random.default_rng([seed, index, 1])
         outage = np.array([

@@ -3,7 +3,8 @@
 `synthetic_roster` draws agents with primary and secondary skills (with proficiency),
 languages, contracts, unavailable days, time windows and preferences;
 `synthetic_requirements` draws a double-peaked intraday curve per queue, scaled so the
-weekly required agent-hours are a chosen share of what the roster can work.
+weekly required agent-hours are a chosen share of what the roster can work;
+`with_flow_columns` gives deferred and campaign queues the work behind their curve.
 `synthetic_people` puts a roster into teams with their team leaders and campaign leaders;
 `without_people` is a config without the leader rule and off-phone activities (the plain
 scheduling problem).
@@ -145,3 +146,49 @@ def synthetic_requirements(cfg: CenterConfig, agents: list[Agent], start: date, 
         rows.append(pd.DataFrame({"interval_start": grid["interval_start"],
                                   "queue": queue.id, "required": required}))
     return pd.concat(rows, ignore_index=True)
+
+
+#: Handle time of a synthetic deferred item (seconds).
+SYNTHETIC_ITEM_SECONDS = 300.0
+
+
+def with_flow_columns(cfg: CenterConfig, requirements: pd.DataFrame) -> pd.DataFrame:
+    """Synthetic requirements with the columns that make deferred and campaign queues
+    backlog flows in the schedule (`wfm.schedule.flows`): each row's required agents turned
+    into the work they stand for, net of shrinkage at the queue's ``max_occupancy``.
+
+    Deferred queues get ``offered`` items of `SYNTHETIC_ITEM_SECONDS`; a campaign's queue
+    ``attempts`` and ``contacts`` at the campaign's default contact rate and its agent time
+    per contact (talk, after-call work, the non-contacts' attempts, previews), so the
+    campaign's plan asks for the same agent-hours as the curve. Other rows are unchanged;
+    ``shrinkage`` is added for every row.
+    """
+    from wfm.staffing.requirements import shrinkage_rates
+
+    out = requirements.copy()
+    out["shrinkage"] = shrinkage_rates(out["interval_start"], cfg)
+    for column in ("offered", "aht_seconds", "attempts", "contacts", "abandoned"):
+        out[column] = np.nan
+    seconds = cfg.center.interval_minutes * 60.0
+    for queue in cfg.queues:
+        rows = out["queue"] == queue.id
+        work = (out.loc[rows, "required"].to_numpy(dtype=float) * seconds
+                * queue.max_occupancy * (1.0 - out.loc[rows, "shrinkage"].to_numpy()))
+        campaign = cfg.campaign_for(queue.id)
+        if queue.deferred:
+            out.loc[rows, "offered"] = work / SYNTHETIC_ITEM_SECONDS
+            out.loc[rows, "aht_seconds"] = SYNTHETIC_ITEM_SECONDS
+        elif campaign is not None:
+            rate = campaign.contact_rate.default
+            per_contact = (campaign.aht_seconds + campaign.acw_seconds
+                           + (1.0 / rate - 1.0) * campaign.attempt_seconds
+                           + campaign.preview / rate)
+            contacts = work / per_contact
+            out.loc[rows, "contacts"] = contacts
+            out.loc[rows, "offered"] = contacts
+            out.loc[rows, "attempts"] = contacts / rate
+            out.loc[rows, "abandoned"] = 0.0
+            out.loc[rows, "aht_seconds"] = campaign.aht_seconds + campaign.acw_seconds
+            out.loc[rows, "agents_needed"] = np.ceil(
+                contacts * per_contact / (seconds * queue.max_occupancy) - 1e-9)
+    return out

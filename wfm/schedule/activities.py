@@ -599,7 +599,9 @@ def _place_day(inst: Instance, shifts: dict[str, list[int]], sessions: list[Sess
                extra_rules: Callable | None) -> tuple | None:
     """One day's breaks, queues and sessions for fixed shifts, as an exact HiGHS model."""
     people = {p for sm in sessions for p in sm.people}
-    day_inst = with_individuals(inst, frozenset(people))
+    # the flows' queues against their requirement rows: the days stay independent (as in
+    # the placement of breaks for fixed shifts), the schedule priced with its flows after
+    day_inst = with_individuals(replace(inst, flows=[]), frozenset(people))
     model = LinearModel()
     counts: dict[tuple[int, int], tuple[list[int], int]] = {}
     realized: dict[tuple[int, int], int] = defaultdict(int)

@@ -14,7 +14,8 @@ people who are not agents (``off_queue`` classes) may be present on duty (``duty
 Coverage penalty per queue and interval: the k-th missing agent costs
 ``under_coverage * (1 + growth * (k - 1))`` (exact at the breakpoints of
 `shortfall_breakpoints`, linear between them) and each agent above the requirement costs
-``over_coverage``.
+``over_coverage``. Deferred and campaign queues are not counted per interval but worked
+as backlog flows (`wfm.schedule.flows`), their costs in the same coverage component.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from math import ceil
 
+from wfm.schedule.flows import FlowVars, add_flow, flow_cost, flow_queues
 from wfm.schedule.instance import Instance
 from wfm.schedule.linear import INF, LinearModel
 
@@ -72,6 +74,7 @@ class CoverageVars:
     duty: dict[tuple[int, int], int] = field(default_factory=dict)  # (class, interval)
     # (class, interval) -> terms of the class's agents on shift and not on a break
     on_duty: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
+    flows: list[FlowVars] = field(default_factory=list)  # deferred and campaign queues
     constant_cost: float = 0.0  # shortfall no schedule can avoid (no agent can be present)
 
 
@@ -175,7 +178,14 @@ def add_coverage(model: LinearModel, inst: Instance,
                 model.cost(PROFICIENCY, w, PROFICIENCY_WEIGHT * gap)
         model.add(row, 0, 0, "queue_assignment")
     roster = len(inst.agents)
+    flowing = flow_queues(inst.flows)
+    for flow in inst.flows:
+        terms = {i: _served_terms(served.get((flow.queue, i), []), present_terms)
+                 for i in range(inst.n_intervals) if served.get((flow.queue, i))}
+        cv.flows.append(add_flow(model, flow, terms, weights, COVERAGE, roster))
     for q in range(len(inst.queue_ids)):
+        if q in flowing:
+            continue
         for i in range(inst.n_intervals):
             required = int(inst.required[q, i])
             work = served.get((q, i), [])
@@ -188,13 +198,8 @@ def add_coverage(model: LinearModel, inst: Instance,
             over = model.var(0, roster, f"over(queue={q}, interval={i})")
             cv.over[q, i] = over
             model.cost(COVERAGE, over, weights.over_coverage)
-            row: dict[int, float] = {over: -1.0}
-            for w in work:
-                if isinstance(w, tuple):
-                    for v, coef in present_terms[w[1], w[2]].items():
-                        row[v] = row.get(v, 0.0) + coef
-                else:
-                    row[w] = row.get(w, 0.0) + 1.0
+            row = _served_terms(work, present_terms)
+            row[over] = -1.0
             if required > 0:
                 segments = _add_shortfall_segments(model, required, weights.under_coverage,
                                                    weights.under_coverage_growth, f"{q},{i}")
@@ -203,6 +208,20 @@ def add_coverage(model: LinearModel, inst: Instance,
                     row[v] = 1.0
             model.add(row, required, required, "coverage")
     return cv
+
+
+def _served_terms(work: list, present_terms: dict[tuple[int, int], dict[int, float]],
+                  ) -> dict[int, float]:
+    """The terms whose sum is the agents serving a queue in an interval: queue counts of
+    classes with several queues, present agents of one-queue classes."""
+    row: dict[int, float] = {}
+    for w in work:
+        if isinstance(w, tuple):
+            for v, coef in present_terms[w[1], w[2]].items():
+                row[v] = row.get(v, 0.0) + coef
+        else:
+            row[w] = row.get(w, 0.0) + 1.0
+    return row
 
 
 def _add_shortfall_segments(model: LinearModel, required: int, weight: float, growth: float,
@@ -234,8 +253,11 @@ def coverage_cost(inst: Instance, scheduled: dict[tuple[int, int], int]) -> floa
     for cls in inst.classes:
         for i in reach.get(cls.index, ()):
             reachable_queues[i].update(cls.queues)
-    total = 0.0
+    flowing = flow_queues(inst.flows)
+    total = flow_cost(inst.flows, scheduled, weights)
     for q in range(len(inst.queue_ids)):
+        if q in flowing:
+            continue
         for i in range(inst.n_intervals):
             if q not in reachable_queues.get(i, ()):
                 continue

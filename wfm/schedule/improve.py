@@ -14,7 +14,9 @@ Three steps, each a small exact solve:
   a block of coverage classes (shifts, breaks, queues, shortfall), or the whole horizon
   of a few classes, and holds the rest; HiGHS solves it from the current schedule as its
   first incumbent, so the schedule never gets worse. The coverage cost is a sum over
-  intervals and a day touches the rest of the week only through weekly rules, so day
+  intervals and a day touches the rest of the week only through weekly rules (and the
+  backlog of deferred and campaign queues: a day neighbourhood frees it on its day and
+  the next, and the flows are synced before the vector is compared), so day
   neighbourhoods are cheap and pay most;
   week neighbourhoods move working days and days off. Two neighbourhoods of different
   days and blocks share no constraint and run side by side.
@@ -35,6 +37,7 @@ from math import ceil, floor
 import numpy as np
 
 from wfm.schedule.coverage import CoverageVars
+from wfm.schedule.flows import sync as sync_flows
 from wfm.schedule.instance import Instance
 from wfm.schedule.linear import INF, LinearModel, LpResult, LpSolver
 from wfm.schedule.preferences import FAIRNESS, START_VARIATION, SoftCosts
@@ -60,6 +63,12 @@ class VariableTags:
     shift: np.ndarray  # bool: a shift count (of a group or an agent)
     interval: np.ndarray
     reach: dict[int, tuple[int, int]]
+
+    flow: np.ndarray | None = None  # bool: a backlog flow's variable (free in every search)
+    # the flows' variables re-set from the queue counts (`wfm.schedule.flows.sync`)
+    sync: Callable[[np.ndarray], np.ndarray] | None = None
+    flow_day: np.ndarray | None = None  # per variable: day of a flow variable's interval
+    flow_row_day: np.ndarray | None = None  # per model row: day of a flow row's interval
 
     def reached(self, d: int) -> np.ndarray:
         """Interval variables of the intervals day ``d`` reaches (its own and those its
@@ -109,7 +118,23 @@ def tag_variables(inst: Instance, model: LinearModel, cover: CoverageVars,
     # variables other parts of the model add, with their day and class (activities)
     for v, (d, c) in getattr(model, "tags_of", {}).items():
         day[v], cls[v] = d, c
-    return VariableTags(day, cls, shift, interval, _day_reach(inst, interval_day))
+    reach = _day_reach(inst, interval_day)
+    if not cover.flows:
+        return VariableTags(day, cls, shift, interval, reach)
+    flow = np.zeros(size, dtype=bool)
+    flow_day = np.full(size, -1)
+    row_day = np.full(len(model.rows), -1)
+    for fv in cover.flows:  # backlog carries from day to day: weekly, of no class
+        for i, (b, idle) in enumerate(zip(fv.backlog, fv.idle, strict=True)):
+            flow_day[[b, idle]] = interval_day[i]
+            row_day[fv.rows[i]] = interval_day[i]
+        for i, v in fv.late.items():
+            flow_day[v] = interval_day[i]
+    flow[flow_day >= 0] = True
+    weights = inst.cfg.objective
+    return VariableTags(day, cls, shift, interval, reach, flow,
+                        lambda values: sync_flows(cover.flows, values, weights),
+                        flow_day, row_day)
 
 
 def _day_reach(inst: Instance, interval_day: list[int]) -> dict[int, tuple[int, int]]:
@@ -134,6 +159,7 @@ class Neighbourhood:
     block: int
     free: np.ndarray  # bool mask over the model's variables
     reach: tuple[int, int] = (0, 0)  # the intervals [first, stop) a day's variables touch
+    skip: np.ndarray | None = None  # bool mask over the rows left out (later flow rows)
 
 
 def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
@@ -162,15 +188,22 @@ def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
         filled += per_class[c]
     var_block = np.where(owned, block_of[np.maximum(tags.cls, 0)], -1)
     weekly = tags.day < 0
+    flow = tags.flow if tags.flow is not None else np.zeros(tags.day.size, dtype=bool)
+    flow_day = tags.flow_day if tags.flow_day is not None else np.full(tags.day.size, -1)
     hoods = []
     for d in days:
         on_day = tags.day == d
         reached = tags.reached(d)
         queue_part = (on_day | reached) & ~owned
+        # the flows' backlog of this day and the next (rows after them left out): the
+        # search compares the whole vector once the flows are synced
+        day_flow = flow & ((flow_day == d) | (flow_day == d + 1))
+        skip = (tags.flow_row_day > d + 1) if tags.flow_row_day is not None else None
         for b in range(block + 1):
             mine = var_block == b
-            hoods.append(Neighbourhood(d, b, (weekly & mine) | queue_part
-                                       | ((on_day | reached) & mine), tags.reach[d]))
+            hoods.append(Neighbourhood(d, b, (weekly & mine & ~flow) | queue_part
+                                       | ((on_day | reached) & mine) | day_flow,
+                                       reach=tags.reach[d], skip=skip))
     # whole weeks of a few classes: where days off and working days move
     week_classes: list[list[int]] = [[]]
     filled = 0.0
@@ -183,7 +216,7 @@ def neighbourhoods(inst: Instance, tags: VariableTags, workers: int = 1,
     if len(week_classes) > 1 or len(days) > 1:
         for classes in week_classes:
             mine = np.isin(tags.cls, classes) & owned
-            hoods.append(Neighbourhood(WHOLE_WEEK, -1, mine | (~owned & ~weekly)))
+            hoods.append(Neighbourhood(WHOLE_WEEK, -1, mine | (~owned & ~weekly) | flow))
     return hoods
 
 
@@ -253,11 +286,18 @@ def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
         budget = max(1.0, (deadline - time.monotonic()) / (len(days) - a))
         # the next date's queue counts too where the day's night shifts run into it
         free = ((tags.day == d) & ~tags.shift) | weekly | tags.reached(d)
-        found = solver.solve_mip(components, values, free, budget)
+        skip = None
+        if tags.flow_day is not None and tags.flow_row_day is not None:
+            # the flows up to this day's end only: later days are placed after it, and
+            # the backlog is continuous here, made whole again by the flows' sync
+            free &= ~(tags.flow_day > d)
+            skip = tags.flow_row_day > d
+        found = solver.solve_mip(components, values, free, budget, continuous=tags.flow,
+                                 skip_rows=skip)
         if not found.values:
             return None
         values = np.asarray(found.values)
-    return values
+    return tags.sync(values) if tags.sync is not None else values
 
 
 def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
@@ -265,6 +305,8 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
             stop: Callable[[], bool] = lambda: False, workers: int = 1,
             good_enough: float = -np.inf, soft: SoftCosts | None = None,
             on_gain: Callable[[np.ndarray], None] | None = None,
+            sync_flows: Callable[[np.ndarray], np.ndarray] | None = None,
+            flow_variables: np.ndarray | None = None,
             ) -> tuple[np.ndarray, int]:
     """Re-solve neighbourhoods until a full round finds nothing, time runs out or the
     objective is at most ``good_enough`` (the relative-gap target).
@@ -273,7 +315,10 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
     neighbourhoods (`SoftCosts.day_costs`, their variables and rows left out) and kept in
     the MIP of week neighbourhoods; the objective compared is the model's other components
     plus `SoftCosts.value`, and their variables are re-set from the shifts after each gain.
-    ``on_gain`` is called with each better vector.
+    ``on_gain`` is called with each better vector. ``sync_flows`` re-sets the backlog
+    flows' variables from the queue counts (`wfm.schedule.flows.sync`): every
+    neighbourhood frees them, so side-by-side results are merged, then re-synced; they
+    are continuous in the MIPs (``flow_variables``) and made whole by the sync.
     Up to ``workers`` independent neighbourhoods are solved at once (HiGHS runs outside
     the interpreter lock) and their improvements applied together: they share no
     constraint and no agent, so the combined vector stays feasible and its gains add up.
@@ -281,6 +326,7 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
     were solved.
     """
     priced = (START_VARIATION, FAIRNESS) if soft is not None else ()
+    flow_mask = flow_variables
     linear = [c for c in components if c not in priced]
     cost = solver.cost_vector(linear)
 
@@ -290,10 +336,12 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
     def solve(hood: Neighbourhood, base: np.ndarray, limit: float) -> LpResult:
         # the current vector is feasible: HiGHS starts from it, so a time limit loses nothing
         if soft is None or hood.day == WHOLE_WEEK:
-            return solver.solve_mip(components, base, hood.free, limit, warm_start=True)
+            return solver.solve_mip(components, base, hood.free, limit, warm_start=True,
+                                    continuous=flow_mask, skip_rows=hood.skip)
+        skip = soft.row_mask if hood.skip is None else soft.row_mask | hood.skip
         return solver.solve_mip(linear, base, hood.free & ~soft.var_mask, limit,
                                 extra_cost=soft.day_costs(base, hood.free),
-                                skip_rows=soft.row_mask, warm_start=True)
+                                skip_rows=skip, warm_start=True, continuous=flow_mask)
 
     current = total(values)
     solved = stale = position = 0
@@ -321,6 +369,8 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
                     candidate[hood.free] = np.asarray(result.values)[hood.free]
                     if soft is not None:
                         candidate = soft.sync(candidate)
+                    if sync_flows is not None:
+                        candidate = sync_flows(candidate)
                     if total(candidate) < current - 1e-6:
                         merged[hood.free] = candidate[hood.free]
                         stale = 0
@@ -328,6 +378,8 @@ def improve(solver: LpSolver, values: np.ndarray, hoods: list[Neighbourhood],
                 stale += 1
             if soft is not None:
                 merged = soft.sync(merged)
+            if sync_flows is not None:
+                merged = sync_flows(merged)
             if total(merged) < current - 1e-6:
                 values, current = merged, total(merged)
                 log(f"neighbourhoods {position}: objective {current:.1f}")

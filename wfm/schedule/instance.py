@@ -36,6 +36,7 @@ from wfm.calendar import interval_grid, open_time, shift_span, workable_dates, w
 from wfm.config import CenterConfig, ShiftTemplate
 from wfm.errors import BadInput
 from wfm.roster import Agent
+from wfm.schedule.flows import build_flows
 
 LATE_END_MINUTE = 20 * 60  # a shift ending after 20:00 wall clock counts as late (fairness)
 NIGHT_START_MINUTE = 6 * 60  # a shift starting before 06:00 or ending after midnight: night
@@ -145,6 +146,8 @@ class Instance:
     previous_same_dates: dict[tuple[str, int], int | None]
     utc0: datetime
     memo: dict = field(default_factory=dict)  # what later stages compute once per instance
+    # deferred and campaign queues worked as backlog flows (`wfm.schedule.flows`)
+    flows: list = field(default_factory=list)
     _workable: dict[str, tuple[set[int], set[date]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -424,6 +427,7 @@ def build_instance(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
         options_by_day=by_day,
         groups=groups, classes=classes, group_of_agent=group_of_agent, tails=tails,
         previous_same_dates=previous_same, utc0=utc0,
+        flows=build_flows(cfg, requirements, queue_ids, grid, queue_closed),
     )
 
 

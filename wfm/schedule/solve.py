@@ -22,14 +22,20 @@ Two ways to the same per-agent-exact schedule:
      relative gap or a round without gain ends it;
   4. each group's split re-solved by CP-SAT for the soft goals with its counts held.
 
+Deferred and campaign queues are backlog flows in both models (`wfm.schedule.flows`): the
+agents on them per interval are the model's choice, their backlog carried between
+intervals and days, past-due and carried work priced in the coverage terms; a blended
+agent goes to a campaign only where the other queues it serves are covered
+(`flows.protect_inbound` keeps that for any schedule the search returns).
+
 The coverage bound is the LP relaxation of the aggregate model with coverage terms only
-(and, with activities, the sessions relaxed by class at their missed cost) and its classes
-merged by the queues they serve (`instance.coverage_instance`: the same
-optimum, fewer variables), solved in a thread beside the precheck and the safe schedule:
-HiGHS' interior point method, then PDLP when that fails in its time. The bound is the
-Lagrangian value of the duals found (`linear.lagrangian_bound`), valid whatever the
-method's accuracy; every schedule maps to a feasible point of the LP with the same
-coverage cost.
+(the flows' terms included; with activities, the sessions relaxed by class at their
+missed cost) and its classes merged by the queues they serve
+(`instance.coverage_instance`: the same optimum, fewer variables), solved in a thread
+beside the precheck and the safe schedule: HiGHS' interior point method, then PDLP when
+that fails in its time. The bound is the Lagrangian value of the duals found
+(`linear.lagrangian_bound`), valid whatever the method's accuracy; every schedule maps to
+a feasible point of the LP with the same coverage cost.
 
 With a leader rule (`leaders`) or off-phone activities (`activities`) the people who are
 not agents, and campaign leaders, are individuals with classes of their own; groups keep to
@@ -53,7 +59,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from math import isfinite
 
@@ -79,12 +85,14 @@ from wfm.schedule.activities import (
 )
 from wfm.schedule.coverage import PROFICIENCY, CoverageVars, add_coverage, coverage_cost
 from wfm.schedule.extract import (
+    WORK,
     PlacedSession,
     assign_activities,
     plan_proficiency,
     schedule_tables,
     scheduled_counts,
 )
+from wfm.schedule.flows import CAMPAIGN, protect_inbound
 from wfm.schedule.improve import (
     improve,
     integral,
@@ -625,7 +633,7 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     first = values
     values, solved = improve(solver, values, hoods, ALL_COMPONENTS,
                              time.monotonic() + ctx.left() - reserve, ctx.log, ctx.stopped,
-                             ctx.workers, good_enough, soft, on_gain)
+                             ctx.workers, good_enough, soft, on_gain, tags.sync, tags.flow)
     tried.append(f"{solved} day and week neighbourhoods re-solved by HiGHS")
     linear = [c for c in ALL_COMPONENTS if c not in (START_VARIATION, FAIRNESS)]
     if float(solver.cost_vector(linear) @ values) + soft.value(values) <= good_enough:
@@ -867,8 +875,12 @@ def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
                       ) -> tuple[dict, dict] | None:
     """Breaks and queue counts for fixed shifts (agents per class and option in
     ``realized``), each day an exact MIP, keeping the leader rule over ``shifts`` when
-    given (None if not in time)."""
-    inst = ctx.inst
+    given (None if not in time).
+
+    Deferred and campaign queues are placed against their requirement rows here, not as
+    backlog flows: the days stay independent and quick, and the schedule is then priced
+    with its flows like any other (`_result`)."""
+    inst = replace(ctx.inst, flows=[])
     model = LinearModel()
     counts = {}
     for ck, value in realized.items():
@@ -987,6 +999,37 @@ def _unpaid_share(inst: Instance, row: list[tuple[str, int]], key: int) -> float
     return minutes / max(1, inst.options[key].paid_minutes)
 
 
+def _inbound_first(inst: Instance, plan: dict[tuple[str, int], list[tuple[str, int]]]) -> int:
+    """Blended agents moved, in place, from campaign queues to the other queues of their
+    class that are short in the same interval (`flows.protect_inbound` on the plan's
+    counts). Returns the agent-intervals moved."""
+    campaigns = {f.queue for f in inst.flows if f.kind == CAMPAIGN}
+    if not campaigns:
+        return 0
+    work: dict[tuple[int, int, int], int] = defaultdict(int)
+    on: dict[tuple[int, int, int], list[tuple[str, int, int]]] = defaultdict(list)
+    for (agent_id, k), row in sorted(plan.items()):
+        c = inst.groups[inst.group_of_agent[agent_id]].class_index
+        first = inst.options[k].first_interval
+        for j, (activity, q) in enumerate(row):
+            if activity == WORK and q >= 0 and first + j < inst.n_intervals:
+                work[c, first + j, q] += 1
+                on[c, first + j, q].append((agent_id, k, j))
+    before = dict(work)
+    moved = protect_inbound(inst.classes, inst.required, campaigns, work,
+                            scheduled_counts(inst, plan))
+    if not moved:
+        return 0
+    gained: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for (c, i, q), count in sorted(work.items()):
+        gained[c, i] += [q] * max(0, count - before.get((c, i, q), 0))
+    for (c, i, q), count in sorted(work.items()):
+        for _ in range(max(0, before.get((c, i, q), 0) - count)):
+            agent_id, k, j = on[c, i, q].pop()
+            plan[agent_id, k][j] = (WORK, gained[c, i].pop())
+    return moved
+
+
 def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, work_counts: dict,
             status: str, moved: int = 0, total_bound: float = 0.0,
             placement: Placement | None = None) -> ScheduleResult:
@@ -1007,6 +1050,9 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
             plan_proficiency(inst, plan))
     plan = placement.plan
     sessions: list[PlacedSession] = placement.sessions
+    proficiency = placement.proficiency
+    if _inbound_first(inst, plan):
+        proficiency = plan_proficiency(inst, plan)
     shifts_table, activities = schedule_tables(inst, shifts, plan, sessions)
     scheduled = scheduled_counts(inst, plan)
     static = {entry["session"] for entry in session_models(inst)[1]}
@@ -1015,7 +1061,6 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
     paid = sum(_paid_cost(inst, a.contract, k) * (1.0 - _unpaid_share(inst, plan[a.agent_id, k],
                                                                        k))
                for a in inst.agents for k in shifts.get(a.agent_id, []))
-    proficiency = placement.proficiency
     soft_goals = soft_goal_figures(inst, shifts)
     soft = soft_goal_cost(soft_goals)
     objective = coverage + paid + proficiency + soft

@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import floor
 
 from wfm.errors import InfeasibleRules
+from wfm.roster import Agent
 from wfm.schedule.instance import Group, Instance
 from wfm.schedule.linear import LinearModel, solve_cp
 from wfm.schedule.preferences import (
@@ -129,22 +131,8 @@ def split_from_lp(inst: Instance, group: Group, counts: dict[int, float], seed: 
     for members in _interchangeable(inst, group):
         waiting = list(members)
         while waiting:
-            agent = waiting[0]
-            model = LinearModel()
-            y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
-                 for keys in group.options.values() for k in keys}
-            work = add_agent_rules(model, inst, agent, y, group.options, group.tail)
-            add_agent_preferences(model, inst, agent, y, group.options, work)
-            for k, v in y.items():
-                gain = max(-1.0, min(1.0, remaining.get(k, 0.0)))
-                model.cost(COUNT_DEVIATION, v, -OPEN_COUNT_WEIGHT * gain)
-            found = solve_cp(model, time_limit_seconds=5.0, workers=1, seed=seed,
-                             components=[COUNT_DEVIATION, PREFERENCES, CHANGES,
-                                         START_VARIATION])
-            if not found.values:
-                raise InfeasibleRules(f"agent {agent.agent_id} (contract {agent.contract}): "
-                                      f"no schedule keeps the hard rules ({found.status})")
-            week = [k for k, v in y.items() if found.values[v]]
+            week = _agent_week(inst, group, waiting[0], seed, lambda k: OPEN_COUNT_WEIGHT * max(
+                -1.0, min(1.0, remaining.get(k, 0.0))))
             fits = min((remaining.get(k, 0.0) for k in week), default=1.0)
             take = max(1, min(len(waiting), floor(fits + 1e-6)))
             for taker in waiting[:take]:
@@ -174,28 +162,16 @@ def greedy_cover(inst: Instance, seed: int) -> dict[str, list[int]]:
         for members in _interchangeable(inst, group):
             waiting = list(members)
             while waiting:
-                agent = waiting[0]
-                model = LinearModel()
-                y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
-                     for keys in group.options.values() for k in keys}
-                work = add_agent_rules(model, inst, agent, y, group.options, group.tail)
-                add_agent_preferences(model, inst, agent, y, group.options, work)
-                for k, v in y.items():
+                def gain(k: int, queues: list[int] = queues) -> float:
                     if not queues:  # people who take no contacts: on duty, no coverage
-                        continue
+                        return 0.0
                     o = inst.options[k]
                     best = residual[queues, o.first_interval:o.first_interval + o.n_intervals]
                     short = (best.max(axis=0) > 0.5).sum()
-                    gain = weights.under_coverage * short - weights.over_coverage * (
+                    return weights.under_coverage * short - weights.over_coverage * (
                         o.n_intervals - short)
-                    model.cost(COUNT_DEVIATION, v, -gain)
-                found = solve_cp(model, time_limit_seconds=5.0, workers=1, seed=seed,
-                                 components=[COUNT_DEVIATION, PREFERENCES, CHANGES,
-                                             START_VARIATION])
-                if not found.values:
-                    raise InfeasibleRules(f"agent {agent.agent_id} (contract {agent.contract}):"
-                                          f" no schedule keeps the hard rules ({found.status})")
-                week = [k for k, v in y.items() if found.values[v]]
+
+                week = _agent_week(inst, group, waiting[0], seed, gain)
                 take = len(waiting)
                 for k in week if queues else ():
                     o = inst.options[k]
@@ -210,6 +186,26 @@ def greedy_cover(inst: Instance, seed: int) -> dict[str, list[int]]:
                         residual[q, i] -= take
                 waiting = waiting[take:]
     return shifts
+
+
+def _agent_week(inst: Instance, group: Group, agent: Agent, seed: int,
+                gain: Callable[[int], float]) -> list[int]:
+    """The option keys of the week that maximises ``gain`` (per option worked) plus the
+    agent's preferences, start spread and changes, every rule held. Raises
+    InfeasibleRules when the agent has no week at all."""
+    model = LinearModel()
+    y = {k: model.var(0, 1, f"y({agent.agent_id},{k})")
+         for keys in group.options.values() for k in keys}
+    work = add_agent_rules(model, inst, agent, y, group.options, group.tail)
+    add_agent_preferences(model, inst, agent, y, group.options, work)
+    for k, v in y.items():
+        model.cost(COUNT_DEVIATION, v, -gain(k))
+    found = solve_cp(model, time_limit_seconds=5.0, workers=1, seed=seed,
+                     components=[COUNT_DEVIATION, PREFERENCES, CHANGES, START_VARIATION])
+    if not found.values:
+        raise InfeasibleRules(f"agent {agent.agent_id} (contract {agent.contract}): "
+                              f"no schedule keeps the hard rules ({found.status})")
+    return [k for k, v in y.items() if found.values[v]]
 
 
 def _interchangeable(inst: Instance, group: Group) -> list[list]:

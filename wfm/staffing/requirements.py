@@ -114,6 +114,18 @@ def _project_campaign(queue: Queue, campaign, cfg: CenterConfig, stamps: pd.Seri
             "past_due": outcome.past_due}
 
 
+def net_agents(cfg: CenterConfig, queues: pd.Series, scheduled: np.ndarray,
+               shrinkage: np.ndarray) -> np.ndarray:
+    """Agents at work net of shrinkage per row (float): ``floor(scheduled * (1 -
+    shrinkage))`` on live queues, which answer with whole agents, and the unrounded
+    ``scheduled * (1 - shrinkage)`` on deferred and campaign queues, whose work waits in a
+    backlog (the schedule's backlog flows count capacity the same way)."""
+    net = scheduled.astype(float) * (1.0 - shrinkage)
+    waits = queues.astype(str).isin([q.id for q in cfg.queues
+                                     if q.deferred or cfg.campaign_for(q.id) is not None])
+    return np.where(waits.to_numpy(), net, np.floor(net + 1e-9))
+
+
 def project_coverage(cfg: CenterConfig, table: pd.DataFrame) -> pd.DataFrame:
     """The projected figures of a coverage table, from its own columns.
 

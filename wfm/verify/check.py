@@ -118,10 +118,13 @@ How the rules are read (the solver must produce schedules that pass these):
 - ``service_level``: each row's ``projected_service_level`` is recomputed with
   `wfm.staffing.requirements.project_metrics` for the queue from ``net = floor(scheduled
   * (1 - shrinkage))`` agents (the configured shrinkage of the interval's local weekday
-  and hour; 1e-9 added before the floor against rounding), ``offered`` and
+  and hour; 1e-9 added before the floor against rounding; not floored on deferred and
+  campaign queues, whose work waits in a backlog), ``offered`` and
   ``aht_seconds``, and must agree within 1e-6. It must be empty where none can be
   computed: an email or outbound queue, no ``offered`` value, nothing offered, or
   contacts offered without a positive ``aht_seconds``.
+- ``inbound_first`` (`wfm.verify.blended`): a blended agent works a campaign's queue only
+  in intervals where the other queues it serves are at or above their requirement.
 - ``kpis``: ``kpis.json`` (when present) has per-queue figures for exactly the configured
   queues, and its per-queue and total ``required_hours``, ``scheduled_hours`` and
   ``shortfall_hours`` equal the coverage file's sums times the interval length.
@@ -185,6 +188,7 @@ SPAN_OF_CONTROL = "span_of_control"
 ACTIVITY_WINDOW = "activity_window"
 ACTIVITY_ATTENDANCE = "activity_attendance"
 ACTIVITY_FREQUENCY = "activity_frequency"
+INBOUND_FIRST = "inbound_first"
 COVERAGE = "coverage"
 REQUIREMENTS = "requirements"
 SERVICE_LEVEL = "service_level"
@@ -196,7 +200,7 @@ RULES = (
     MAX_WEEKLY_HOURS, MAX_WORKING_DAYS_PER_WEEK, UNAVAILABLE_DATES, AVAILABLE_WINDOW, BREAKS,
     MIN_BREAK_SPACING, ACTIVITIES, SKILLS_LANGUAGES, QUEUE_CLOSED, ROLES, LEADER_QUEUE_SHARE,
     LEADER_COVERAGE, SPAN_OF_CONTROL, ACTIVITY_WINDOW, ACTIVITY_ATTENDANCE, ACTIVITY_FREQUENCY,
-    COVERAGE, REQUIREMENTS, SERVICE_LEVEL, KPIS,
+    COVERAGE, REQUIREMENTS, SERVICE_LEVEL, KPIS, INBOUND_FIRST,
 )
 
 #: The ``queue`` of a special day that closes the whole center.

@@ -19,7 +19,7 @@ import pandas as pd
 from wfm.calendar import interval_grid
 from wfm.config import CenterConfig
 from wfm.io.tables import COVERAGE_FILE, KPIS_FILE, WORK
-from wfm.staffing.requirements import project_coverage
+from wfm.staffing.requirements import net_agents, project_coverage
 from wfm.verify.check import (
     COVERAGE,
     HORIZON,
@@ -139,8 +139,9 @@ def expected_projection(cfg: CenterConfig, coverage: pd.DataFrame) -> pd.DataFra
     """The projected figures each coverage row must carry (NaN: must be empty).
 
     Recomputed from the rows' own ``scheduled``, ``offered`` and ``aht_seconds`` with
-    ``net = floor(scheduled * (1 - shrinkage))`` agents, the shrinkage configured for the
-    interval's local weekday and hour, and the queue's model, by the staffing math
+    ``net = floor(scheduled * (1 - shrinkage))`` agents (unrounded on deferred and campaign
+    queues: `net_agents`), the shrinkage configured for the interval's local weekday and
+    hour, and the queue's model, by the staffing math
     (`wfm.staffing.requirements.project_coverage`): ``projected_service_level`` (NaN for
     outbound queues, without offered volume, with nothing offered, or with contacts
     offered and no positive handle time) and, for deferred queues, ``worked``,
@@ -155,8 +156,8 @@ def expected_projection(cfg: CenterConfig, coverage: pd.DataFrame) -> pd.DataFra
                           in zip(wall.dt.day_of_week, wall.dt.hour, strict=True)], dtype=float)
     table = pd.DataFrame({
         "interval_start": stamps, "queue": coverage["queue"].astype(str),
-        "net_agents": np.floor(coverage["scheduled"].to_numpy(dtype=float) * (1.0 - shrinkage)
-                               + 1e-9),
+        "net_agents": net_agents(cfg, coverage["queue"],
+                                 coverage["scheduled"].to_numpy(dtype=float), shrinkage),
         "offered": coverage["offered"].to_numpy(dtype=float),
         "aht_seconds": coverage["aht_seconds"].to_numpy(dtype=float),
     }, index=coverage.index)

@@ -23,6 +23,7 @@ from wfm.io.inputs import read_special_days
 from wfm.io.schedule_folder import ScheduleFolder, read_schedule
 from wfm.io.tables import COVERAGE_FILE, KPIS_FILE, UNPLACED_KEY
 from wfm.roster import Agent
+from wfm.verify.blended import check_inbound_first
 from wfm.verify.check import COVERAGE, HORIZON, Violation, check_schedule
 from wfm.verify.coverage import check_coverage_file
 
@@ -109,6 +110,7 @@ def verify_folder(
     when given, else the one ``kpis.json`` records (see `folder_horizon`); BadInput when
     there is none. ``previous`` is the schedule before (rest and consecutive days).
     """
+    agents = list(agents)
     schedule = read_schedule(folder, cfg)
     first, length, found = folder_horizon(schedule, folder, start, days)
     found += check_schedule(cfg, agents, schedule.shifts, schedule.activities,
@@ -120,4 +122,5 @@ def verify_folder(
     else:
         found += check_coverage_file(cfg, schedule.activities, schedule.coverage, first,
                                      length, requirements=requirements, kpis=schedule.kpis)
+        found += check_inbound_first(cfg, agents, schedule.activities, schedule.coverage)
     return schedule, found

@@ -68,7 +68,8 @@ def _level_cell(st: Styles, ws: Any, figures: dict, key: str, style: str) -> Any
 #: Figures the Summary shows itself; the Solver sheet lists the rest of kpis.json.
 SUMMARY_KEYS = {"status", "gap", "queues", "days", "horizon", "notes", "agents_scheduled",
                 "shifts", "paid_hours", "required_hours", "scheduled_hours", "shortfall_hours",
-                "intervals_short", "projected_service_level", "activities", UNPLACED_KEY}
+                "intervals_short", "projected_service_level", "outbound_days", "activities",
+                UNPLACED_KEY}
 #: The Summary's columns: label, name, then six figures.
 SUMMARY_WIDTHS = [26, 26, 14, 14, 14, 14, 14, 14]
 #: Characters of 10-point text a line across the Summary holds (for wrapped notes).
@@ -154,6 +155,22 @@ def write_summary(wb: Workbook, st: Styles, title: str, cfg: CenterConfig,
             c(ws, figures["scheduled_hours"], "wfm_hours"),
             c(ws, figures["shortfall_hours"], "wfm_hours"),
         ])
+    outbound = kpis.get("outbound_days") or []
+    if outbound:
+        rows += [[], [c(ws, "Outbound by day (contacts; carried: planned, still waiting at "
+                            "the day's end)", "wfm_section")]]
+        rows.append([c(ws, h, "wfm_header") for h in
+                     ["Campaign", "Date", "Planned", "Done", "Carried", "Past due",
+                      "Planned h", "Scheduled h"]])
+        for day in outbound:
+            rows.append([
+                c(ws, day["campaign"], "wfm_text"),
+                c(ws, date.fromisoformat(day["date"]), "wfm_date"),
+                c(ws, day["planned"], "wfm_dec"), c(ws, day["done"], "wfm_dec"),
+                c(ws, day["carried"], "wfm_dec"), c(ws, day["past_due"], "wfm_dec"),
+                c(ws, day["planned_agent_hours"], "wfm_hours"),
+                c(ws, day["scheduled_agent_hours"], "wfm_hours"),
+            ])
     rows += _activity_rows(st, ws, kpis)
     notes = [str(note) for note in kpis.get("notes") or []]
     wrapped: dict[int, float] = {}
