@@ -338,7 +338,7 @@ def test_a_number_text_gets_a_yaml_hint(tmp_path: Path):
     for written, hint in (("1e3", "YAML reads 1e3 as text: write 1.0e+3"),
                           ('"60"', "write the number without quotes")):
         path = tmp_path / "c.yaml"
-        path.write_text(text.replace("time_limit_seconds: 300", f"time_limit_seconds: {written}"),
+        path.write_text(text.replace("time_limit_seconds: 60", f"time_limit_seconds: {written}"),
                         encoding="utf-8")
         with pytest.raises(BadInput, match=re.escape(hint)):
             load_config(path)

@@ -54,6 +54,8 @@ class ScheduleResult:
     degraded: bool = False
     unplaced: list[dict] = field(default_factory=list)
     option_keys: dict[str, list[int]] = field(default_factory=dict)  # the solver's own
+    # the solver's own: per agent and option key, each interval's (activity, queue index)
+    plan: dict[tuple[str, int], list[tuple[str, int]]] = field(default_factory=dict)
 
     @property
     def gap(self) -> float:

@@ -40,11 +40,15 @@ a feasible point of the LP with the same coverage cost.
 With a leader rule (`leaders`) or off-phone activities (`activities`) the people who are
 not agents, and campaign leaders, are individuals with classes of their own; groups keep to
 one team. The bound is then taken on the instance grouped for counting alone
-(`instance.counting_instance`) and holds the sessions relaxed by class; the LP's start is
-split on those groups and repaired team by team for the leader rule
+(`instance.counting_instance`) and holds the sessions relaxed by class. The safe
+schedule's weeks and the LP's counts are split leaders first, each team's agents then
+kept where its leaders watch (`team_split.split_with_leaders`, by construction, no model),
+and repaired team by team for the leader rule only where that left something to repair
 (`leaders.team_schedules`); the per-agent model holds the leader rule, the leaders' queue
-share and every session per agent; the final shifts get their sessions day by day
-(`activities.place_sessions`) in the time kept for it.
+share and every session per agent. The final shifts get their sessions on their plan
+(`session_greedy.place_on_plan`: where they cost least, plain agents' breaks moved out of
+the way) when every activity is paid, else day by day (`activities.place_sessions`) in
+the time kept for it.
 
 Every schedule's soft goals are recounted from its shifts (`preferences.soft_goal_figures`):
 candidates are compared, and reported, by the schedule's own objective. A large-roster
@@ -133,7 +137,9 @@ from wfm.schedule.preferences import (
 )
 from wfm.schedule.result import ScheduleResult
 from wfm.schedule.rules import add_agent_rules, add_group_cuts, agent_options, tail_blocked
+from wfm.schedule.session_greedy import place_on_plan, placeable
 from wfm.schedule.split import greedy_cover, split_from_lp, split_group
+from wfm.schedule.team_split import split_with_leaders
 from wfm.verify.check import COVERAGE
 
 PAID_HOURS = "paid_hours"
@@ -143,6 +149,7 @@ COVERAGE_LP_SHARE = 0.4  # of the time limit, at most, for the coverage LP
 IPM_SHARE = 0.7  # of the LP's time for the interior point method, before PDLP
 HARD_COMPONENTS = [COVERAGE, PROFICIENCY, PAID_HOURS, MISSED]
 PLACEMENT_SHARE = 0.2  # of the time limit kept to place off-phone activities (large rosters)
+ON_PLAN_SHARE = 0.05  # of it kept when they are placed on the schedule's plan (all paid)
 TEAM_SHARE = 0.2  # of the time limit, at most, for the leader rule's team models
 REPAIR_SHARE = 0.4  # of the time left, at most, to repair a start for the leader rule
 #: Why a session is not placed when the search ended before sessions were placed.
@@ -160,7 +167,6 @@ class _Context:
     log: Callable[[str], None]
     stop: threading.Event | None
     final_deadline: float = 0.0  # the time limit itself (``deadline`` may keep a reserve)
-    team_shifts: dict[str, list[int]] | None = field(default_factory=dict)
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -208,12 +214,9 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     if method == "exact" and cfg.activities:  # each one's breaks known, for the sessions
         ctx.inst = inst = with_individuals(inst, individual_ids(cfg, agents, everyone=True))
     elif cfg.activities:
-        ctx.deadline -= limit * PLACEMENT_SHARE
-    if cfg.leadership is not None:
-        targets = ({a.agent_id: weeks[g.index] for g in inst.groups for a in g.agents}
-                   if weeks and method == "aggregate" else None)
-        ctx.team_shifts = team_schedules(inst, targets, max(2.0, limit * TEAM_SHARE),
-                                         ctx.workers, ctx.seed)
+        ctx.deadline -= limit * (PLACEMENT_SHARE if not placeable(inst) else ON_PLAN_SHARE)
+    if cfg.leadership is not None and method == "exact":  # names the rules it cannot keep
+        team_schedules(inst, None, max(2.0, limit * TEAM_SHARE), ctx.workers, ctx.seed)
     if method == "exact":
         result = _solve_exact(ctx)
         lp = bound.result()
@@ -371,11 +374,17 @@ def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]]) -> ScheduleResult
     """
     inst = ctx.inst
     shifts = {a.agent_id: list(weeks[g.index]) for g in inst.groups for a in g.agents}
-    if ctx.team_shifts is None:  # no shifts keeping the leader rule found in time
-        return None
-    shifts.update(ctx.team_shifts)
-    placed = _place_for_shifts(ctx, _realized(inst, shifts),
-                               max(2.0, min(30.0, ctx.left() * 0.05)), shifts)
+    limit = max(2.0, min(30.0, ctx.left() * 0.05))
+    if inst.cfg.leadership is not None:  # the weeks moved where the teams' leaders watch
+        shifts = split_with_leaders(inst, inst.groups, {
+            (g.index, k): float(g.size) for g in inst.groups for k in weeks[g.index]},
+            ctx.seed)
+    placed = _place_for_shifts(ctx, _realized(inst, shifts), limit, shifts)
+    if placed is None and inst.cfg.leadership is not None:
+        kept = _kept_leaders(ctx, shifts, "safe schedule", [])
+        if kept is not None:
+            shifts = kept
+            placed = _place_for_shifts(ctx, _realized(inst, shifts), limit, shifts)
     if placed is None:
         return None
     schedule = _result(ctx, shifts, *placed, "FEASIBLE")
@@ -511,10 +520,12 @@ def _solve_aggregate(ctx: _Context, bound: CoverageBound, safe: ScheduleResult |
     best.milestones.update(milestones)
     if safe is not None:
         best.first_solution_seconds = milestones["safe_seconds"]
+    # no better than the safe schedule before either has its sessions placed: degraded
+    degraded = bool(safe is not None and best.objective >= safe.objective - 1e-6
+                    and best.coverage_objective > coverage_bound + 1e-6)
     if ctx.inst.cfg.activities:
         best = _with_sessions(ctx, best)
-    best.degraded = bool(safe is not None and best.objective >= safe.objective - 1e-6
-                         and best.coverage_objective > coverage_bound + 1e-6)
+    best.degraded = degraded
     best.notes.insert(0, lp.note())
     best.notes.append("tried: " + "; ".join(tried))
     best.notes.append(_quality(best, safe))
@@ -527,8 +538,12 @@ def _with_sessions(ctx: _Context, best: ScheduleResult) -> ScheduleResult:
     inst = ctx.inst
     shifts = best.option_keys
     started = time.monotonic()
-    placement = place_sessions(inst, shifts, max(started + 1.0, ctx.final_deadline),
-                               _fixed_leader_rules)
+    if placeable(inst) and best.plan:  # on its breaks and queues: no model needed
+        placement = place_on_plan(inst, shifts, {key: list(row) for key, row in best.plan.items()})
+    else:
+        placement = place_sessions(inst, shifts, max(started + 1.0, ctx.final_deadline),
+                                   _fixed_leader_rules)
+    ctx.log(f"sessions placed in {time.monotonic() - started:.1f}s")
     if placement is None:
         best.notes.append("off-phone activities: no placement found in time")
         return best
@@ -598,11 +613,12 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
             starts.append(("greedy cover", cover))
     if not starts or ctx.stopped():
         return None
+    direct = _direct_result(ctx, starts, tried, milestones)
     started = time.monotonic()
     remodelled = _per_agent_model(ctx, starts, tried)
     if remodelled is None:
         tried.append("per-agent model (no placement in time)")
-        return None
+        return direct
     model, cover, solver, soft, values, name = remodelled
     built = time.monotonic()
     best = _agent_result(ctx, model, cover, values)
@@ -652,7 +668,31 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         if final is not None and final.objective < best.objective:
             tried.append("final split kept")
             best = final
+    if direct is not None and direct.objective < best.objective:
+        tried.append("the first start's own schedule kept")
+        best = direct
     return best
+
+
+def _direct_result(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]]],
+                   tried: list[str], milestones: dict[str, float]) -> ScheduleResult | None:
+    """With the leader rule, the first start's shifts as they are, breaks and queues placed
+    day by day (`_placed_result`): a schedule from the start before the per-agent model is
+    built, which on a loaded machine may not be in time. None without the rule or when
+    no placement is found."""
+    if ctx.inst.cfg.leadership is None or ctx.stopped():
+        return None
+    name, shifts = starts[0]
+    try:
+        found = _placed_result(ctx, shifts)
+    except NoSolution:
+        tried.append(f"the {name}'s own shifts: no placement in time")
+        return None
+    tried.append(f"the {name}'s own shifts placed at {found.wall_seconds:.1f}s")
+    ctx.log(f"{tried[-1]}, coverage {found.coverage_objective:.1f}")
+    milestones.update(direct_seconds=found.wall_seconds,
+                      direct_coverage=found.coverage_objective)
+    return found
 
 
 #: Shares above the coverage bound whose first time is recorded (``within_10pct_seconds``).
@@ -690,11 +730,18 @@ def _shifts_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
     team by team for the leader rule (None when no repair is found in time)."""
     shifts: dict[str, list[int]] = {}
     started = time.monotonic()
-    for group in lp.groups or ctx.inst.groups:  # the LP's own groups
-        counts = {k: lp.values[lp.group_vars[group.index, k]]
-                  for keys in group.options.values() for k in keys}
-        shifts.update(split_from_lp(ctx.inst, group, counts, ctx.seed))
+    groups = lp.groups or ctx.inst.groups  # the LP's own groups
+    if ctx.inst.cfg.leadership is not None:  # leaders' weeks first, agents where they watch
+        shifts = split_with_leaders(ctx.inst, groups, {
+            (g.index, k): lp.values[lp.group_vars[g.index, k]]
+            for g in groups for keys in g.options.values() for k in keys}, ctx.seed)
+    else:
+        for group in groups:
+            counts = {k: lp.values[lp.group_vars[group.index, k]]
+                      for keys in group.options.values() for k in keys}
+            shifts.update(split_from_lp(ctx.inst, group, counts, ctx.seed))
     tried.append(f"LP counts split into agents in {time.monotonic() - started:.1f}s")
+    ctx.log(tried[-1])
     return _kept_leaders(ctx, shifts, "LP start", tried)
 
 
@@ -706,11 +753,16 @@ def _kept_leaders(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
     if shifts is None:
         return None
     if ctx.inst.cfg.leadership is not None:
+        started = time.monotonic()
         kept = team_schedules(ctx.inst, shifts, max(2.0, min(ctx.left() * REPAIR_SHARE, 120.0)),
                               ctx.workers, ctx.seed)
         if kept is None:
             tried.append(f"{name}: no repair keeping the leader rule in time")
             return None
+        moved = sum(1 for p, keys in kept.items() if sorted(keys) != sorted(shifts.get(p, [])))
+        tried.append(f"{name}: the leader rule's repair moved {moved} people's weeks in "
+                     f"{time.monotonic() - started:.1f}s")
+        ctx.log(tried[-1])
         shifts = {**shifts, **kept}
     return assign_weeks(ctx.inst, shifts)
 
@@ -1085,4 +1137,5 @@ def _result(ctx: _Context, shifts: dict[str, list[int]], break_counts: dict, wor
                    "soft_goals": soft, "shortfall_agent_hours": short * step_hours,
                    "required_agent_hours": required_hours},
         notes=notes, soft_goals=soft_goals, unplaced=placement.unplaced, option_keys=shifts,
+        plan=plan,
     )

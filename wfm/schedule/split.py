@@ -128,10 +128,10 @@ def split_from_lp(inst: Instance, group: Group, counts: dict[int, float], seed: 
     """
     remaining = dict(counts)
     shifts: dict[str, list[int]] = {}
-    for members in _interchangeable(inst, group):
+    for members in interchangeable(inst, group):
         waiting = list(members)
         while waiting:
-            week = _agent_week(inst, group, waiting[0], seed, lambda k: OPEN_COUNT_WEIGHT * max(
+            week = agent_week(inst, group, waiting[0], seed, lambda k: OPEN_COUNT_WEIGHT * max(
                 -1.0, min(1.0, remaining.get(k, 0.0))))
             fits = min((remaining.get(k, 0.0) for k in week), default=1.0)
             take = max(1, min(len(waiting), floor(fits + 1e-6)))
@@ -159,7 +159,7 @@ def greedy_cover(inst: Instance, seed: int) -> dict[str, list[int]]:
     order = sorted(inst.groups, key=lambda g: (len(inst.classes[g.class_index].queues), g.index))
     for group in order:
         queues = list(inst.classes[group.class_index].queues)
-        for members in _interchangeable(inst, group):
+        for members in interchangeable(inst, group):
             waiting = list(members)
             while waiting:
                 def gain(k: int, queues: list[int] = queues) -> float:
@@ -171,7 +171,7 @@ def greedy_cover(inst: Instance, seed: int) -> dict[str, list[int]]:
                     return weights.under_coverage * short - weights.over_coverage * (
                         o.n_intervals - short)
 
-                week = _agent_week(inst, group, waiting[0], seed, gain)
+                week = agent_week(inst, group, waiting[0], seed, gain)
                 take = len(waiting)
                 for k in week if queues else ():
                     o = inst.options[k]
@@ -188,7 +188,7 @@ def greedy_cover(inst: Instance, seed: int) -> dict[str, list[int]]:
     return shifts
 
 
-def _agent_week(inst: Instance, group: Group, agent: Agent, seed: int,
+def agent_week(inst: Instance, group: Group, agent: Agent, seed: int,
                 gain: Callable[[int], float]) -> list[int]:
     """The option keys of the week that maximises ``gain`` (per option worked) plus the
     agent's preferences, start spread and changes, every rule held. Raises
@@ -208,7 +208,7 @@ def _agent_week(inst: Instance, group: Group, agent: Agent, seed: int,
     return [k for k, v in y.items() if found.values[v]]
 
 
-def _interchangeable(inst: Instance, group: Group) -> list[list]:
+def interchangeable(inst: Instance, group: Group) -> list[list]:
     """A group's agents by preferences and previous schedule: each list interchangeable."""
     buckets: dict[tuple, list] = {}
     for agent in group.agents:
