@@ -25,6 +25,15 @@ sessions placed and not placed (with their reasons), wall and CPU seconds, peak 
 
     /usr/bin/time -v python bench/schedule_people.py --agents 1000 --limit 600 \
         --out bench/results/schedule_people.md
+    python bench/schedule_people.py --sample --out bench/results/schedule_people.md
+
+``--sample`` solves the sample center with its people as the README's demo does
+(configs/example.yaml, its time limit, sample_data/agents.csv, the requirements of the
+week from 2026-11-23) three times in one run: as the solver does it; with the sessions
+placed by the day-by-day model instead of on the plan (`activities.place_sessions`, the
+way before `session_greedy`); and with the LP's counts split group by group without the
+leaders in view (`split.split_from_lp`, the way before `team_split`), the repair of
+`leaders.team_schedules` then doing the work.
 """
 
 from __future__ import annotations
@@ -56,16 +65,52 @@ START = date(2026, 2, 2)
 DAYS = 7
 ACTIVITIES = ("coaching", "team_meeting")
 TITLE = "Schedule solver with leaders, coaching and team meetings"
+#: The solver as it is, then one step each the way it was before (``--sample``).
+VARIANTS = ("as solved", "sessions by the day model", "split by group")
 
 
-def run(agents_count: int, limit: float, seed: int, method: str) -> dict:
-    """Solve and check one instance; returns the measured figures."""
+def synthetic(agents_count: int, seed: int) -> tuple:
+    """Config, people, requirements and start of the synthetic instance."""
     base = load_config(ROOT / "configs" / "example.yaml")
     cfg = base.model_copy(update={"activities": [a for a in base.activities
                                                  if a.id in ACTIVITIES]})
     agents = synthetic_people(synthetic_roster(cfg, agents_count, START, DAYS, seed=seed))
     need = synthetic_requirements(cfg, [a for a in agents if a.role == "agent"], START, DAYS,
                                   seed=seed)
+    return cfg, agents, need, START
+
+
+def _group_split(inst, groups, counts, seed):  # noqa: ANN001, ANN202 (the old way's shape)
+    """The LP's counts split group by group, the leaders not in view (before team_split)."""
+    from wfm.schedule.split import split_from_lp
+
+    shifts = {}
+    for group in groups:
+        shifts.update(split_from_lp(inst, group, {
+            k: counts.get((group.index, k), 0.0) for keys in group.options.values()
+            for k in keys}, seed))
+    return shifts
+
+
+def run(agents_count: int, limit: float | None, seed: int, method: str,
+        sample: bool = False, variant: str = "as solved") -> dict:
+    """Solve and check one instance; returns the measured figures. ``variant`` swaps one
+    step for the way before (see the module)."""
+    import wfm.schedule.solve as solve_module
+
+    if sample:
+        from schedule import SAMPLE_START, instance  # bench/schedule.py, beside this script
+
+        cfg, agents, need, start = instance("sample")
+        assert start == SAMPLE_START
+    else:
+        cfg, agents, need, start = synthetic(agents_count, seed)
+    limit = limit if limit is not None else cfg.solver.time_limit_seconds
+    kept = solve_module.placeable, solve_module.split_with_leaders
+    if variant == "sessions by the day model":
+        solve_module.placeable = lambda inst: False
+    elif variant == "split by group":
+        solve_module.split_with_leaders = _group_split
     load_start = os.getloadavg()
     started, cpu_started = time.monotonic(), time.process_time()
     def log(message: str) -> None:
@@ -73,9 +118,10 @@ def run(agents_count: int, limit: float, seed: int, method: str) -> dict:
 
     head = {"agents": sum(a.role == "agent" for a in agents),
             "leaders": sum(a.role == "team_leader" for a in agents),
-            "teams": len({a.team for a in agents}), "method": method, "limit_s": limit}
+            "teams": len({a.team for a in agents}), "method": method, "limit_s": limit,
+            "instance": "sample center" if sample else "synthetic", "variant": variant}
     try:
-        result = solve_schedule(cfg, agents, need, START, DAYS, time_limit_seconds=limit,
+        result = solve_schedule(cfg, agents, need, start, DAYS, time_limit_seconds=limit,
                                 workers=2, seed=0, method=method, log=log)
     except WfmError as exc:  # recorded as it happened: no schedule to check
         return {**head, "status": type(exc).__name__, "error": str(exc),
@@ -84,10 +130,12 @@ def run(agents_count: int, limit: float, seed: int, method: str) -> dict:
                 "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "load_start": [round(x, 2) for x in load_start],
                 "load_end": [round(x, 2) for x in os.getloadavg()]}
+    finally:
+        solve_module.placeable, solve_module.split_with_leaders = kept
     wall, cpu = time.monotonic() - started, time.process_time() - cpu_started
     unplaced = {e["session"]: e["reason"] for e in result.unplaced}
     violations = check_schedule(cfg, agents, result.shifts, result.activities,
-                                requirements=need, start=START, days=DAYS, unplaced=unplaced)
+                                requirements=need, start=start, days=DAYS, unplaced=unplaced)
     placed = result.activities[result.activities["session"].fillna("") != ""]
     ratio = (result.coverage_objective / result.coverage_bound
              if result.coverage_bound > 0 else float("nan"))
@@ -105,6 +153,8 @@ def run(agents_count: int, limit: float, seed: int, method: str) -> dict:
         "unplaced_reasons": dict(Counter(unplaced.values()).most_common(3)),
         "violations": len(violations),
         "violation_rules": dict(Counter(v.rule for v in violations)),
+        "sessions_seconds": next((float(n.split(" in ")[1].rstrip("s")) for n in result.notes
+                                  if n.startswith("off-phone activities placed in")), None),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "load_start": [round(x, 2) for x in load_start],
         "load_end": [round(x, 2) for x in os.getloadavg()],
@@ -116,6 +166,7 @@ def lines_of(row: dict) -> list[str]:
     """The result lines recorded for one run."""
     if "error" in row:
         return [
+            f"{row['instance']} ({row['variant']}): "
             f"{row['agents']} agents, {row['leaders']} team leaders, {row['teams']} teams; "
             f"method {row['method']}, limit {row['limit_s']:.0f} s: {row['status']}",
             f"{row['error']}",
@@ -125,7 +176,9 @@ def lines_of(row: dict) -> list[str]:
         ]
     checker = "valid" if row["violations"] == 0 else (
         f"{row['violations']} violations {row['violation_rules']}")
+    seconds = row["sessions_seconds"]
     return [
+        f"{row['instance']} ({row['variant']}): "
         f"{row['agents']} agents, {row['leaders']} team leaders, {row['teams']} teams; "
         f"method {row['method']}, limit {row['limit_s']:.0f} s, status {row['status']}"
         + (" (degraded: no better than the safe schedule)" if row["degraded"] else ""),
@@ -136,7 +189,8 @@ def lines_of(row: dict) -> list[str]:
         f"of which sessions not placed: {row['activities_missed_cost']:.0f}; shortfall "
         f"{row['shortfall_h']:.1f} agent-h of {row['required_h']:.0f} required",
         f"sessions placed {row['sessions_placed']}, not placed {row['sessions_unplaced']} "
-        f"{row['unplaced_reasons']}",
+        f"{row['unplaced_reasons']}"
+        + (f"; placing them took {seconds:.1f} s" if seconds is not None else ""),
         f"checker: {checker}",
         f"load average at start {row['load_start']}, at end {row['load_end']}",
     ]
@@ -145,17 +199,24 @@ def lines_of(row: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=1000)
-    parser.add_argument("--limit", type=float, default=600.0)
+    parser.add_argument("--limit", type=float, default=None,
+                        help="seconds (default 600; with --sample the config's limit)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--method", default="aggregate", choices=["aggregate", "exact"])
+    parser.add_argument("--sample", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    row = run(args.agents, args.limit, args.seed, args.method)
-    print(json.dumps(row, default=str), flush=True)
+    limit = args.limit if args.limit is not None or args.sample else 600.0
+    variants = VARIANTS if args.sample else VARIANTS[:1]
+    lines: list[str] = []
+    for variant in variants:
+        row = run(args.agents, limit, args.seed, args.method, args.sample, variant)
+        print(json.dumps(row, default=str), flush=True)
+        lines += ([""] if lines else []) + lines_of(row)
     from timing import report  # bench/timing.py, beside this script
 
-    intro = __doc__.split("\n\n", 1)[1].rsplit("\n\n", 1)[0]
-    report(lines_of(row), args.out, TITLE, intro)
+    intro = __doc__.split("\n\n", 1)[1].rsplit("\n\n", 2)[0]
+    report(lines, args.out, TITLE, intro)
 
 
 if __name__ == "__main__":

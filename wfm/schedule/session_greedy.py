@@ -38,10 +38,13 @@ from wfm.schedule.leaders import teams_of
 #: Why a session is left out when some start holds it but costs more than missing it.
 TOO_COSTLY = ("not placed: at every start its people are free, taking them off their queues "
               "costs more than objective.activity_missed ({missed:g} per attendee)")
-#: Why a session is left out when no start holds it in the fixed shifts and breaks.
-NO_START = ("not placed: no start in its window at which its people are all at work "
-            "together, clear of their shifts' ends and of their breaks (with the shifts "
-            "chosen)")
+#: Why a session is left out when its people are never on shift together for it.
+NOT_TOGETHER = ("not placed: at no start in its window are {need} of its attendees{host} on "
+                "shift together, clear of their shifts' ends (with the shifts chosen)")
+#: Why a session is left out when they are, but never free together.
+NO_START = ("not placed: wherever {need} of its attendees{host} are on shift together for it, "
+            "breaks that cannot move (leaders' and campaign leaders') or other sessions "
+            "leave them no common time")
 
 
 def placeable(inst: Instance) -> bool:
@@ -132,11 +135,21 @@ def place_on_plan(inst: Instance, shifts: dict[str, list[int]],
             return total, k, changes
         return None
 
+    def on_shift(person: str, t: int, sm: SessionModel) -> bool:
+        return any(inst.options[k].first_interval + sm.edge <= t
+                   and t + sm.length <= inst.options[k].first_interval
+                   + inst.options[k].n_intervals - sm.edge for k in shift_of.get(person, ()))
+
     order = sorted(models, key=lambda sm: (-len(sm.session.attendees), sm.session.id))
     for sm in order:
         s = sm.session
         pick: tuple[float, int, list[tuple[str, int]]] | None = None
+        together = False
         for t in sm.starts:
+            together = together or (
+                sum(on_shift(a, t, sm) for a in s.attendees) >= s.need
+                and (sm.activity.host == "none"
+                     or any(on_shift(h, t, sm) for h in s.hosts if h not in s.attendees)))
             free = []
             for a in s.attendees:
                 found = cost(a, t, sm)
@@ -160,7 +173,9 @@ def place_on_plan(inst: Instance, shifts: dict[str, list[int]],
             if pick is None or value < pick[0]:
                 pick = (value, t, people)
         if pick is None:
-            unplaced.append(unplaced_entry(s, NO_START))
+            host = "" if sm.activity.host == "none" else " and one who may run it"
+            why = NO_START if together else NOT_TOGETHER
+            unplaced.append(unplaced_entry(s, why.format(need=s.need, host=host)))
             continue
         value, t, people = pick
         if value > weights.activity_missed * s.need:

@@ -282,6 +282,8 @@ def coverage_lp(inst: Instance, seconds: float,
     terms = ("coverage terms and off-phone sessions relaxed by class, each not placed at "
              "objective.activity_missed per attendee" if inst.cfg.activities
              else "coverage terms only")
+    if any(a.is_leader for a in inst.agents):
+        terms += ", leaders' queue time per class and day at most their share of it"
     found = BoundLp(-np.inf, [], model.group_vars, 0.0,  # type: ignore[attr-defined]
                     terms=terms, groups=counting.groups)
     for position, method in enumerate(methods):
@@ -472,7 +474,9 @@ def _aggregate_model(inst: Instance, per_agent: bool = False,
     cover = add_coverage(model, inst, counts, away)
     if per_agent:
         add_leader_rules(model, inst, cover, lambda a: on_shift_terms(inst, y_of.get(a, {})))
-        add_queue_share(model, inst, cover, counts)
+    # per class of leaders and day with group counts: the sum of their own rows, which every
+    # schedule keeps, so the bound stays a bound
+    add_queue_share(model, inst, cover, counts)
     model.group_vars = group_vars  # type: ignore[attr-defined]
     model.agent_vars = agent_vars  # type: ignore[attr-defined]
     model.owner = owner  # type: ignore[attr-defined]

@@ -9,8 +9,9 @@ with every rule of their own held (`split.agent_week`):
    week also gains, per interval, the agents its teams' groups expect to have on shift
    then (the groups' counts shared among their agents) where no leader of the team is on
    shift yet;
-2. campaign leaders: their open work alone; an interval of their shift outside every break
-   window of it is *watched* by them (they are surely on duty there);
+2. campaign leaders: an interval of their shift outside every break window of it is
+   *watched* by them (they are surely on duty there); their week gains, as a leader's, the
+   agents expected where no leader is on shift and no other campaign leader watches yet;
 3. the other agents, team by team: an option is kept only where, in every interval of it,
    the team keeps a leader on shift, or stays below ``supervisor_from_agents`` with a
    campaign leader watching (and within ``max_agents_per_leader`` of those on duty), and
@@ -68,9 +69,13 @@ class _Sessions:
         self.inst = inst
         self.models = session_models(inst)[0]
         self.of: dict[str, list[SessionModel]] = defaultdict(list)
+        self.hosting: dict[str, list[SessionModel]] = defaultdict(list)
         for sm in self.models:
             for a in sm.session.attendees:
                 self.of[a].append(sm)
+            if sm.activity.host != "none":
+                for h in sm.session.hosts:
+                    self.hosting[h].append(sm)
         self.weeks: dict[str, list[int]] = {}
         self.holding: dict[tuple[str, int], int] = defaultdict(int)
 
@@ -96,7 +101,8 @@ class _Sessions:
     def gain(self, person: str, k: int) -> float:
         """What option ``k`` of ``person`` gains for the sessions they attend: a share of
         the missed cost where it holds one not yet held by enough, more on the day most
-        of its attendees already hold it."""
+        of its attendees already hold it; and for the group sessions they may run, where
+        it could hold one (their hosts' weeks are chosen first)."""
         value = 0.0
         missed = self.inst.cfg.objective.activity_missed
         day = self.inst.options[k].day
@@ -106,6 +112,9 @@ class _Sessions:
                 continue
             if self._holds(sm, person, k, hosted=True):
                 value += SESSION_SHARE * missed * (1 + held[day]) / sm.session.need
+        for sm in self.hosting.get(person, ()):  # one who may run it, on a day it may be
+            if sm.session.need > 1 and self._holds(sm, person, k, hosted=False):
+                value += SESSION_SHARE * missed * sm.session.need / len(sm.session.hosts)
         return value
 
     def take(self, person: str, week: list[int]) -> None:
@@ -200,8 +209,24 @@ def split_with_leaders(inst: Instance, groups: list[Group],
                 or agent.agent_id not in group_of:
             continue
         g = group_of[agent.agent_id]
-        week = agent_week(inst, g, agent, seed,
-                          lambda k, g=g, a=agent.agent_id: open_gain(g, k, a))
+        mine = campaign_of[agent.agent_id]
+
+        def campaign_gain(k: int, g: Group = g, mine: list[str] = mine,
+                          agent: Agent = agent) -> float:
+            o = inst.options[k]
+            value = open_gain(g, k, agent.agent_id)
+            sure = ~_break_windows(o)
+            for t in mine:
+                want = expected.get(t)
+                if want is None:
+                    continue
+                span = _span(o)
+                unwatched = np.where(watch.of(watch.leaders, t)[span] > 0, 0.0, np.where(
+                    watch.of(watch.campaign, t)[span] > 0, WATCHED_AGAIN, 1.0))
+                value += WATCH_WEIGHT * float((want[span] * unwatched * sure).sum())
+            return value
+
+        week = agent_week(inst, g, agent, seed, campaign_gain)
         take(g, [agent.agent_id], week)
         for k in week:
             o = inst.options[k]
