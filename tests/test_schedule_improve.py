@@ -44,8 +44,8 @@ def center(request):
     model, cover, solver = _aggregate_model(inst)
     lp = solver.solve([COVERAGE])
     tags = tag_variables(inst, model, cover, model.group_vars, {}, model.owner)
-    counts = round_shift_counts(inst, model.group_vars, lp.values, 20.0)
-    assert counts is not None
+    counts = round_shift_counts(inst, model.group_vars, lp.values, 20.0, workers=2)
+    assert set(counts) == set(model.group_vars.values())  # every class rounded in time
     start = np.round(np.asarray(lp.values))
     for v, count in counts.items():
         start[v] = count
