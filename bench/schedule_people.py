@@ -15,11 +15,16 @@ agents (85% of their hours).
 Figures: coverage objective (under/over coverage as in bench/schedule.py plus
 `objective.activity_missed` per attendee of each session not placed) against its lower
 bound, the LP relaxation of the aggregate model extended to the new terms: the leaders as
-coverage classes of their own (their queue share as a row per class and day), every
-session as fractional placements per coverage class that take the class's people off the
-queues for its length, and a missed variable per session at its cost. The leader-on-duty
-rule is left out of the relaxation (a relaxation with fewer rows still bounds every
-schedule from below). Then the checker's verdict on the final schedule (every hard rule,
+coverage classes of their own, with their queue share as a row per class and day (the
+intervals the class's leaders spend on queues at most the sum, over the options they
+work that day, of ``floor(leader_queue_share * intervals)``: the sum of each leader's own
+row, which every schedule keeps); every session as fractional placements per coverage
+class that take the class's people off the queues for its length, and a missed variable
+per session at ``objective.activity_missed`` per attendee. Every schedule maps to a point
+of it with the same coverage and missed cost, so it stays a lower bound. The
+leader-on-duty rule is left out of the relaxation (fewer rows still bound every schedule
+from below, but the rule's cost, the agents kept to the hours their leaders watch, is not
+in the bound). Then the checker's verdict on the final schedule (every hard rule,
 the leader rule in every interval, each session's window, attendance and host), the
 sessions placed and not placed (with their reasons), wall and CPU seconds, peak memory.
 
