@@ -94,4 +94,4 @@ def test_committed_state_logs_are_those_of_the_demo_schedule(example_cfg, tmp_pa
     roster = read_agents(repo / "agents.csv", example_cfg)
     states = read_agent_states(repo / "agent_states.csv.gz", example_cfg,
                                {a.agent_id for a in roster})
-    assert len(states) == 77155
+    assert len(states) == 84963
