@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from wfm.io.config_file import load_config
-from wfm.samples.synthetic import synthetic_requirements, synthetic_roster
+from wfm.samples.synthetic import synthetic_requirements, synthetic_roster, without_people
 from wfm.schedule.instance import build_instance
 from wfm.schedule.split import _deviation, split_group
 
@@ -18,7 +18,7 @@ START = date(2026, 2, 2)
 def group_of_many():
     """The largest group of a 60-agent example week and a valid week for each of its agents
     (split against no counts: every shift is one more than asked)."""
-    cfg = load_config("configs/example.yaml")
+    cfg = without_people(load_config("configs/example.yaml"))  # groups not kept to teams
     agents = synthetic_roster(cfg, 60, START, 7, seed=3)
     inst = build_instance(cfg, agents, synthetic_requirements(cfg, agents, START, 7, seed=3),
                           START, 7, None)
