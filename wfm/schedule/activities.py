@@ -42,7 +42,7 @@ from wfm.config import Activity
 from wfm.people import Session, activity_sessions
 from wfm.schedule.coverage import COVERAGE, PROFICIENCY, CoverageVars, add_coverage
 from wfm.schedule.extract import PlacedSession, assign_activities, plan_proficiency
-from wfm.schedule.instance import Instance, week_limits, with_individuals
+from wfm.schedule.instance import Instance, agent_classes, week_limits, with_individuals
 from wfm.schedule.linear import INF, LinearModel, LpSolver
 
 MISSED = "activities_missed"
@@ -85,6 +85,14 @@ def wall_clock(inst: Instance) -> tuple[list, list[int]]:
         inst.memo["wall_clock"] = (list(stamps.date),
                                    list(stamps.hour * 60 + stamps.minute))
     return inst.memo["wall_clock"]
+
+
+def model_tags(model: LinearModel) -> dict[int, tuple[int, int]]:
+    """The (day, class) tag of each session variable of ``model``, kept on the model so
+    the search's neighbourhoods free them with their day and class (created if absent)."""
+    if not hasattr(model, "tags_of"):
+        model.tags_of = {}  # type: ignore[attr-defined]
+    return model.tags_of  # type: ignore[attr-defined]
 
 
 def interval_days(inst: Instance) -> list[int]:
@@ -268,8 +276,7 @@ def add_sessions(model: LinearModel, inst: Instance, sessions: list[SessionModel
     person's part to their class, the miss to the class of whoever runs it)."""
     weight = inst.cfg.objective.activity_missed
     found = SessionVars(sessions)
-    class_of = {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
-                for a in inst.agents}
+    class_of = agent_classes(inst)
     tags_of: dict[int, tuple[int, int]] = getattr(model, "tags_of", {})
     if tag:
         model.tags_of = tags_of  # type: ignore[attr-defined]
@@ -358,8 +365,7 @@ def add_session_rules(model: LinearModel, inst: Instance, sv: SessionVars,
     person's weekly paid minutes net of them at least the week's minimum (``paid_terms``
     gives a person's paid minutes in a calendar week as terms and a constant)."""
     lengths = {sm.session.id: sm.length for sm in sv.sessions}
-    class_of = {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
-                for a in inst.agents}
+    class_of = agent_classes(inst)
     by_person: dict[tuple[str, int], list[int]] = defaultdict(list)
     for (person, s, t), v in sv.occupancy.items():
         for i in range(t, t + lengths[s]):
@@ -421,11 +427,9 @@ def add_alignment(model: LinearModel, inst: Instance, sessions: list[SessionMode
     by (class, interval); the variables are tagged like `add_sessions`' (the miss and the
     starts with the attendee's class)."""
     weight = inst.cfg.objective.activity_missed
-    class_of = {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
-                for a in inst.agents}
+    class_of = agent_classes(inst)
     interval_day = interval_days(inst)
-    tags_of: dict[int, tuple[int, int]] = getattr(model, "tags_of", {})
-    model.tags_of = tags_of  # type: ignore[attr-defined]
+    tags_of = model_tags(model)
     terms = group_terms(inst, y_of)
     stride = max(1, every_minutes // inst.cfg.center.interval_minutes)
     away: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
@@ -468,11 +472,9 @@ def add_class_layer(model: LinearModel, inst: Instance, sessions: list[SessionMo
     """The relaxation of the sessions over class counts (see the module). Returns the away
     terms by (class, interval)."""
     weight = inst.cfg.objective.activity_missed
-    class_of = {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
-                for a in inst.agents}
+    class_of = agent_classes(inst)
     interval_day = interval_days(inst)
-    tags_of: dict[int, tuple[int, int]] = getattr(model, "tags_of", {})
-    model.tags_of = tags_of  # type: ignore[attr-defined]
+    tags_of = model_tags(model)
     families: dict[tuple[str, object], list[SessionModel]] = defaultdict(list)
     for sm in sessions:
         families[sm.activity.id, sm.session.dates[0]].append(sm)

@@ -176,6 +176,12 @@ class Instance:
         return stamp.tz_convert(self.cfg.center.timezone)
 
 
+def agent_classes(inst: Instance) -> dict[str, int]:
+    """The coverage class of each agent (by agent id)."""
+    return {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
+            for a in inst.agents}
+
+
 def coverage_instance(inst: Instance) -> Instance:
     """The instance with its classes merged by the set of queues they serve.
 

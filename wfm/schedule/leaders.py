@@ -42,9 +42,9 @@ import numpy as np
 
 from wfm.errors import InfeasibleRules
 from wfm.people import campaign_leaders, team_agents, team_leaders
-from wfm.schedule.activities import interval_days
+from wfm.schedule.activities import interval_days, model_tags
 from wfm.schedule.coverage import CoverageVars, add_coverage
-from wfm.schedule.instance import Instance
+from wfm.schedule.instance import Instance, agent_classes
 from wfm.schedule.linear import INF, LinearModel, LpSolver, solve_cp
 from wfm.schedule.rules import add_agent_rules
 
@@ -111,11 +111,9 @@ def add_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
     if lead is None:
         return
     teams = teams_of(inst)
-    class_of = {a.agent_id: inst.groups[inst.group_of_agent[a.agent_id]].class_index
-                for a in inst.agents}
+    class_of = agent_classes(inst)
     interval_day = interval_days(inst)
-    tags_of: dict[int, tuple[int, int]] = getattr(model, "tags_of", {})
-    model.tags_of = tags_of  # type: ignore[attr-defined]
+    tags_of = model_tags(model)
     for team, members in sorted(teams.agents.items()):
         count: dict[int, tuple[dict[int, float], float]] = {}
         for agent_id in members:

@@ -771,7 +771,8 @@ def _shifts_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
     tried.append(f"LP counts rounded in {rounding_seconds:.1f}s and split into agents in "
                  f"{time.monotonic() - started - rounding_seconds:.1f}s"
                  + (f" ({moved} agent-shifts moved)" if moved else ""))
-    rest = [g for g in inst.groups if g not in whole]
+    rounded_groups = {g.index for g in whole}
+    rest = [g for g in inst.groups if g.index not in rounded_groups]
     for group in rest:
         group_counts = {k: lp.values[lp.group_vars[group.index, k]]
                         for keys in group.options.values() for k in keys}
