@@ -153,7 +153,7 @@ def test_schedule_cli_writes_and_reads_back_the_exact_ids(tmp_path: Path, ids: l
     result = runner.invoke(app, [
         "schedule", "--config", str(config), "--agents", str(agents), "--requirements",
         str(requirements), "--start", MONDAY.isoformat(), "--days", "7", "--out", str(out),
-        "--time-limit", "30", "--workers", "1", "--seed", "3", "--quiet"])
+        "--time-limit", "8", "--workers", "1", "--seed", "3", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "checker: valid" in result.output  # the checker read the folder back
     for name in (SCHEDULE_FILE, ACTIVITIES_FILE):

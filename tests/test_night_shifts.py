@@ -52,7 +52,7 @@ def center_24x7(min_weekly_hours: float = 32, **center: object):
         labor_rules={"min_rest_hours": 11, "max_consecutive_working_days": 6,
                      "min_days_off_per_week": 2, "min_consecutive_days_off": 2,
                      "max_shift_hours": 9, "min_break_spacing_minutes": 60},
-        solver={"time_limit_seconds": 20, "workers": 1, "seed": 0, "relative_gap": 0.05},
+        solver={"time_limit_seconds": 10, "workers": 1, "seed": 0, "relative_gap": 0.05},
     )
 
 

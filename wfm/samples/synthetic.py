@@ -78,9 +78,9 @@ def without_people(cfg: CenterConfig) -> CenterConfig:
 def synthetic_people(agents: list[Agent], team_size: int = 24, agents_per_leader: int = 12,
                      campaign_leaders: int = 2) -> list[Agent]:
     """The agents in teams of ``team_size`` (in roster order), each team with a team leader
-    per ``agents_per_leader`` agents (on the contract most of the team has, skilled like
-    its first agent on it) and ``campaign_leaders`` of its agents on that contract who also
-    lead it; the leaders come after the agents, ids ``L00001``..."""
+    per ``agents_per_leader`` agents or part of them (on the contract most of the team has,
+    skilled like its first agent on it) and ``campaign_leaders`` of its agents on that
+    contract who also lead it; the leaders come after the agents, ids ``L00001``..."""
     people: list[Agent] = []
     leaders: list[Agent] = []
     for first in range(0, len(agents), team_size):
@@ -93,7 +93,9 @@ def synthetic_people(agents: list[Agent], team_size: int = 24, agents_per_leader
         people += [a.model_copy(update={"team": team,
                                         "leads": (team,) if a.agent_id in campaign else ()})
                    for a in members]
-        for _ in range(max(1, round(len(members) / agents_per_leader))):
+        # at least one per agents_per_leader: a lone leader's breaks leave at most
+        # supervisor_from_agents - 1 of its agents on shift, which a full team cannot keep
+        for _ in range(-(-len(members) // agents_per_leader)):
             number = len(leaders) + 1
             leaders.append(Agent(
                 agent_id=f"L{number:05d}", name=f"Leader {number}", team=team,

@@ -19,15 +19,15 @@ every placement of breaks for fixed shifts; the group-count model (the coverage 
 leaves them out, which keeps its bound valid.
 
 `team_schedules` solves, per set of teams linked by shared leaders, a model of their
-people's own rules, the leaders' breaks and the rows above (HiGHS; CP-SAT with an
-assumption per rule names the rules that conflict when HiGHS proves there is no
-schedule, raised as `InfeasibleRules`), and returns shifts for those people that keep
-them, as close as it finds to the ones it is given (a day worked where it was off, or off
-where it worked, costs most; a start moved costs by how far). It first tries everyone on
-the shifts given, only the leaders' breaks free (a start built for the rule, `team_split`,
-mostly passes there); then the team's agents on the shifts given and only its leaders and
-campaign leaders free, a small model that most splits need no more than; then everyone
-free.
+people's own rules, the leaders' breaks and the rows above (HiGHS with some shifts held,
+CP-SAT with everyone free; CP-SAT with an assumption per rule names the rules that
+conflict when there is no schedule, raised as `InfeasibleRules`), and returns shifts for
+those people that keep them, as close as it finds to the ones it is given (a day worked
+where it was off, or off where it worked, costs most; a start moved costs by how far). It
+first tries everyone on the shifts given, only the leaders' breaks free (a start built
+for the rule, `team_split`, mostly passes there); then the team's agents on the shifts
+given and only its leaders and campaign leaders free, a small model that most splits need
+no more than; then everyone free.
 """
 
 from __future__ import annotations
@@ -219,26 +219,53 @@ def team_components(inst: Instance) -> list[list[str]]:
     return sorted(found.values())
 
 
+@dataclass(frozen=True)
+class Repair:
+    """Shifts keeping the leader rule per person (`team_schedules`), and the sets of teams
+    for which none was found in time (their people absent from ``shifts``)."""
+
+    shifts: dict[str, list[int]]
+    unsolved: list[list[str]]
+
+    @property
+    def complete(self) -> bool:
+        return not self.unsolved
+
+    def describe_unsolved(self) -> str:
+        """The unsolved sets of teams, e.g. ``'T041', 'T024'``."""
+        return "; ".join(", ".join(repr(t) for t in c) for c in self.unsolved)
+
+
 def team_schedules(inst: Instance, targets: dict[str, list[int]] | None, seconds: float,
-                   workers: int, seed: int) -> dict[str, list[int]] | None:
+                   workers: int, seed: int) -> Repair:
     """Shifts that keep the leader rule for everyone it concerns (see the module), as close
-    to ``targets`` as found; raises InfeasibleRules when no schedule keeps it. None when
-    some set of teams found nothing in its time."""
+    to ``targets`` as found; raises InfeasibleRules when no schedule keeps it.
+
+    Each set of teams gets an even share of ``seconds``; a set that finds nothing in its
+    share does not stop the others, and is tried again with the time they left (a team
+    whose model needs 7 s found nothing in 3 s at 1,000 agents)."""
     if inst.cfg.leadership is None:
-        return {}
+        return Repair({}, [])
     teams = teams_of(inst)
-    components = team_components(inst)
+    until = time.monotonic() + seconds
     found: dict[str, list[int]] = {}
-    for position, component in enumerate(components):
-        people = sorted({p for t in component for part in (teams.agents, teams.leaders,
-                                                           teams.campaign)
-                         for p in part.get(t, [])})
-        share = max(1.0, seconds / (len(components) - position))
-        shifts = _component(inst, component, people, targets, share, workers, seed)
-        if shifts is None:
-            return None
-        found.update(shifts)
-    return found
+    pending = team_components(inst)
+    for _ in range(2):  # each set in its share, then those unsolved in the time left
+        unsolved: list[list[str]] = []
+        for position, component in enumerate(pending):
+            people = sorted({p for t in component for part in (teams.agents, teams.leaders,
+                                                               teams.campaign)
+                             for p in part.get(t, [])})
+            share = max(1.0, (until - time.monotonic()) / (len(pending) - position))
+            shifts = _component(inst, component, people, targets, share, workers, seed)
+            if shifts is None:
+                unsolved.append(component)
+            else:
+                found.update(shifts)
+        pending = unsolved
+        if not pending or until - time.monotonic() < 1.0:
+            break
+    return Repair(found, pending)
 
 
 def _component(inst: Instance, component: list[str], people: list[str],
@@ -275,7 +302,7 @@ def _component(inst: Instance, component: list[str], people: list[str],
                                         for c in inst.classes])
     cover = add_coverage(model, off_queues, counts)
     add_leader_rules(model, inst, cover, lambda a: on_shift_terms(inst, y_of.get(a, {})))
-    # HiGHS finds these shifts faster than CP-SAT; CP-SAT names the rules when it cannot
+    # HiGHS finds the shifts with some held faster than CP-SAT
     solver = LpSolver(model)
     until = time.monotonic() + seconds
     leading = {p for t in component for p in teams_of(inst).leaders.get(t, [])
@@ -304,13 +331,14 @@ def _component(inst: Instance, component: list[str], people: list[str],
         if result.values:
             values = np.round(result.values)
             return {p: [k for k, v in y.items() if values[v]] for p, y in y_of.items()}
-    result = solver.solve_mip([REPAIR], np.zeros(len(model.lb)),
-                              np.ones(len(model.lb), dtype=bool),
-                              max(1.0, until - time.monotonic()), relative_gap=REPAIR_GAP)
-    if result.values:
-        values = np.round(result.values)
-        return {p: [k for k, v in y.items() if values[v]] for p, y in y_of.items()}
-    if result.status != "INFEASIBLE":
+    # everyone free: CP-SAT, from the shifts given as hints, finds these in about a second
+    # where HiGHS found nothing in 3 s (teams of 26 at 1,000 agents, a start split from the
+    # LP; bench/results/schedule_people.md)
+    free = solve_cp(model, time_limit_seconds=max(1.0, until - time.monotonic()),
+                    workers=workers, seed=seed, components=[REPAIR], relative_gap=REPAIR_GAP)
+    if free.values:
+        return {p: [k for k, v in y.items() if free.values[v]] for p, y in y_of.items()}
+    if free.status != "INFEASIBLE":
         return None
     diagnosed = solve_cp(model, time_limit_seconds=max(5.0, seconds), workers=workers,
                          seed=seed, components=[], assume_rules=True)

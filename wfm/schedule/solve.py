@@ -40,19 +40,20 @@ that fails in its time. The bound is the Lagrangian value of the duals found
 a feasible point of the LP with the same coverage cost.
 
 With a leader rule (`leaders`) or off-phone activities (`activities`) the people who are
-not agents, and campaign leaders, are individuals with classes of their own; groups keep to
-one team. The bound is then taken on the instance grouped for counting alone
+not agents, and campaign leaders, are individuals with classes of their own; groups keep
+to one team. The bound is then taken on the instance grouped for counting alone
 (`instance.counting_instance`) and holds the sessions relaxed by class and the leaders'
 queue share. The safe schedule's weeks are split leaders first, each team's agents then
-kept where its leaders watch (`team_split.split_with_leaders`, by construction, no model);
-the LP's counts group by group; both are repaired team by team for the leader rule
-(`leaders.team_schedules`, which first tries the shifts as they are with only the breaks
-free); the LP start's own shifts are placed as they are before the per-agent model is
-built (on a loaded machine it may not be in time); the per-agent model holds the leader
-rule, the leaders' queue share and every session per agent. The final shifts get their
-sessions on their plan (`session_greedy.place_on_plan`: where they cost least, plain
-agents' breaks moved out of the way) when every activity is paid, else day by day
-(`activities.place_sessions`) in the time kept for it.
+kept where its leaders watch (`team_split.split_with_leaders`, by construction, no
+model); the LP's counts group by group and, when that is not repaired in time, leaders
+first; all are repaired team by team for the leader rule (`leaders.team_schedules`, which
+first tries the shifts as they are with only the breaks free); the LP start's own shifts
+are placed as they are before the per-agent model is built (on a loaded machine it may
+not be in time); the per-agent model holds the leader rule, the leaders' queue share and
+every session per agent. The final shifts get their sessions on their plan
+(`session_greedy.place_on_plan`: where they cost least, plain agents' breaks moved out of
+the way) when every activity is paid, else day by day (`activities.place_sessions`) in
+the time kept for it.
 
 Every schedule's soft goals are recounted from its shifts (`preferences.soft_goal_figures`):
 candidates are compared, and reported, by the schedule's own objective. A large-roster
@@ -610,9 +611,7 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     inst = ctx.inst
     starts: list[tuple[str, dict[str, list[int]]]] = []
     if lp.values and not ctx.stopped():
-        shifts = _shifts_from_lp(ctx, lp, tried)
-        if shifts is not None:
-            starts.append(("LP", shifts))
+        starts += _starts_from_lp(ctx, lp, tried)
     previous = previous_shifts(inst)
     if previous is not None:
         starts.append(("previous schedule", previous))
@@ -625,6 +624,10 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         tried.append(f"no LP point: a greedy cover built in {time.monotonic() - started:.1f}s")
         if cover is not None:
             starts.append(("greedy cover", cover))
+    if not starts and safe is not None and not ctx.stopped():
+        # the search improves the safe schedule rather than leave the rest of the time
+        tried.append("no other start: the search starts from the safe schedule")
+        starts.append(("safe schedule", safe.option_keys))
     if not starts or ctx.stopped():
         return None
     direct = _direct_result(ctx, starts, tried, milestones)
@@ -738,14 +741,14 @@ def _gap_target(coverage_bound: float, relative_gap: float) -> float:
     return coverage_bound / (1.0 - relative_gap)
 
 
-def _shifts_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
-                    ) -> dict[str, list[int]] | None:
-    """The LP's group counts as agents' weeks (None when a leader rule's repair is not
-    found in time).
+def _starts_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
+                    ) -> list[tuple[str, dict[str, list[int]]]]:
+    """The LP's group counts as agents' weeks: starts (name, shifts) for the per-agent
+    model, none when a leader rule's repair is not found in time.
 
     With people around the phones the LP's groups are the counting instance's: they are
-    split agent by agent from the fractional point, then repaired team by team for a
-    leader rule (`_kept_leaders`). Otherwise:
+    split into people two ways, each repaired team by team for a leader rule
+    (`_people_from_lp`). Otherwise:
 
     The counts are rounded first so that the agents on shift per class and interval keep
     the LP's shape (`improve.round_shift_counts`), then split exactly into each group's
@@ -780,25 +783,42 @@ def _shifts_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
     if rest:
         tried.append(f"{len(rest)} groups not rounded in time split agent by agent from the "
                      f"LP point")
-    return assign_weeks(inst, shifts)
+    return [("LP", assign_weeks(inst, shifts))]
 
 
 def _people_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
-                    ) -> dict[str, list[int]] | None:
+                    ) -> list[tuple[str, dict[str, list[int]]]]:
     """The LP's counts on the counting instance's groups split into people (see
-    `_shifts_from_lp`)."""
-    shifts: dict[str, list[int]] = {}
+    `_starts_from_lp`): group by group with the leader rule left to the repair, or, when
+    that repair is not found in time, leaders first, then each team's agents where its
+    leaders watch (`team_split`), repaired in turn. Empty when neither is repaired.
+
+    On the sample center at 60 s the group split covered better (1.69 against 2.35
+    million, bench/results/schedule_people.md), and a second start split the other way
+    beside it left the per-agent model no time to place either (10.97 times the bound
+    against 7.9)."""
+    counts = {(g.index, k): lp.values[lp.group_vars[g.index, k]]
+              for g in lp.groups for keys in g.options.values() for k in keys}
     started = time.monotonic()
-    # split group by group, the leader rule left to the repair: on the sample center at 60 s
-    # this start's schedule covered better than one split leaders first (team_split; 1.69
-    # against 2.35 million, bench/results/schedule_people.md), which the safe schedule keeps
+    shifts: dict[str, list[int]] = {}
     for group in lp.groups:
-        counts = {k: lp.values[lp.group_vars[group.index, k]]
-                  for keys in group.options.values() for k in keys}
-        shifts.update(split_from_lp(ctx.inst, group, counts, ctx.seed))
-    tried.append(f"LP counts split into agents in {time.monotonic() - started:.1f}s")
+        shifts.update(split_from_lp(ctx.inst, group, {
+            k: counts[group.index, k] for keys in group.options.values() for k in keys},
+            ctx.seed))
+    tried.append(f"LP counts split into agents group by group in "
+                 f"{time.monotonic() - started:.1f}s")
     ctx.log(tried[-1])
-    return _kept_leaders(ctx, shifts, "LP start", tried)
+    kept = _kept_leaders(ctx, shifts, "LP start (by group)", tried)
+    if kept is not None:
+        return [("LP", kept)]
+    if ctx.stopped():
+        return []
+    started = time.monotonic()
+    led = split_with_leaders(ctx.inst, lp.groups, counts, ctx.seed)
+    tried.append(f"LP counts split leaders first in {time.monotonic() - started:.1f}s")
+    ctx.log(tried[-1])
+    kept = _kept_leaders(ctx, led, "LP start (leaders first)", tried)
+    return [("LP", kept)] if kept is not None else []
 
 
 def _kept_leaders(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
@@ -810,11 +830,16 @@ def _kept_leaders(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
         return None
     if ctx.inst.cfg.leadership is not None:
         started = time.monotonic()
-        kept = team_schedules(ctx.inst, shifts, max(2.0, min(ctx.left() * REPAIR_SHARE, 120.0)),
-                              ctx.workers, ctx.seed)
-        if kept is None:
-            tried.append(f"{name}: no repair keeping the leader rule in time")
+        repair = team_schedules(ctx.inst, shifts,
+                                max(2.0, min(ctx.left() * REPAIR_SHARE, 120.0)),
+                                ctx.workers, ctx.seed)
+        if not repair.complete:
+            tried.append(f"{name}: no repair keeping the leader rule found in "
+                         f"{time.monotonic() - started:.1f}s for teams "
+                         f"{repair.describe_unsolved()}")
+            ctx.log(tried[-1])
             return None
+        kept = repair.shifts
         moved = sum(1 for p, keys in kept.items() if sorted(keys) != sorted(shifts.get(p, [])))
         tried.append(f"{name}: the leader rule's repair moved {moved} people's weeks in "
                      f"{time.monotonic() - started:.1f}s")
