@@ -8,9 +8,9 @@ activities, `coaching` (30 minutes per agent and week with a leader of the agent
 Mon-Fri 09:00-20:00, not in the first or last hour of a shift) and `team_meeting`
 (30 minutes per team and week with a leader and at least 3 in 4 of the team together,
 Tue-Thu 12:00-17:00); one week from 2026-02-02. Roster: `synthetic_roster` (seeded) put
-into teams of 24 by `synthetic_people`, each with two team leaders (one per 12 agents) and
-two campaign leaders among its agents; requirements from `synthetic_requirements` over the
-agents (85% of their hours).
+into teams of 24 by `synthetic_people`, each with a team leader per 12 agents or part of
+them (two; the last team, of 16, two as well) and two campaign leaders among its agents;
+requirements from `synthetic_requirements` over the agents (85% of their hours).
 
 Figures: coverage objective (under/over coverage as in bench/schedule.py plus
 `objective.activity_missed` per attendee of each session not placed) against its lower

@@ -233,3 +233,36 @@ def test_large_roster_method_keeps_the_leader_rule_and_places_sessions(tmp_path)
     # trades them against coverage at objective.activity_missed)
     assert all(m["reason"] for m in missed) and len(missed) < len(placed)
     assert outcome.result.coverage_bound <= outcome.result.coverage_objective
+
+
+@pytest.mark.parametrize("group_repair", ["not found", "moved little"])
+def test_lp_start_split_leaders_first_when_the_group_split_is_not_repaired(
+        tmp_path, monkeypatch: pytest.MonkeyPatch, group_repair: str) -> None:
+    from wfm.schedule import solve as solve_module
+
+    repaired, names = solve_module._repaired, []
+
+    def group_repair_as(ctx, shifts, name, tried):  # noqa: ANN001, ANN202
+        names.append(name)
+        if name == "LP start (by group)" and group_repair == "not found":
+            return None, 1.0  # as when no repair is found in time
+        kept, _ = repaired(ctx, shifts, name, tried)
+        return kept, 0.0  # every week kept as split: the LP's shape is there
+
+    monkeypatch.setattr(solve_module, "_repaired", group_repair_as)
+    cfg = center(leadership=LEAD)
+    agents = [person(a) for a in TEAM]
+    agents += [person("c1", leads=("T",)), person("c2", leads=("T",))]
+    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    need = demand(cfg, {d: [("08:00", "18:00", 5)] for d in range(5)})
+    outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=12)
+    notes = " ".join(outcome.result.notes)
+    if group_repair == "not found":
+        assert names[1:] == ["LP start (by group)", "LP start (leaders first)"]
+        assert "LP counts split leaders first" in notes
+    else:  # the group split kept its shape: no second split
+        assert names[1:] == ["LP start (by group)"]
+        assert "LP counts split leaders first" not in notes
+    assert "first schedule from the LP" in notes
+    assert outcome.checker["valid"]
+    assert on_shift(outcome, TEAM, TUESDAY).max() <= 5

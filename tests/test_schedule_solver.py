@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from datetime import date, timedelta
 
 import pandas as pd
@@ -583,3 +584,28 @@ def test_the_centers_weekend_decides_who_works_saturday(weekend: list[str], satu
     assert worked == {friday: "a2", friday + timedelta(days=1): saturday_to,
                       friday + timedelta(days=2): "a1"}
     assert result.penalties["soft_goals"] == 0  # no preference broken, no unfair weekend
+
+
+def test_a_start_not_placed_in_its_share_is_placed_again_with_the_time_left(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from wfm.schedule import solve as solve_module
+
+    place_breaks, calls = solve_module.place_breaks, []
+
+    def first_fails(solver, values, tags, components, deadline):  # noqa: ANN001, ANN202
+        if components == solve_module.ALL_COMPONENTS:  # a start into the per-agent model
+            calls.append(deadline - time.monotonic())
+            if len(calls) == 1:
+                return None  # as when its days are not placed in its share
+        return place_breaks(solver, values, tags, components, deadline)
+
+    monkeypatch.setattr(solve_module, "place_breaks", first_fails)
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(30, start, 7, seed=4)
+    result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
+                             time_limit_seconds=12, workers=2)
+    notes = " ".join(result.notes)
+    assert "start from the LP: no placement" in notes
+    assert "start from the LP placed at a second try" in notes
+    assert calls[1] > calls[0]  # more time the second time
+    assert "from_lp_seconds" in result.milestones  # the search ran from it

@@ -163,6 +163,8 @@ PLACEMENT_SHARE = 0.2  # of the time limit kept to place off-phone activities (l
 ON_PLAN_SHARE = 0.05  # of it kept when they are placed on the schedule's plan (all paid)
 TEAM_SHARE = 0.2  # of the time limit, at most, for the leader rule's team models
 REPAIR_SHARE = 0.4  # of the time left, at most, to repair a start for the leader rule
+RETRY_PLACEMENT_SECONDS = 5.0  # left, at least, to place the first start again
+REBUILT_SHARE = 0.5  # of the people's weeks moved by the repair of the LP's group split
 #: Why a session is not placed when the search ended before sessions were placed.
 NOT_PLACED_IN_TIME = "not placed: the search ended before off-phone activities were placed"
 ALL_COMPONENTS = HARD_COMPONENTS + list(SOFT_COMPONENTS)
@@ -791,12 +793,16 @@ def _people_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
     """The LP's counts on the counting instance's groups split into people (see
     `_starts_from_lp`): group by group with the leader rule left to the repair, or, when
     that repair is not found in time, leaders first, then each team's agents where its
-    leaders watch (`team_split`), repaired in turn. Empty when neither is repaired.
+    leaders watch (`team_split`), repaired in turn; the second also when the repair moved
+    more than `REBUILT_SHARE` of the people's weeks (the LP's shape is then mostly lost),
+    the per-agent model starting from the better placed. Empty when neither is repaired.
 
     On the sample center at 60 s the group split covered better (1.69 against 2.35
-    million, bench/results/schedule_people.md), and a second start split the other way
-    beside it left the per-agent model no time to place either (10.97 times the bound
-    against 7.9)."""
+    million, bench/results/schedule_people.md), its repair moved 35 of 146 weeks, and a
+    second start beside it left the per-agent model no time to place either (10.97 times
+    the bound against 5.47); at 1,000 agents in teams of 24 the repair moved 1,016 of
+    1,084 and the split leaders first (455 moved) was the better start (64.8 against 85.3
+    million placed)."""
     counts = {(g.index, k): lp.values[lp.group_vars[g.index, k]]
               for g in lp.groups for keys in g.options.values() for k in keys}
     started = time.monotonic()
@@ -808,44 +814,53 @@ def _people_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
     tried.append(f"LP counts split into agents group by group in "
                  f"{time.monotonic() - started:.1f}s")
     ctx.log(tried[-1])
-    kept = _kept_leaders(ctx, shifts, "LP start (by group)", tried)
-    if kept is not None:
-        return [("LP", kept)]
-    if ctx.stopped():
-        return []
+    kept, moved = _repaired(ctx, shifts, "LP start (by group)", tried)
+    starts = [("LP", assign_weeks(ctx.inst, kept))] if kept is not None else []
+    if ctx.stopped() or moved <= REBUILT_SHARE:
+        return starts
     started = time.monotonic()
     led = split_with_leaders(ctx.inst, lp.groups, counts, ctx.seed)
     tried.append(f"LP counts split leaders first in {time.monotonic() - started:.1f}s")
     ctx.log(tried[-1])
     kept = _kept_leaders(ctx, led, "LP start (leaders first)", tried)
-    return [("LP", kept)] if kept is not None else []
+    if kept is not None:
+        starts.append(("LP split leaders first", kept))
+    return starts
 
 
 def _kept_leaders(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
                   tried: list[str]) -> dict[str, list[int]] | None:
     """A start's shifts repaired team by team for the leader rule, which the LP and the
-    greedy cover do not know (`leaders.team_schedules`), weeks handed within groups; None
-    when no repair is found in time."""
+    greedy cover do not know (`_repaired`), weeks handed within groups; None when no repair
+    is found in time."""
+    kept, _ = _repaired(ctx, shifts, name, tried)
+    return None if kept is None else assign_weeks(ctx.inst, kept)
+
+
+def _repaired(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
+              tried: list[str]) -> tuple[dict[str, list[int]] | None, float]:
+    """A start's shifts repaired for the leader rule (`leaders.team_schedules`) and the
+    share of the people it concerns whose weeks the repair moved; (None, 1.0) when no
+    repair is found in time."""
     if shifts is None:
-        return None
-    if ctx.inst.cfg.leadership is not None:
-        started = time.monotonic()
-        repair = team_schedules(ctx.inst, shifts,
-                                max(2.0, min(ctx.left() * REPAIR_SHARE, 120.0)),
-                                ctx.workers, ctx.seed)
-        if not repair.complete:
-            tried.append(f"{name}: no repair keeping the leader rule found in "
-                         f"{time.monotonic() - started:.1f}s for teams "
-                         f"{repair.describe_unsolved()}")
-            ctx.log(tried[-1])
-            return None
-        kept = repair.shifts
-        moved = sum(1 for p, keys in kept.items() if sorted(keys) != sorted(shifts.get(p, [])))
-        tried.append(f"{name}: the leader rule's repair moved {moved} people's weeks in "
-                     f"{time.monotonic() - started:.1f}s")
+        return None, 1.0
+    if ctx.inst.cfg.leadership is None:
+        return shifts, 0.0
+    started = time.monotonic()
+    repair = team_schedules(ctx.inst, shifts, max(2.0, min(ctx.left() * REPAIR_SHARE, 120.0)),
+                            ctx.workers, ctx.seed)
+    if not repair.complete:
+        tried.append(f"{name}: no repair keeping the leader rule found in "
+                     f"{time.monotonic() - started:.1f}s for teams "
+                     f"{repair.describe_unsolved()}")
         ctx.log(tried[-1])
-        shifts = {**shifts, **kept}
-    return assign_weeks(ctx.inst, shifts)
+        return None, 1.0
+    kept = repair.shifts
+    moved = sum(1 for p, keys in kept.items() if sorted(keys) != sorted(shifts.get(p, [])))
+    tried.append(f"{name}: the leader rule's repair moved {moved} people's weeks in "
+                 f"{time.monotonic() - started:.1f}s")
+    ctx.log(tried[-1])
+    return {**shifts, **kept}, moved / max(1, len(kept))
 
 
 def previous_shifts(inst: Instance) -> dict[str, list[int]] | None:
@@ -890,21 +905,35 @@ def _per_agent_model(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]
                          model.owner)  # type: ignore[attr-defined]
     cost = solver.cost_vector(linear)
     best: tuple[float, np.ndarray, str] | None = None
-    for position, (name, shifts) in enumerate(starts):
-        if ctx.stopped():
-            break
+
+    def vector(shifts: dict[str, list[int]]) -> np.ndarray:
         start = np.zeros(len(model.lb))
         for agent_id, y in agent_vars.items():
             for k in shifts.get(agent_id, ()):
                 start[y[k]] = 1.0
+        return start
+
+    for position, (name, shifts) in enumerate(starts):
+        if ctx.stopped():
+            break
         share = ctx.left() * 0.3 / (len(starts) - position)
-        placed = place_breaks(solver, start, tags, ALL_COMPONENTS, time.monotonic() + share)
+        placed = place_breaks(solver, vector(shifts), tags, ALL_COMPONENTS,
+                              time.monotonic() + share)
         if placed is None:
             tried.append(f"start from the {name}: no placement (a rule broken, or no time)")
             continue
         value = float(cost @ placed) + soft.value(placed)
         if best is None or value < best[0]:
             best = (value, placed, name)
+    if best is None and not ctx.stopped() and ctx.left() >= RETRY_PLACEMENT_SECONDS:
+        # the first start again with most of the time left: on the sample center at load
+        # 1.8 its days were not placed in 30% of the 20 s left, and the search never ran
+        name, shifts = starts[0]
+        placed = place_breaks(solver, vector(shifts), tags, ALL_COMPONENTS,
+                              time.monotonic() + ctx.left() * 0.6)
+        if placed is not None:
+            tried.append(f"start from the {name} placed at a second try")
+            best = (float(cost @ placed) + soft.value(placed), placed, name)
     if best is None:
         return None
     return model, cover, solver, soft, best[1], best[2]
