@@ -609,3 +609,36 @@ def test_a_start_not_placed_in_its_share_is_placed_again_with_the_time_left(
     assert "start from the LP placed at a second try" in notes
     assert calls[1] > calls[0]  # more time the second time
     assert "from_lp_seconds" in result.milestones  # the search ran from it
+
+
+def test_a_final_split_that_leaves_no_time_to_place_its_breaks_is_dropped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from wfm.schedule import solve as solve_module
+
+    split_all, placed_result = solve_module._split_all, solve_module._placed_result
+    calls: list[str] = []
+
+    def slow_final_split(ctx, counts, quick, budget_seconds, **kwargs):  # noqa: ANN001, ANN202
+        shifts, moved = split_all(ctx, counts, quick, budget_seconds, **kwargs)
+        if quick:
+            return shifts, moved
+        calls.append("final split")
+        time.sleep(2 * budget_seconds)  # the split took all of the final split's time
+        return shifts, moved + 1  # and moved a shift, so its breaks need placing
+
+    def placing(ctx, shifts, moved=0, limit=None):  # noqa: ANN001, ANN202
+        calls.append("placement")
+        return placed_result(ctx, shifts, moved, limit)
+
+    monkeypatch.setattr(solve_module, "_split_all", slow_final_split)
+    monkeypatch.setattr(solve_module, "_placed_result", placing)
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(30, start, 7, seed=4)
+    # the search stops at its first schedule, leaving the final split its time
+    cfg = cfg.model_copy(update={"solver": cfg.solver.model_copy(
+        update={"relative_gap": 0.99})})
+    result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
+                             time_limit_seconds=12, workers=2)
+    assert "final split" in calls
+    assert calls[calls.index("final split") + 1:] == []  # no placement after it
+    assert "final split kept" not in " ".join(result.notes)

@@ -42,6 +42,7 @@ from wfm.schedule.linear import INF, LinearModel, LpResult, LpSolver
 from wfm.schedule.preferences import FAIRNESS, START_VARIATION, SoftCosts
 from wfm.schedule.rules import add_group_cuts
 
+DAY_PLACEMENT_SECONDS = 1.0  # the least a day's break placement is given
 ROUNDING = "rounding"
 SHORT_WEIGHT = 2.0
 FREE_VARIABLES_PER_NEIGHBOURHOOD = 4000  # per block and day, queue variables aside
@@ -311,7 +312,7 @@ def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
     weekly = tags.day < 0
     days = sorted(set(tags.day[tags.shift].tolist()))
     for a, d in enumerate(days):
-        budget = max(1.0, (deadline - time.monotonic()) / (len(days) - a))
+        budget = max(DAY_PLACEMENT_SECONDS, (deadline - time.monotonic()) / (len(days) - a))
         # the next date's queue counts too where the day's night shifts run into it
         free = ((tags.day == d) & ~tags.shift) | weekly | tags.reached(d)
         skip = None
