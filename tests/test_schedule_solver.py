@@ -642,3 +642,19 @@ def test_a_final_split_that_leaves_no_time_to_place_its_breaks_is_dropped(
     assert "final split" in calls
     assert calls[calls.index("final split") + 1:] == []  # no placement after it
     assert "final split kept" not in " ".join(result.notes)
+
+
+def test_with_no_other_start_the_search_improves_the_safe_schedule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from wfm.schedule import solve as solve_module
+
+    monkeypatch.setattr(solve_module, "_starts_from_lp", lambda ctx, lp, tried: [])
+    monkeypatch.setattr(solve_module, "greedy_cover", lambda inst, seed: None)
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(30, start, 7, seed=4)
+    result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
+                             time_limit_seconds=12, workers=2)
+    assert "no other start: the search starts from the safe schedule" in " ".join(result.notes)
+    assert "from_start_seconds" in result.milestones  # the per-agent model ran from it
+    assert result.coverage_objective < result.milestones["safe_coverage"]
+    assert not result.degraded

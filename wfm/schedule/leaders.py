@@ -232,7 +232,8 @@ class Repair:
         return not self.unsolved
 
     def describe_unsolved(self) -> str:
-        """The unsolved sets of teams, e.g. ``'T041', 'T024'``."""
+        """The unsolved sets of teams, e.g. ``'T024'; 'T040', 'T041'`` (a set linked by a
+        shared leader joined by commas)."""
         return "; ".join(", ".join(repr(t) for t in c) for c in self.unsolved)
 
 
