@@ -339,3 +339,30 @@ FLOW_WEIGHT_TESTS = {
     "outbound_carried": test_outbound_carried_weight_keeps_work_on_its_day,
     "outbound_short": test_outbound_short_weight_pays_for_the_days_target,
 }
+
+
+def test_fixed_shifts_placed_anew_work_the_backlog_as_the_model_does():
+    """The placement of fixed shifts (the large-roster path with leaders or sessions, its
+    final split and safe schedule) places the backlog flows, not the deferred queue's
+    requirement rows: placed again, the proven-optimal schedule's shifts cost what it
+    does (placed against the rows, 1,416 against 296)."""
+    import time
+
+    from wfm.schedule import solve as solve_module
+    from wfm.schedule.instance import build_instance
+
+    cfg = make_config({"contacts_per_day": None, "complete_by": "2026-02-20"},
+                      mail={"response_hours": 2})
+    need = requirements(cfg, 1, sales={(0, "10:00"): 2, (0, "10:30"): 2},
+                        mail={(0, "08:00"): 10, (0, "10:00"): 10})
+    agents = [agent("m1", "sales", "mail"), agent("m2", "sales", "mail")]
+    best, _ = solve(cfg, agents, need, 1, "exact")
+    now = time.monotonic()
+    ctx = solve_module._Context(inst=build_instance(cfg, agents, need, MONDAY, 1), started=now,
+                                deadline=now + 30, workers=1, seed=0, log=lambda _: None,
+                                stop=None)
+    placed = solve_module._placed_result(ctx, best.option_keys)
+    assert placed.coverage_objective == pytest.approx(best.coverage_objective)
+    violations = check_schedule(cfg, agents, placed.shifts, placed.activities,
+                                requirements=need, start=MONDAY, days=1)
+    assert violations == []

@@ -592,12 +592,12 @@ def test_a_start_not_placed_in_its_share_is_placed_again_with_the_time_left(
 
     place_breaks, calls = solve_module.place_breaks, []
 
-    def first_fails(solver, values, tags, components, deadline):  # noqa: ANN001, ANN202
+    def first_fails(solver, values, tags, components, deadline, *gap):  # noqa: ANN001, ANN202
         if components == solve_module.ALL_COMPONENTS:  # a start into the per-agent model
             calls.append(deadline - time.monotonic())
             if len(calls) == 1:
                 return None  # as when its days are not placed in its share
-        return place_breaks(solver, values, tags, components, deadline)
+        return place_breaks(solver, values, tags, components, deadline, *gap)
 
     monkeypatch.setattr(solve_module, "place_breaks", first_fails)
     start = date(2026, 2, 2)

@@ -303,8 +303,10 @@ def _round_class(inst: Instance, groups: list, group_vars: dict[tuple[int, int],
 
 
 def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
-                 components: list[str], deadline: float) -> np.ndarray | None:
-    """Breaks and queue counts for fixed shift counts, each day an exact MIP.
+                 components: list[str], deadline: float,
+                 relative_gap: float = 1e-4) -> np.ndarray | None:
+    """Breaks and queue counts for fixed shift counts, each day a MIP solved to
+    ``relative_gap``.
 
     Returns the whole vector, or None when some day found no placement in time.
     """
@@ -321,8 +323,8 @@ def place_breaks(solver: LpSolver, values: np.ndarray, tags: VariableTags,
             # the backlog is continuous here, made whole again by the flows' sync
             free &= ~(tags.flow_day > d)
             skip = tags.flow_row_day > d
-        found = solver.solve_mip(components, values, free, budget, continuous=tags.flow,
-                                 skip_rows=skip)
+        found = solver.solve_mip(components, values, free, budget, relative_gap,
+                                 continuous=tags.flow, skip_rows=skip)
         if not found.values:
             return None
         values = np.asarray(found.values)
