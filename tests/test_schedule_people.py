@@ -266,3 +266,34 @@ def test_lp_start_split_leaders_first_when_the_group_split_is_not_repaired(
     assert "first schedule from the LP" in notes
     assert outcome.checker["valid"]
     assert on_shift(outcome, TEAM, TUESDAY).max() <= 5
+
+
+def test_the_same_shifts_are_not_placed_twice(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LP start's own shifts, placed first, are not placed again for the per-agent
+    model's first schedule (the same shifts): the search gets that time."""
+    from wfm.schedule import solve as solve_module
+
+    place, placed = solve_module._place_for_shifts, []
+
+    def recorded(ctx, realized, limit=None, shifts=None):  # noqa: ANN001, ANN202
+        if shifts is not None:
+            placed.append(tuple(sorted((a, tuple(sorted(k))) for a, k in shifts.items())))
+        return place(ctx, realized, limit, shifts)
+
+    monkeypatch.setattr(solve_module, "_place_for_shifts", recorded)
+    repaired = solve_module._repaired
+    # the group split kept as repaired: one start, whose own shifts are placed first
+    monkeypatch.setattr(solve_module, "_repaired",
+                        lambda ctx, shifts, name, tried: (repaired(ctx, shifts, name, tried)[0],
+                                                          0.0))
+    cfg = center(leadership=LEAD, activities=[COACHING])
+    agents = [person(a) for a in TEAM]
+    agents += [person("c1", leads=("T",)), person("c2", leads=("T",))]
+    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    need = demand(cfg, {d: [("08:00", "18:00", 5)] for d in range(5)})
+    outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=12)
+    notes = " ".join(outcome.result.notes)
+    assert "the LP's own shifts placed" in notes
+    assert "first schedule from the LP at" in notes
+    assert len(placed) == len(set(placed)) >= 1
+    assert outcome.checker["valid"]

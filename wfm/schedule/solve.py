@@ -68,7 +68,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from math import isfinite
 
@@ -636,7 +636,9 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         starts.append(("safe schedule", safe.option_keys))
     if not starts or ctx.stopped():
         return None
+    started = time.monotonic()
     direct = _direct_result(ctx, starts, tried, milestones)
+    direct_seconds = time.monotonic() - started  # a placement of fixed shifts, if made
     started = time.monotonic()
     remodelled = _per_agent_model(ctx, starts, tried)
     if remodelled is None:
@@ -644,8 +646,9 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         return direct
     model, cover, solver, soft, values, name = remodelled
     built = time.monotonic()
-    best = _agent_result(ctx, model, cover, values)
-    build_seconds = time.monotonic() - built  # what building a schedule's tables takes
+    best = _agent_result(ctx, model, cover, values, direct)
+    # what building a schedule's tables takes (the direct one's placement when reused)
+    build_seconds = max(time.monotonic() - built, direct_seconds)
     split_seconds = time.monotonic() - started
     ctx.log(f"first schedule from the {name} at {best.wall_seconds:.1f}s, coverage "
             f"{best.coverage_objective:.1f} (bound {lp.coverage_bound:.1f})")
@@ -947,20 +950,30 @@ def _per_agent_model(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]
 
 
 def _agent_result(ctx: _Context, model: LinearModel, cover: CoverageVars,
-                  values: np.ndarray) -> ScheduleResult:
+                  values: np.ndarray, placed: ScheduleResult | None = None) -> ScheduleResult:
     """The schedule of a per-agent model's integer vector, its weeks handed within each
-    group to the agents who want them most (`preferences.assign_weeks`)."""
+    group to the agents who want them most (`preferences.assign_weeks`). With off-phone
+    sessions its shifts are placed anew, unless ``placed`` (a schedule placed so) has the
+    same shifts: on the sample center the start's own shifts were placed twice, 6 s each."""
     found = integral(values)
     shifts = assign_weeks(ctx.inst, {
         a: [k for k, v in y.items() if found[v]]
         for by_agent in model.agent_vars.values()  # type: ignore[attr-defined]
         for a, y in by_agent.items()})
     if ctx.inst.cfg.activities:  # the model's queue counts leave room for its sessions
+        if placed is not None and _same_shifts(placed.option_keys, shifts):
+            return replace(placed, wall_seconds=ctx.elapsed())
         return _placed_result(ctx, shifts)
     break_counts = {key: {b: found[v] for b, v in layer.items() if found[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: found[v] for key, v in cover.work.items() if found[v]}
     return _result(ctx, shifts, break_counts, work_counts, "FEASIBLE")
+
+
+def _same_shifts(one: dict[str, list[int]], other: dict[str, list[int]]) -> bool:
+    """Whether two schedules give every agent the same shift options."""
+    agents = set(one) | set(other)
+    return all(sorted(one.get(a, [])) == sorted(other.get(a, [])) for a in agents)
 
 
 def _placed_result(ctx: _Context, shifts: dict[str, list[int]], moved: int = 0,
