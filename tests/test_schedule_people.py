@@ -59,6 +59,14 @@ def person(agent_id: str, role: str = "agent", **extra: object) -> Agent:
                  contract="full", role=role, **extra)
 
 
+def team_off_tuesday() -> list[Agent]:
+    """Team T: its agents, two campaign leaders and its only team leader, off on Tuesday."""
+    agents = [person(a) for a in TEAM]
+    agents += [person("c1", leads=("T",)), person("c2", leads=("T",))]
+    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    return agents
+
+
 def demand(cfg: CenterConfig, by_day: dict[int, list[tuple[str, str, int]]]) -> pd.DataFrame:
     """Requirements: per day offset, (from, to, agents) spans of the one queue."""
     step = pd.Timedelta(minutes=cfg.center.interval_minutes)
@@ -105,9 +113,7 @@ TEAM = [f"a{i}" for i in range(1, 9)]
 
 def test_a_team_whose_only_leader_is_off_keeps_under_six_agents_on_shift(tmp_path) -> None:
     cfg = center(leadership=LEAD)
-    agents = [person(a) for a in TEAM]
-    agents += [person("c1", leads=("T",)), person("c2", leads=("T",))]
-    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    agents = team_off_tuesday()
     # Monday and Tuesday want more than the team can give
     need = demand(cfg, {0: [("08:00", "18:00", 9)], 1: [("08:00", "18:00", 9)],
                         2: [("08:00", "18:00", 3)]})
@@ -214,9 +220,7 @@ def test_large_roster_method_keeps_the_leader_rule_and_places_sessions(tmp_path)
     meeting = {"id": "team_meeting", "duration_minutes": 60, "frequency": "per_team_week",
                "host": "leader", "days": ["wed"], "attendance": 0.75}
     cfg = center(leadership=LEAD, activities=[COACHING, meeting])
-    agents = [person(a) for a in TEAM]
-    agents += [person("c1", leads=("T",)), person("c2", leads=("T",))]
-    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    agents = team_off_tuesday()
     need = demand(cfg, {0: [("08:00", "18:00", 9)], 1: [("08:00", "18:00", 9)],
                         2: [("08:00", "18:00", 3)], 3: [("08:00", "18:00", 5)],
                         4: [("08:00", "18:00", 5)]})
@@ -251,9 +255,7 @@ def test_lp_start_split_leaders_first_when_the_group_split_is_not_repaired(
 
     monkeypatch.setattr(solve_module, "_repaired", group_repair_as)
     cfg = center(leadership=LEAD)
-    agents = [person(a) for a in TEAM]
-    agents += [person("c1", leads=("T",)), person("c2", leads=("T",))]
-    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    agents = team_off_tuesday()
     need = demand(cfg, {d: [("08:00", "18:00", 5)] for d in range(5)})
     outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=12)
     notes = " ".join(outcome.result.notes)
@@ -287,9 +289,7 @@ def test_the_same_shifts_are_not_placed_twice(tmp_path, monkeypatch: pytest.Monk
                         lambda ctx, shifts, name, tried: (repaired(ctx, shifts, name, tried)[0],
                                                           0.0))
     cfg = center(leadership=LEAD, activities=[COACHING])
-    agents = [person(a) for a in TEAM]
-    agents += [person("c1", leads=("T",)), person("c2", leads=("T",))]
-    agents.append(person("tl", "team_leader", unavailable_dates=frozenset({TUESDAY})))
+    agents = team_off_tuesday()
     need = demand(cfg, {d: [("08:00", "18:00", 5)] for d in range(5)})
     outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=12)
     notes = " ".join(outcome.result.notes)
