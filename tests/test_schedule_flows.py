@@ -366,3 +366,38 @@ def test_fixed_shifts_placed_anew_work_the_backlog_as_the_model_does():
     violations = check_schedule(cfg, agents, placed.shifts, placed.activities,
                                 requirements=need, start=MONDAY, days=1)
     assert violations == []
+
+
+def test_protect_inbound_leaves_blended_agents_on_outbound_where_only_deferred_rows_are_short():
+    """E-mail's interval rows are not what its backlog needs: a blended agent stays on the
+    campaign where only they are short, and moves where a live queue is."""
+    from wfm.schedule.flows import protect_inbound
+    from wfm.schedule.instance import CoverageClass
+
+    classes = [CoverageClass(0, (0, 1, 2), (0.0, 0.0, 0.0))]  # live, campaign, e-mail
+    required = np.array([[0, 1], [2, 2], [1, 1]])
+    work = {(0, 0, 1): 2, (0, 1, 1): 2}
+    scheduled = {(1, 0): 2, (1, 1): 2}
+    moved = protect_inbound(classes, required, {1}, work, scheduled, frozenset({2}))
+    assert moved == 1  # interval 1: live queue 0 short by one; e-mail never takes one
+    assert work == {(0, 0, 1): 2, (0, 1, 1): 1, (0, 1, 0): 1}
+
+
+def test_the_checker_does_not_count_deferred_rows_against_a_blended_agent():
+    """A blended agent on the campaign while e-mail's rows are short is no violation (the
+    mail waits in its backlog); while sales is short it is."""
+    cfg = make_config(mail={"response_hours": 4})
+    need = requirements(cfg, 1, mail={(0, "08:00"): 20})
+    blended = agent("b1", "sales", "mail", "collections")
+    result, cover = solve(cfg, [blended], need, 1, "exact")
+    acts = result.activities.copy()
+    on_shift = acts["activity"] == "work"
+    edited = acts.copy()
+    edited.loc[on_shift, "queue"] = "collect"  # every work interval on the campaign
+    mail_short = cover[(cover["queue"] == "mail") & (cover["required"] > 0)]
+    assert not mail_short.empty  # the rows ask for e-mail agents ...
+    assert check_inbound_first(cfg, [blended], edited, cover) == []  # ... not a violation
+    short_sales = cover.copy()
+    short_sales.loc[short_sales["queue"] == "sales", "required"] = 1
+    assert [v.rule for v in check_inbound_first(cfg, [blended], edited, short_sales)][:1] \
+        == ["inbound_first"]

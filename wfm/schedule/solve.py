@@ -27,8 +27,9 @@ Two ways to the same per-agent-exact schedule:
 Deferred and campaign queues are backlog flows in both models (`wfm.schedule.flows`): the
 agents on them per interval are the model's choice, their backlog carried between
 intervals and days, past-due and carried work priced in the coverage terms; a blended
-agent goes to a campaign only where the other queues it serves are covered
-(`flows.protect_inbound` keeps that for any schedule the search returns).
+agent goes to a campaign only where the live queues it serves are covered
+(`flows.protect_inbound` keeps that for any schedule the search returns; deferred work
+waits in its backlog instead).
 
 The coverage bound is the LP relaxation of the aggregate model with coverage terms only
 (the flows' terms included; with activities, the sessions relaxed by class at their
@@ -1193,7 +1194,7 @@ def _unpaid_share(inst: Instance, row: list[tuple[str, int]], key: int) -> float
 
 
 def _inbound_first(inst: Instance, plan: dict[tuple[str, int], list[tuple[str, int]]]) -> int:
-    """Blended agents moved, in place, from campaign queues to the other queues of their
+    """Blended agents moved, in place, from campaign queues to the live queues of their
     class that are short in the same interval (`flows.protect_inbound` on the plan's
     counts). Returns the agent-intervals moved."""
     campaigns = {f.queue for f in inst.flows if f.kind == CAMPAIGN}
@@ -1209,8 +1210,10 @@ def _inbound_first(inst: Instance, plan: dict[tuple[str, int], list[tuple[str, i
                 work[c, first + j, q] += 1
                 on[c, first + j, q].append((agent_id, k, j))
     before = dict(work)
+    deferred = frozenset(q for q, queue_id in enumerate(inst.queue_ids)
+                         if inst.cfg.queue(queue_id).deferred)
     moved = protect_inbound(inst.classes, inst.required, campaigns, work,
-                            scheduled_counts(inst, plan))
+                            scheduled_counts(inst, plan), deferred)
     if not moved:
         return 0
     gained: dict[tuple[int, int], list[int]] = defaultdict(list)

@@ -1,9 +1,10 @@
 """The checker's rule for blended agents: inbound first.
 
 ``inbound_first``: a ``work`` activity on a campaign's queue (an outbound queue named by
-``campaigns[]``) may not touch an interval in which another queue the agent serves is
-below its requirement, as the checker recounts the activities (`scheduled_agents`)
-against the ``required`` of the table given (the written coverage, or requirements).
+``campaigns[]``) may not touch an interval in which a live queue the agent serves (not
+a campaign's, not deferred work: e-mail and back office wait in their backlog) is below
+its requirement, as the checker recounts the activities (`scheduled_agents`) against
+the ``required`` of the table given (the written coverage, or requirements).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from wfm.verify.coverage import scheduled_agents
 
 def check_inbound_first(cfg: CenterConfig, agents: Iterable[Agent], activities: pd.DataFrame,
                         required: pd.DataFrame, limit: int = 20) -> list[Violation]:
-    """Blended agents on a campaign's queue while a queue they serve is short (see the
+    """Blended agents on a campaign's queue while a live queue they serve is short (see the
     module); ``required`` has ``interval_start`` (tz-aware), ``queue`` and ``required``.
     At most ``limit`` violations, then a count."""
     campaigns = {c.queue for c in cfg.campaigns}
@@ -45,7 +46,8 @@ def check_inbound_first(cfg: CenterConfig, agents: Iterable[Agent], activities: 
     for key, queue in zip(short["_key"], short["queue"].astype(str), strict=True):
         short_at.setdefault(int(key), set()).add(queue)
     roster = {a.agent_id: a for a in agents}
-    serves = {a.agent_id: {q.id for q in cfg.queues if a.serves(q) and q.id not in campaigns}
+    serves = {a.agent_id: {q.id for q in cfg.queues
+                           if a.serves(q) and q.id not in campaigns and not q.deferred}
               for a in roster.values()}
     found: list[Violation] = []
     starts, ends = _utc_seconds(work["start"]), _utc_seconds(work["end"])
