@@ -658,3 +658,21 @@ def test_with_no_other_start_the_search_improves_the_safe_schedule(
     assert "from_start_seconds" in result.milestones  # the per-agent model ran from it
     assert result.coverage_objective < result.milestones["safe_coverage"]
     assert not result.degraded
+
+
+def test_no_start_is_placed_when_less_time_is_left_than_its_days_need(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With less time left than a day's least placement time per day, the large-roster
+    path places no start (it would end past the limit): the safe schedule stands, marked
+    degraded, within the limit."""
+    from wfm.schedule import solve as solve_module
+
+    monkeypatch.setattr(solve_module, "DAY_PLACEMENT_SECONDS", 1000.0)
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(30, start, 7, seed=4)
+    result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
+                             time_limit_seconds=12, workers=2)
+    notes = " ".join(result.notes)
+    assert "no start placed" in notes
+    assert result.degraded
+    assert result.wall_seconds <= 12.0
