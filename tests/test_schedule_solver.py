@@ -586,6 +586,14 @@ def test_the_centers_weekend_decides_who_works_saturday(weekend: list[str], satu
     assert result.penalties["soft_goals"] == 0  # no preference broken, no unfair weekend
 
 
+def thirty_agents_in_twelve_seconds() -> ScheduleResult:
+    """The example center's week of 30 agents by the large-roster method in 12 s, checked."""
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(30, start, 7, seed=4)
+    return solve_and_check(cfg, agents, need, start, 7, method="aggregate",
+                           time_limit_seconds=12, workers=2)
+
+
 def test_a_start_not_placed_in_its_share_is_placed_again_with_the_time_left(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from wfm.schedule import solve as solve_module
@@ -600,10 +608,7 @@ def test_a_start_not_placed_in_its_share_is_placed_again_with_the_time_left(
         return place_breaks(solver, values, tags, components, deadline, *gap)
 
     monkeypatch.setattr(solve_module, "place_breaks", first_fails)
-    start = date(2026, 2, 2)
-    cfg, agents, need = example_center(30, start, 7, seed=4)
-    result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
-                             time_limit_seconds=12, workers=2)
+    result = thirty_agents_in_twelve_seconds()
     notes = " ".join(result.notes)
     assert "start from the LP: no placement" in notes
     assert "start from the LP placed at a second try" in notes
@@ -650,10 +655,7 @@ def test_with_no_other_start_the_search_improves_the_safe_schedule(
 
     monkeypatch.setattr(solve_module, "_starts_from_lp", lambda ctx, lp, tried: [])
     monkeypatch.setattr(solve_module, "greedy_cover", lambda inst, seed: None)
-    start = date(2026, 2, 2)
-    cfg, agents, need = example_center(30, start, 7, seed=4)
-    result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
-                             time_limit_seconds=12, workers=2)
+    result = thirty_agents_in_twelve_seconds()
     assert "no other start: the search starts from the safe schedule" in " ".join(result.notes)
     assert "from_start_seconds" in result.milestones  # the per-agent model ran from it
     assert result.coverage_objective < result.milestones["safe_coverage"]
@@ -668,10 +670,7 @@ def test_no_start_is_placed_when_less_time_is_left_than_its_days_need(
     from wfm.schedule import solve as solve_module
 
     monkeypatch.setattr(solve_module, "DAY_PLACEMENT_SECONDS", 1000.0)
-    start = date(2026, 2, 2)
-    cfg, agents, need = example_center(30, start, 7, seed=4)
-    result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
-                             time_limit_seconds=12, workers=2)
+    result = thirty_agents_in_twelve_seconds()
     notes = " ".join(result.notes)
     assert "no start placed" in notes
     assert result.degraded

@@ -1079,8 +1079,8 @@ def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
                       limit: float | None = None, shifts: dict[str, list[int]] | None = None,
                       ) -> tuple[dict, dict] | None:
     """Breaks and queue counts for fixed shifts (agents per class and option in
-    ``realized``), each day an exact MIP, keeping the leader rule over ``shifts`` when
-    given (None if not in time).
+    ``realized``), each day a MIP to `PLACEMENT_GAP`, keeping the leader rule over
+    ``shifts`` when given (None if not in time).
 
     Deferred and campaign queues are placed as backlog flows, day after day as in the
     per-agent model (`improve.place_breaks`): placed against their requirement rows
