@@ -32,9 +32,11 @@ no more than; then everyone free.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from math import floor
 
@@ -222,10 +224,12 @@ def team_components(inst: Instance) -> list[list[str]]:
 @dataclass(frozen=True)
 class Repair:
     """Shifts keeping the leader rule per person (`team_schedules`), and the sets of teams
-    for which none was found in time (their people absent from ``shifts``)."""
+    for which none was found in time (their people, ``unsolved_people``, absent from
+    ``shifts``)."""
 
     shifts: dict[str, list[int]]
     unsolved: list[list[str]]
+    unsolved_people: frozenset[str] = frozenset()
 
     @property
     def complete(self) -> bool:
@@ -237,36 +241,61 @@ class Repair:
         return "; ".join(", ".join(repr(t) for t in c) for c in self.unsolved)
 
 
+def component_people(inst: Instance, component: list[str]) -> list[str]:
+    """The agents, leaders and campaign leaders of a set of teams (`team_components`)."""
+    teams = teams_of(inst)
+    return sorted({p for t in component for part in (teams.agents, teams.leaders,
+                                                     teams.campaign)
+                   for p in part.get(t, [])})
+
+
 def team_schedules(inst: Instance, targets: dict[str, list[int]] | None, seconds: float,
-                   workers: int, seed: int) -> Repair:
+                   workers: int, seed: int, retry_share: float = 1.0) -> Repair:
     """Shifts that keep the leader rule for everyone it concerns (see the module), as close
     to ``targets`` as found; raises InfeasibleRules when no schedule keeps it.
 
     Each set of teams gets an even share of ``seconds``; a set that finds nothing in its
     share does not stop the others, and is tried again with the time they left (a team
-    whose model needs 7 s found nothing in 3 s at 1,000 agents)."""
+    whose model needs 7 s found nothing in 3 s at 1,000 agents), at most ``retry_share``
+    of it (a caller with other shifts for those teams need not wait for them). The sets
+    are solved ``workers`` at a time, each with one worker (they share nothing)."""
     if inst.cfg.leadership is None:
         return Repair({}, [])
-    teams = teams_of(inst)
     until = time.monotonic() + seconds
     found: dict[str, list[int]] = {}
     pending = team_components(inst)
-    for _ in range(2):  # each set in its share, then those unsolved in the time left
-        unsolved: list[list[str]] = []
-        for position, component in enumerate(pending):
-            people = sorted({p for t in component for part in (teams.agents, teams.leaders,
-                                                               teams.campaign)
-                             for p in part.get(t, [])})
-            share = max(1.0, (until - time.monotonic()) / (len(pending) - position))
-            shifts = _component(inst, component, people, targets, share, workers, seed)
-            if shifts is None:
-                unsolved.append(component)
-            else:
-                found.update(shifts)
+    for attempt in range(2):  # each set in its share, then those unsolved in the time left
+        if attempt:
+            until = time.monotonic() + (until - time.monotonic()) * retry_share
+        solved = _repair_pass(inst, pending, targets, until, workers, seed)
+        unsolved = [c for c, shifts in zip(pending, solved, strict=True) if shifts is None]
+        for shifts in solved:
+            found.update(shifts or {})
         pending = unsolved
         if not pending or until - time.monotonic() < 1.0:
             break
-    return Repair(found, pending)
+    return Repair(found, pending, frozenset(p for c in pending
+                                            for p in component_people(inst, c)))
+
+
+def _repair_pass(inst: Instance, pending: list[list[str]],
+                 targets: dict[str, list[int]] | None, until: float, workers: int,
+                 seed: int) -> list[dict[str, list[int]] | None]:
+    """`_component` for each set of teams, ``workers`` at a time with one worker each, each
+    given its share of the time left before ``until`` as it starts."""
+    lanes = max(1, min(workers, len(pending)))
+    waiting = [len(pending)]
+    lock = threading.Lock()
+
+    def repair(component: list[str]) -> dict[str, list[int]] | None:
+        with lock:
+            share = max(1.0, (until - time.monotonic()) * lanes / max(lanes, waiting[0]))
+            waiting[0] -= 1
+        return _component(inst, component, component_people(inst, component), targets,
+                          share, max(1, workers // lanes), seed)
+
+    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="team-repair") as pool:
+        return list(pool.map(repair, pending))
 
 
 def _component(inst: Instance, component: list[str], people: list[str],

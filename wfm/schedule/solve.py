@@ -169,6 +169,7 @@ REPAIR_SHARE = 0.4  # of the time left, at most, to repair a start for the leade
 # of the placement's 18 for 0.5% (bench/results/schedule.md)
 PLACEMENT_GAP = 1e-3
 RETRY_PLACEMENT_SECONDS = 5.0  # left, at least, to place the first start again
+FALLBACK_RETRY_SHARE = 0.25  # of the repair's time left for its teams not found, with a fallback
 REBUILT_SHARE = 0.5  # of the people's weeks moved by the repair of the LP's group split
 #: Why a session is not placed when the search ended before sessions were placed.
 NOT_PLACED_IN_TIME = "not placed: the search ended before off-phone activities were placed"
@@ -185,6 +186,9 @@ class _Context:
     log: Callable[[str], None]
     stop: threading.Event | None
     final_deadline: float = 0.0  # the time limit itself (``deadline`` may keep a reserve)
+    # shifts keeping the leader rule for every team (the safe schedule's), for the teams a
+    # start's repair does not find in time
+    fallback: dict[str, list[int]] | None = None
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -245,6 +249,8 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
         result.milestones["lp_seconds"] = lp.seconds
         return result
     safe = _safe_schedule(ctx, weeks) if weeks else None
+    if safe is not None:
+        ctx.fallback = safe.option_keys
     return _solve_aggregate(ctx, bound, safe)
 
 
@@ -870,18 +876,28 @@ def _repaired(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
     if ctx.inst.cfg.leadership is None:
         return shifts, 0.0
     started = time.monotonic()
+    fallback = ctx.fallback
     repair = team_schedules(ctx.inst, shifts, max(2.0, min(ctx.left() * REPAIR_SHARE, 120.0)),
-                            ctx.workers, ctx.seed)
+                            ctx.workers, ctx.seed,
+                            retry_share=1.0 if fallback is None else FALLBACK_RETRY_SHARE)
+    kept = dict(repair.shifts)
+    taken = ""
     if not repair.complete:
         tried.append(f"{name}: no repair keeping the leader rule found in "
                      f"{time.monotonic() - started:.1f}s for teams "
                      f"{repair.describe_unsolved()}")
         ctx.log(tried[-1])
-        return None, 1.0
-    kept = repair.shifts
+        if fallback is None:
+            return None, 1.0
+        # the rule binds a set of teams' own people only: theirs from a schedule that
+        # keeps it make the whole start keep it (at 1,000 agents one team of 42 not
+        # repaired in 83 s had lost the whole start)
+        kept.update({p: list(fallback[p]) for p in repair.unsolved_people})
+        taken = (f", the people of {len(repair.unsolved)} sets of teams on the safe "
+                 f"schedule's shifts")
     moved = sum(1 for p, keys in kept.items() if sorted(keys) != sorted(shifts.get(p, [])))
     tried.append(f"{name}: the leader rule's repair moved {moved} people's weeks in "
-                 f"{time.monotonic() - started:.1f}s")
+                 f"{time.monotonic() - started:.1f}s{taken}")
     ctx.log(tried[-1])
     return {**shifts, **kept}, moved / max(1, len(kept))
 
