@@ -239,7 +239,7 @@ def test_large_roster_method_keeps_the_leader_rule_and_places_sessions(tmp_path)
     assert outcome.result.coverage_bound <= outcome.result.coverage_objective
 
 
-@pytest.mark.parametrize("group_repair", ["not found", "moved little"])
+@pytest.mark.parametrize("group_repair", ["not found", "moved little", "moved most"])
 def test_lp_start_split_leaders_first_when_the_group_split_is_not_repaired(
         tmp_path, monkeypatch: pytest.MonkeyPatch, group_repair: str) -> None:
     from wfm.schedule import solve as solve_module
@@ -251,6 +251,8 @@ def test_lp_start_split_leaders_first_when_the_group_split_is_not_repaired(
         if name == "LP start (by group)" and group_repair == "not found":
             return None, 1.0  # as when no repair is found in time
         kept, _ = repaired(ctx, shifts, name, tried)
+        if name == "LP start (by group)" and group_repair == "moved most":
+            return kept, 0.9  # the LP's shape lost
         return kept, 0.0  # every week kept as split: the LP's shape is there
 
     monkeypatch.setattr(solve_module, "_repaired", group_repair_as)
@@ -259,9 +261,12 @@ def test_lp_start_split_leaders_first_when_the_group_split_is_not_repaired(
     need = demand(cfg, {d: [("08:00", "18:00", 5)] for d in range(5)})
     outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=12)
     notes = " ".join(outcome.result.notes)
-    if group_repair == "not found":
+    if group_repair != "moved little":
         assert names[1:] == ["LP start (by group)", "LP start (leaders first)"]
         assert "LP counts split leaders first" in notes
+        # the split made for the rule alone: the per-agent model starts from it
+        assert "first schedule from the LP split leaders first" in notes
+        assert ("the group split left out" in notes) == (group_repair == "moved most")
     else:  # the group split kept its shape: no second split
         assert names[1:] == ["LP start (by group)"]
         assert "LP counts split leaders first" not in notes
