@@ -246,11 +246,11 @@ def test_lp_start_split_leaders_first_when_the_group_split_is_not_repaired(
 
     repaired, names = solve_module._repaired, []
 
-    def group_repair_as(ctx, shifts, name, tried):  # noqa: ANN001, ANN202
+    def group_repair_as(ctx, shifts, name, tried, workers=None):  # noqa: ANN001, ANN202
         names.append(name)
         if name == "LP start (by group)" and group_repair == "not found":
             return None, 1.0  # as when no repair is found in time
-        kept, _ = repaired(ctx, shifts, name, tried)
+        kept, _ = repaired(ctx, shifts, name, tried, workers)
         if name == "LP start (by group)" and group_repair == "moved most":
             return kept, 0.9  # the LP's shape lost
         return kept, 0.0  # every week kept as split: the LP's shape is there
@@ -291,8 +291,8 @@ def test_the_same_shifts_are_not_placed_twice(tmp_path, monkeypatch: pytest.Monk
     repaired = solve_module._repaired
     # the group split kept as repaired: one start, whose own shifts are placed first
     monkeypatch.setattr(solve_module, "_repaired",
-                        lambda ctx, shifts, name, tried: (repaired(ctx, shifts, name, tried)[0],
-                                                          0.0))
+                        lambda ctx, shifts, name, tried, workers=None: (
+                            repaired(ctx, shifts, name, tried, workers)[0], 0.0))
     cfg = center(leadership=LEAD, activities=[COACHING])
     agents = team_off_tuesday()
     need = demand(cfg, {d: [("08:00", "18:00", 5)] for d in range(5)})
@@ -313,10 +313,12 @@ def test_a_team_not_repaired_in_time_takes_the_safe_schedules_shifts_and_the_sta
     from wfm.schedule.leaders import Repair
 
     schedules, calls, kept = solve_module.team_schedules, [], {}
+    lanes = []
 
     def team_u_not_found(inst, targets, seconds, workers, seed, retry_share=1.0):  # noqa: ANN001, ANN202
         repair = schedules(inst, targets, seconds, workers, seed, retry_share)
         calls.append(retry_share)
+        lanes.append(workers)
         if len(calls) == 1:  # the safe schedule's own repair
             return repair
         people = frozenset(p for p, a in agents_by_id.items() if a.team == "U")
@@ -336,6 +338,8 @@ def test_a_team_not_repaired_in_time_takes_the_safe_schedules_shifts_and_the_sta
     assert "the people of 1 sets of teams on the safe schedule's shifts" in notes
     assert "first schedule from the LP" in notes  # the start stood
     assert calls[1] == solve_module.FALLBACK_RETRY_SHARE  # with a fallback, less waiting
+    # one team at a time beside the coverage LP (the safe schedule), then two
+    assert lanes[0] == 1 and lanes[1] == 2
     assert outcome.checker["valid"]  # the rule held in both teams
     assert on_shift(outcome, TEAM, TUESDAY).max() <= 5
     assert on_shift(outcome, [f"u{a}" for a in TEAM], TUESDAY).max() <= 5

@@ -404,9 +404,11 @@ def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]]) -> ScheduleResult
     shifts = {a.agent_id: list(weeks[g.index]) for g in inst.groups for a in g.agents}
     limit = max(2.0, min(30.0, ctx.left() * 0.05))
     if inst.cfg.leadership is not None:  # the weeks moved where the teams' leaders watch
+        # one team at a time: the coverage LP runs beside it (two at a time slowed the
+        # sample center's LP from 14 s to its limit)
         kept = _kept_leaders(ctx, split_with_leaders(inst, inst.groups, {
             (g.index, k): float(g.size) for g in inst.groups for k in weeks[g.index]},
-            ctx.seed), "safe schedule", [])
+            ctx.seed), "safe schedule", [], workers=1)
         if kept is None:
             return None
         shifts = kept
@@ -864,19 +866,20 @@ def _people_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
 
 
 def _kept_leaders(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
-                  tried: list[str]) -> dict[str, list[int]] | None:
+                  tried: list[str], workers: int | None = None) -> dict[str, list[int]] | None:
     """A start's shifts repaired team by team for the leader rule, which the LP and the
     greedy cover do not know (`_repaired`), weeks handed within groups; None when no repair
     is found in time."""
-    kept, _ = _repaired(ctx, shifts, name, tried)
+    kept, _ = _repaired(ctx, shifts, name, tried, workers)
     return None if kept is None else assign_weeks(ctx.inst, kept)
 
 
 def _repaired(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
-              tried: list[str]) -> tuple[dict[str, list[int]] | None, float]:
-    """A start's shifts repaired for the leader rule (`leaders.team_schedules`) and the
-    share of the people it concerns whose weeks the repair moved; (None, 1.0) when no
-    repair is found in time."""
+              tried: list[str], workers: int | None = None,
+              ) -> tuple[dict[str, list[int]] | None, float]:
+    """A start's shifts repaired for the leader rule (`leaders.team_schedules`, with
+    ``workers`` teams at a time, the context's by default) and the share of the people it
+    concerns whose weeks the repair moved; (None, 1.0) when no repair is found in time."""
     if shifts is None:
         return None, 1.0
     if ctx.inst.cfg.leadership is None:
@@ -884,7 +887,7 @@ def _repaired(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
     started = time.monotonic()
     fallback = ctx.fallback
     repair = team_schedules(ctx.inst, shifts, max(2.0, min(ctx.left() * REPAIR_SHARE, 120.0)),
-                            ctx.workers, ctx.seed,
+                            workers or ctx.workers, ctx.seed,
                             retry_share=1.0 if fallback is None else FALLBACK_RETRY_SHARE)
     kept = dict(repair.shifts)
     taken = ""
