@@ -676,3 +676,39 @@ def test_no_start_is_placed_when_less_time_is_left_than_its_days_need(
     assert "no start placed" in notes
     assert result.degraded
     assert result.wall_seconds <= 12.0
+
+
+def test_the_search_keeps_at_least_one_builds_time_for_its_schedule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search ends early enough to build its schedule: at least one build's time is kept
+    even where 30% of what is left is less (the sample center had kept 4.1 s for a build
+    of 7.3 s and returned 6.5 s past its limit)."""
+    from wfm.schedule import solve as solve_module
+
+    agent_result, kept = solve_module._agent_result, []
+
+    def slow_first_build(ctx, model, cover, values, placed=None):  # noqa: ANN001, ANN202
+        if not kept:
+            time.sleep(5.0)  # a first build of over 5 s
+        kept.append(ctx.left())
+        return agent_result(ctx, model, cover, values, placed)
+
+    improve = solve_module.improve
+
+    def recorded(solver, values, hoods, components, deadline, *args, **kwargs):  # noqa: ANN001, ANN202
+        kept.append(deadline - time.monotonic())  # the search's own time
+        return improve(solver, values, hoods, components, deadline, *args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "_agent_result", slow_first_build)
+    monkeypatch.setattr(solve_module, "improve", recorded)
+    lines: list[str] = []
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(30, start, 7, seed=4)
+    solve_schedule(cfg, agents, need, start, 7, method="aggregate", time_limit_seconds=20,
+                   workers=2, log=lines.append)
+    ended = next(line for line in lines if line.startswith("search ended"))
+    reserve = float(ended.split("(")[1].split("s kept")[0])
+    build = float(ended.split("one build took ")[1].rstrip("s)"))
+    assert build >= 5.0
+    assert reserve >= build + 1.0 - 0.05
+    assert kept[1] <= kept[0] - build  # the search was given the time left less that
