@@ -968,8 +968,9 @@ def _per_agent_model(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]
         if ctx.stopped():
             break
         share = ctx.left() * 0.3 / (len(starts) - position)
+        # to the fixed-shift placement's gap: the search that follows closes the rest
         placed = place_breaks(solver, vector(shifts), tags, ALL_COMPONENTS,
-                              time.monotonic() + share)
+                              time.monotonic() + share, PLACEMENT_GAP)
         if placed is None:
             tried.append(f"start from the {name}: no placement (a rule broken, or no time)")
             continue
@@ -981,7 +982,7 @@ def _per_agent_model(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]
         # 1.8 its days were not placed in 30% of the 20 s left, and the search never ran
         name, shifts = starts[0]
         placed = place_breaks(solver, vector(shifts), tags, ALL_COMPONENTS,
-                              time.monotonic() + ctx.left() * 0.6)
+                              time.monotonic() + ctx.left() * 0.6, PLACEMENT_GAP)
         if placed is not None:
             tried.append(f"start from the {name} placed at a second try")
             best = (float(cost @ placed) + soft.value(placed), placed, name)
