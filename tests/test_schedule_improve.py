@@ -152,7 +152,7 @@ def test_improve_never_worsens_and_stays_feasible(center) -> None:
     inst, model, _, solver, lp, tags, _, values = center
     cost = solver.cost_vector(COMPONENTS)
     hoods = neighbourhoods(inst, tags, workers=2, max_free=4000)
-    better, solved = improve(solver, values, hoods, COMPONENTS, time.monotonic() + 15,
+    better, solved = improve(solver, values, hoods, COMPONENTS, time.monotonic() + 6,
                              lambda _: None, workers=2)
     assert solved >= 1
     assert cost @ better <= cost @ values + 1e-6

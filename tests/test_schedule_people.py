@@ -224,7 +224,7 @@ def test_large_roster_method_keeps_the_leader_rule_and_places_sessions(tmp_path)
     need = demand(cfg, {0: [("08:00", "18:00", 9)], 1: [("08:00", "18:00", 9)],
                         2: [("08:00", "18:00", 3)], 3: [("08:00", "18:00", 5)],
                         4: [("08:00", "18:00", 5)]})
-    outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=25)
+    outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=15)
     assert outcome.checker["valid"]  # leader rule, sessions' windows and attendance held
     assert on_shift(outcome, TEAM, TUESDAY).max() <= 5
     acts = outcome.folder.activities
@@ -332,7 +332,7 @@ def test_a_team_not_repaired_in_time_takes_the_safe_schedules_shifts_and_the_sta
                              "leads": ("U",) if a.leads else ()}) for a in team_off_tuesday()]
     agents_by_id = {a.agent_id: a for a in agents}
     need = demand(cfg, {d: [("08:00", "18:00", 10)] for d in range(5)})
-    outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=15)
+    outcome = solve(cfg, agents, need, tmp_path, days=7, method="aggregate", seconds=10)
     notes = " ".join(outcome.result.notes)
     assert "no repair keeping the leader rule found" in notes and "'U'" in notes
     assert "the people of 1 sets of teams on the safe schedule's shifts" in notes
