@@ -323,7 +323,7 @@ def test_a_team_not_repaired_in_time_takes_the_safe_schedules_shifts_and_the_sta
             return repair
         people = frozenset(p for p, a in agents_by_id.items() if a.team == "U")
         kept.update({p: keys for p, keys in repair.shifts.items() if p not in people})
-        return Repair(dict(kept), [["U"]], people)
+        return Repair(dict(kept), [["U"]])
 
     monkeypatch.setattr(solve_module, "team_schedules", team_u_not_found)
     cfg = center(leadership=LEAD)

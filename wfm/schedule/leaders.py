@@ -224,12 +224,11 @@ def team_components(inst: Instance) -> list[list[str]]:
 @dataclass(frozen=True)
 class Repair:
     """Shifts keeping the leader rule per person (`team_schedules`), and the sets of teams
-    for which none was found in time (their people, ``unsolved_people``, absent from
+    for which none was found in time (their people, `component_people`, absent from
     ``shifts``)."""
 
     shifts: dict[str, list[int]]
     unsolved: list[list[str]]
-    unsolved_people: frozenset[str] = frozenset()
 
     @property
     def complete(self) -> bool:
@@ -274,8 +273,7 @@ def team_schedules(inst: Instance, targets: dict[str, list[int]] | None, seconds
         pending = unsolved
         if not pending or until - time.monotonic() < 1.0:
             break
-    return Repair(found, pending, frozenset(p for c in pending
-                                            for p in component_people(inst, c)))
+    return Repair(found, pending)
 
 
 def _repair_pass(inst: Instance, pending: list[list[str]],

@@ -125,6 +125,7 @@ from wfm.schedule.instance import (
 from wfm.schedule.leaders import (
     add_leader_rules,
     add_queue_share,
+    component_people,
     fixed_on_shift,
     on_shift_terms,
     team_schedules,
@@ -904,7 +905,8 @@ def _repaired(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
         # the rule binds a set of teams' own people only: theirs from a schedule that
         # keeps it make the whole start keep it (at 1,000 agents one team of 42 not
         # repaired in 83 s had lost the whole start)
-        kept.update({p: list(fallback[p]) for p in repair.unsolved_people})
+        kept.update({p: list(fallback[p]) for c in repair.unsolved
+                     for p in component_people(ctx.inst, c)})
         taken = (f", the people of {len(repair.unsolved)} sets of teams on the safe "
                  f"schedule's shifts")
     moved = sum(1 for p, keys in kept.items() if sorted(keys) != sorted(shifts.get(p, [])))
