@@ -249,7 +249,8 @@ def component_people(inst: Instance, component: list[str]) -> list[str]:
 
 
 def team_schedules(inst: Instance, targets: dict[str, list[int]] | None, seconds: float,
-                   workers: int, seed: int, retry_share: float = 1.0) -> Repair:
+                   workers: int, seed: int, retry_share: float = 1.0,
+                   components: list[list[str]] | None = None) -> Repair:
     """Shifts that keep the leader rule for everyone it concerns (see the module), as close
     to ``targets`` as found; raises InfeasibleRules when no schedule keeps it.
 
@@ -257,12 +258,14 @@ def team_schedules(inst: Instance, targets: dict[str, list[int]] | None, seconds
     share does not stop the others, and is tried again with the time they left (a team
     whose model needs 7 s found nothing in 3 s at 1,000 agents), at most ``retry_share``
     of it (a caller with other shifts for those teams need not wait for them). The sets
-    are solved ``workers`` at a time, each with one worker (they share nothing)."""
+    are solved ``workers`` at a time, each with one worker (they share nothing).
+    ``components`` limits the repair to those sets (`team_components`' own), every one by
+    default; the shifts returned are then those of their people alone."""
     if inst.cfg.leadership is None:
         return Repair({}, [])
     until = time.monotonic() + seconds
     found: dict[str, list[int]] = {}
-    pending = team_components(inst)
+    pending = team_components(inst) if components is None else list(components)
     for attempt in range(2):  # each set in its share, then those unsolved in the time left
         if attempt:
             until = time.monotonic() + (until - time.monotonic()) * retry_share

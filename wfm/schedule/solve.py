@@ -128,6 +128,7 @@ from wfm.schedule.leaders import (
     component_people,
     fixed_on_shift,
     on_shift_terms,
+    team_components,
     team_schedules,
 )
 from wfm.schedule.linear import LP_METHODS, LinearModel, LpSolver, solve_cp
@@ -163,7 +164,11 @@ ROUNDING_SECONDS = 60.0  # at most, to round the LP's counts
 IPM_SHARE = 0.7  # of the LP's time for the interior point method, before PDLP
 HARD_COMPONENTS = [COVERAGE, PROFICIENCY, PAID_HOURS, MISSED]
 PLACEMENT_SHARE = 0.2  # of the time limit kept to place off-phone activities (large rosters)
-ON_PLAN_SHARE = 0.05  # of it kept when they are placed on the schedule's plan (all paid)
+ON_PLAN_SHARE = 0.05  # of it, at most, kept when they are placed on the schedule's plan
+# (all paid): per session, with a second to spare; placing them on the plan took 2.6-4.4 s
+# for the 1,042 sessions of 1,000 agents, where 5% of 600 s kept 30 s, and 0.3-0.8 s for
+# the sample center's 141 (bench/results/schedule_people.md)
+ON_PLAN_SECONDS_PER_SESSION = 0.01
 TEAM_SHARE = 0.2  # of the time limit, at most, for the leader rule's team models
 REPAIR_SHARE = 0.4  # of the time left, at most, to repair a start for the leader rule
 # of each day's placement of fixed shifts: at 1e-4 one day of the sample center took 14 s
@@ -172,6 +177,11 @@ PLACEMENT_GAP = 1e-3
 RETRY_PLACEMENT_SECONDS = 5.0  # left, at least, to place the first start again
 FALLBACK_RETRY_SHARE = 0.25  # of the repair's time left for its teams not found, with a fallback
 REBUILT_SHARE = 0.5  # of the people's weeks moved by the repair of the LP's group split
+# sets of teams whose repair tells first whether the group split keeps the LP's shape, on
+# rosters of at least PROBE_FROM_SETS sets: at 1,000 agents (42 sets) the whole repair
+# took 51-57 s to move 1,002 of 1,084 weeks, before the split made leaders first
+PROBE_SETS = 4
+PROBE_FROM_SETS = 12
 #: Why a session is not placed when the search ended before sessions were placed.
 NOT_PLACED_IN_TIME = "not placed: the search ended before off-phone activities were placed"
 ALL_COMPONENTS = HARD_COMPONENTS + list(SOFT_COMPONENTS)
@@ -239,7 +249,7 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     if method == "exact" and cfg.activities:  # each one's breaks known, for the sessions
         ctx.inst = inst = with_individuals(inst, individual_ids(cfg, agents, everyone=True))
     elif cfg.activities:
-        ctx.deadline -= limit * (PLACEMENT_SHARE if not placeable(inst) else ON_PLAN_SHARE)
+        ctx.deadline -= sessions_reserve(inst, limit)
     if cfg.leadership is not None and method == "exact":  # names the rules it cannot keep
         team_schedules(inst, None, max(2.0, limit * TEAM_SHARE), ctx.workers, ctx.seed)
     if method == "exact":
@@ -253,6 +263,17 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
     if safe is not None:
         ctx.fallback = safe.option_keys
     return _solve_aggregate(ctx, bound, safe)
+
+
+def sessions_reserve(inst: Instance, limit: float) -> float:
+    """Seconds of the time limit kept to place the off-phone sessions in the large-roster
+    path's schedule: `PLACEMENT_SHARE` of it for a model of them, or, when they go on the
+    schedule's plan, a second and `ON_PLAN_SECONDS_PER_SESSION` per session, at most
+    `ON_PLAN_SHARE` of it."""
+    if not placeable(inst):
+        return limit * PLACEMENT_SHARE
+    sessions = len(session_models(inst)[0])
+    return min(limit * ON_PLAN_SHARE, 1.0 + ON_PLAN_SECONDS_PER_SESSION * sessions)
 
 
 # ---------------------------------------------------------------- the coverage bound
@@ -849,16 +870,22 @@ def _people_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
     tried.append(f"LP counts split into agents group by group in "
                  f"{time.monotonic() - started:.1f}s")
     ctx.log(tried[-1])
-    kept, moved = _repaired(ctx, shifts, "LP start (by group)", tried)
-    starts = [("LP", assign_weeks(ctx.inst, kept))] if kept is not None else []
-    if ctx.stopped() or moved <= REBUILT_SHARE:
-        return starts
+    probed = _group_split_lost(ctx, shifts, tried)
+    starts: list[tuple[str, dict[str, list[int]]]] = []
+    if not probed:
+        kept, moved = _repaired(ctx, shifts, "LP start (by group)", tried)
+        starts = [("LP", assign_weeks(ctx.inst, kept))] if kept is not None else []
+        if ctx.stopped() or moved <= REBUILT_SHARE:
+            return starts
     started = time.monotonic()
     led = split_with_leaders(ctx.inst, lp.groups, counts, ctx.seed)
     tried.append(f"LP counts split leaders first in {time.monotonic() - started:.1f}s")
     ctx.log(tried[-1])
     kept = _kept_leaders(ctx, led, "LP start (leaders first)", tried)
     if kept is None:
+        if probed and not ctx.stopped():  # the group split repaired after all
+            kept, _ = _repaired(ctx, shifts, "LP start (by group)", tried)
+            return [("LP", assign_weeks(ctx.inst, kept))] if kept is not None else []
         return starts
     # the group split's shape is mostly lost: the split made for the rule goes alone (at
     # 1,000 agents it placed at 62.6 million against the group split's 77.6, and placing
@@ -867,6 +894,35 @@ def _people_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
     if starts:
         tried.append("the group split left out: its repair moved most weeks")
     return [("LP split leaders first", kept)]
+
+
+def _group_split_lost(ctx: _Context, shifts: dict[str, list[int]], tried: list[str]) -> bool:
+    """Whether the leader rule's repair of `PROBE_SETS` sets of teams spread over the
+    roster moves more than `REBUILT_SHARE` of their people's weeks (a set not repaired in
+    its time counts as all moved): the group split ``shifts`` then need not be repaired
+    whole. False without the rule or on rosters of fewer than `PROBE_FROM_SETS` sets."""
+    if ctx.inst.cfg.leadership is None:
+        return False
+    components = team_components(ctx.inst)
+    if len(components) < PROBE_FROM_SETS:
+        return False
+    step = len(components) / PROBE_SETS
+    probe = [components[int(j * step)] for j in range(PROBE_SETS)]
+    people = [p for c in probe for p in component_people(ctx.inst, c)]
+    started = time.monotonic()
+    # each set its share of the whole repair's time
+    seconds = min(ctx.left() * REPAIR_SHARE, 120.0) * PROBE_SETS / len(components)
+    repair = team_schedules(ctx.inst, shifts, max(2.0, seconds), ctx.workers, ctx.seed,
+                            components=probe)
+    moved = sum(1 for p in people if p not in repair.shifts
+                or sorted(repair.shifts[p]) != sorted(shifts.get(p, [])))
+    lost = moved > REBUILT_SHARE * max(1, len(people))
+    tried.append(f"LP start (by group): the repair of {len(probe)} of {len(components)} "
+                 f"sets of teams moved {moved} of {len(people)} people's weeks in "
+                 f"{time.monotonic() - started:.1f}s" + (", the group split left out"
+                                                        if lost else ""))
+    ctx.log(tried[-1])
+    return lost
 
 
 def _kept_leaders(ctx: _Context, shifts: dict[str, list[int]] | None, name: str,
@@ -1007,11 +1063,52 @@ def _agent_result(ctx: _Context, model: LinearModel, cover: CoverageVars,
     if ctx.inst.cfg.activities:  # the model's queue counts leave room for its sessions
         if placed is not None and _same_shifts(placed.option_keys, shifts):
             return replace(placed, wall_seconds=ctx.elapsed())
-        return _placed_result(ctx, shifts)
+        if not placeable(ctx.inst):
+            return _placed_result(ctx, shifts)
     break_counts = {key: {b: found[v] for b, v in layer.items() if found[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: found[v] for key, v in cover.work.items() if found[v]}
+    if ctx.inst.cfg.activities:
+        # the sessions go on the plan (`_with_sessions`): the vector's own breaks and
+        # queues, with the time it kept for sessions back on queues. Placed anew instead,
+        # at 1,000 agents the search's schedule took 49 s and its coverage was 45.5 million
+        # against the search's 25.1 (its days' placements cut short by the time left)
+        work_counts = _sessions_time_on_queues(ctx.inst, shifts, break_counts, work_counts)
     return _result(ctx, shifts, break_counts, work_counts, "FEASIBLE")
+
+
+def _sessions_time_on_queues(inst: Instance, shifts: dict[str, list[int]],
+                             break_counts: dict[tuple[int, int, int], dict[int, int]],
+                             work_counts: dict[tuple[int, int, int], int],
+                             ) -> dict[tuple[int, int, int], int]:
+    """Queue counts (class, interval, queue) -> agents, where the agents of each class on
+    shift and not on a break but on no queue (the time a per-agent vector keeps for
+    sessions) are put on its best queue; people who are not agents stay on duty."""
+    present: dict[tuple[int, int], int] = defaultdict(int)
+    for agent_id, keys in shifts.items():
+        c = inst.groups[inst.group_of_agent[agent_id]].class_index
+        for k in keys:
+            o = inst.options[k]
+            for i in range(o.first_interval, o.first_interval + o.n_intervals):
+                present[c, i] += 1
+    for (c, k, b_index), counts in break_counts.items():
+        o = inst.options[k]
+        slot = o.breaks[b_index]
+        for b, n in counts.items():
+            last = min(o.first_interval + b + slot.duration, o.first_interval + o.n_intervals)
+            for i in range(o.first_interval + b, last):
+                present[c, i] -= n
+    working: dict[tuple[int, int], int] = defaultdict(int)
+    for (c, i, _), n in work_counts.items():
+        working[c, i] += n
+    filled = dict(work_counts)
+    for (c, i), n in present.items():
+        cls = inst.classes[c]
+        idle = n - working[c, i]
+        if idle > 0 and not cls.off_queue and len(cls.queues) > 1 and i < inst.n_intervals:
+            key = (c, i, cls.queues[0])
+            filled[key] = filled.get(key, 0) + idle
+    return filled
 
 
 def _same_shifts(one: dict[str, list[int]], other: dict[str, list[int]]) -> bool:
