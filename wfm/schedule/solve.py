@@ -690,8 +690,13 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     model, cover, solver, soft, values, name = remodelled
     built = time.monotonic()
     best = _agent_result(ctx, model, cover, values, direct)
-    # what building a schedule's tables takes (the direct one's placement when reused)
-    build_seconds = max(time.monotonic() - built, direct_seconds)
+    # what building a schedule takes: from the vector's own breaks and queues (sessions on
+    # its plan), or its shifts placed anew (the direct one's placement when reused), which
+    # a final split always needs
+    build_seconds = time.monotonic() - built
+    if not _builds_from_vector(inst):
+        build_seconds = max(build_seconds, direct_seconds)
+    placing_seconds = max(build_seconds, direct_seconds)
     split_seconds = time.monotonic() - started
     ctx.log(f"first schedule from the {name} at {best.wall_seconds:.1f}s, coverage "
             f"{best.coverage_objective:.1f} (bound {lp.coverage_bound:.1f})")
@@ -737,9 +742,9 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         ctx.log(f"the search's schedule built at {ctx.elapsed():.1f}s")
         if searched.objective < best.objective:
             best = searched
-    if not ctx.stopped() and ctx.left() >= 3.0 + 2.0 * build_seconds:
+    if not ctx.stopped() and ctx.left() >= 3.0 + 2.0 * placing_seconds:
         final = _final_split(ctx, model, cover, integral(values),
-                             ctx.left() - 1.5 * build_seconds)
+                             ctx.left() - 1.5 * placing_seconds)
         if final is not None and final.objective < best.objective:
             tried.append("final split kept")
             best = final
@@ -1052,19 +1057,19 @@ def _per_agent_model(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]
 def _agent_result(ctx: _Context, model: LinearModel, cover: CoverageVars,
                   values: np.ndarray, placed: ScheduleResult | None = None) -> ScheduleResult:
     """The schedule of a per-agent model's integer vector, its weeks handed within each
-    group to the agents who want them most (`preferences.assign_weeks`). With off-phone
-    sessions its shifts are placed anew, unless ``placed`` (a schedule placed so) has the
-    same shifts: on the sample center the start's own shifts were placed twice, 6 s each."""
+    group to the agents who want them most (`preferences.assign_weeks`), built from its own
+    breaks and queues (`_builds_from_vector`). With sessions of a model of their own its
+    shifts are placed anew, unless ``placed`` (a schedule placed so) has the same shifts:
+    on the sample center the start's own shifts were placed twice, 6 s each."""
     found = integral(values)
     shifts = assign_weeks(ctx.inst, {
         a: [k for k, v in y.items() if found[v]]
         for by_agent in model.agent_vars.values()  # type: ignore[attr-defined]
         for a, y in by_agent.items()})
-    if ctx.inst.cfg.activities:  # the model's queue counts leave room for its sessions
+    if not _builds_from_vector(ctx.inst):  # its queue counts leave room for its sessions
         if placed is not None and _same_shifts(placed.option_keys, shifts):
             return replace(placed, wall_seconds=ctx.elapsed())
-        if not placeable(ctx.inst):
-            return _placed_result(ctx, shifts)
+        return _placed_result(ctx, shifts)
     break_counts = {key: {b: found[v] for b, v in layer.items() if found[v]}
                     for key, layer in cover.breaks.items()}
     work_counts = {key: found[v] for key, v in cover.work.items() if found[v]}
@@ -1075,6 +1080,13 @@ def _agent_result(ctx: _Context, model: LinearModel, cover: CoverageVars,
         # against the search's 25.1 (its days' placements cut short by the time left)
         work_counts = _sessions_time_on_queues(ctx.inst, shifts, break_counts, work_counts)
     return _result(ctx, shifts, break_counts, work_counts, "FEASIBLE")
+
+
+def _builds_from_vector(inst: Instance) -> bool:
+    """Whether a per-agent vector's schedule is built from its own breaks and queues: with
+    no sessions, or with sessions all placed on the plan afterwards (`placeable`); the
+    sessions of a model of their own need the shifts placed anew."""
+    return not inst.cfg.activities or placeable(inst)
 
 
 def _sessions_time_on_queues(inst: Instance, shifts: dict[str, list[int]],
