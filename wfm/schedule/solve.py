@@ -167,7 +167,7 @@ PLACEMENT_SHARE = 0.2  # of the time limit kept to place off-phone activities (l
 ON_PLAN_SHARE = 0.05  # of it, at most, kept when they are placed on the schedule's plan
 # (all paid): per session, with a second to spare; placing them on the plan took 2.6-4.4 s
 # for the 1,042 sessions of 1,000 agents, where 5% of 600 s kept 30 s, and 0.3-0.8 s for
-# the sample center's 141 (bench/results/schedule_people.md)
+# the sample center's 142 (bench/results/schedule_people.md)
 ON_PLAN_SECONDS_PER_SESSION = 0.01
 TEAM_SHARE = 0.2  # of the time limit, at most, for the leader rule's team models
 REPAIR_SHARE = 0.4  # of the time left, at most, to repair a start for the leader rule
@@ -694,9 +694,9 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     # its plan), or its shifts placed anew (the direct one's placement when reused), which
     # a final split always needs
     build_seconds = time.monotonic() - built
-    if not _builds_from_vector(inst):
-        build_seconds = max(build_seconds, direct_seconds)
     placing_seconds = max(build_seconds, direct_seconds)
+    if not _builds_from_vector(inst):
+        build_seconds = placing_seconds
     split_seconds = time.monotonic() - started
     ctx.log(f"first schedule from the {name} at {best.wall_seconds:.1f}s, coverage "
             f"{best.coverage_objective:.1f} (bound {lp.coverage_bound:.1f})")
