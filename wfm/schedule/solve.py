@@ -200,6 +200,8 @@ class _Context:
     # shifts keeping the leader rule for every team (the safe schedule's), for the teams a
     # start's repair does not find in time
     fallback: dict[str, list[int]] | None = None
+    # seconds the safe schedule's breaks and queues took to place (None: not placed)
+    safe_placement_seconds: float | None = None
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -259,9 +261,7 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
         result.notes.insert(0, lp.note())
         result.milestones["lp_seconds"] = lp.seconds
         return result
-    safe = _safe_schedule(ctx, weeks) if weeks else None
-    if safe is not None:
-        ctx.fallback = safe.option_keys
+    safe = _safe_schedule(ctx, weeks, bound.deadline) if weeks else None
     return _solve_aggregate(ctx, bound, safe)
 
 
@@ -309,6 +309,7 @@ class CoverageBound:
     lock); `result` waits for it (it stops at its own time limit)."""
 
     def __init__(self, inst: Instance, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds  # monotonic seconds; the LP stops by then
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage-lp")
         self._future: Future[BoundLp] = pool.submit(coverage_lp, inst, seconds)
         pool.shutdown(wait=False)
@@ -415,16 +416,19 @@ def _agent_feasibility(model: LinearModel, inst: Instance, group: Group, diagnos
     return y
 
 
-def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]]) -> ScheduleResult | None:
+def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]], lp_deadline: float,
+                   ) -> ScheduleResult | None:
     """A valid schedule in seconds, before the LP: each agent works its group's checked week.
 
     Agents of a group share every rule, so the week found for one holds for all; breaks
     and queues are placed for coverage. Its coverage is poor (a group's agents all start
     together): it is what a run stopped early falls back on. None if not placed in time.
+    Its shifts, which keep the leader rule, are the context's `fallback` for the teams a
+    start's repair does not find, placed or not. The placement may take until the coverage
+    LP beside it ends (``lp_deadline``, monotonic seconds): the solve waits for the LP then.
     """
     inst = ctx.inst
     shifts = {a.agent_id: list(weeks[g.index]) for g in inst.groups for a in g.agents}
-    limit = max(2.0, min(30.0, ctx.left() * 0.05))
     if inst.cfg.leadership is not None:  # the weeks moved where the teams' leaders watch
         # one team at a time: the coverage LP runs beside it (two at a time slowed the
         # sample center's LP from 14 s to its limit)
@@ -434,9 +438,17 @@ def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]]) -> ScheduleResult
         if kept is None:
             return None
         shifts = kept
+        # beside two busy processes the sample center's placement below failed in its 2.9 s
+        # and, with no team's shifts to fall back on, every start's repair was lost
+        ctx.fallback = shifts
+    # 5% of the time at least; the placement in the LP's time costs the solve nothing
+    # (beside two busy processes the sample center's 2.9 s were not enough)
+    limit = max(2.0, min(30.0, max(ctx.left() * 0.05, lp_deadline - time.monotonic())))
+    started = time.monotonic()
     placed = _place_for_shifts(ctx, _realized(inst, shifts), limit, shifts)
     if placed is None:
         return None
+    ctx.safe_placement_seconds = time.monotonic() - started
     schedule = _result(ctx, shifts, *placed, "FEASIBLE")
     ctx.log(f"safe schedule at {schedule.wall_seconds:.1f}s, coverage "
             f"{schedule.coverage_objective:.1f}")
@@ -652,7 +664,7 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
     previous = previous_shifts(inst)
     if previous is not None:
         starts.append(("previous schedule", previous))
-    if not starts and not ctx.stopped():
+    if not starts and not ctx.stopped() and ctx.left() >= least_placing_seconds(ctx):
         # a greedy cover beside an unconverged LP point as well was tried: on the sample
         # center beside two busy processes, building and placing both starts took the
         # whole limit (bench/results/schedule.md), so it is built only without a point
@@ -667,10 +679,7 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         starts.append(("safe schedule", safe.option_keys))
     if not starts or ctx.stopped():
         return None
-    # each day's placement is given DAY_PLACEMENT_SECONDS at least: with less time left
-    # than that the stages below end past the limit (on the sample center beside two busy
-    # processes, started 1 s before it, they returned 12.5 s after it)
-    placing = DAY_PLACEMENT_SECONDS * (len(inst.dates) + 1)
+    placing = least_placing_seconds(ctx)
     if ctx.left() < placing:
         tried.append(f"no start placed: {ctx.left():.1f}s left")
         return None
@@ -752,6 +761,22 @@ def _improve_from_starts(ctx: _Context, lp: BoundLp, safe: ScheduleResult | None
         tried.append("the first start's own schedule kept")
         best = direct
     return best
+
+
+def least_placing_seconds(ctx: _Context) -> float:
+    """The least time, in seconds, to leave for placing a start's breaks and queues.
+
+    Each day's placement is given DAY_PLACEMENT_SECONDS at least, so with less time left
+    than a second a day and one more the stages after it end past the limit (on the sample
+    center beside two busy processes, started 1 s before it, they returned 12.5 s after
+    it). Days placed in less than that leave early: when the safe schedule's placement was
+    timed, twice its time and half a second are enough (30 agents placed theirs in 0.3 s,
+    and their solve of 12 s had stopped with 8.0 s left and the safe schedule).
+    """
+    per_day = DAY_PLACEMENT_SECONDS * (len(ctx.inst.dates) + 1)
+    if ctx.safe_placement_seconds is None:
+        return per_day
+    return min(per_day, 0.5 + 2.0 * ctx.safe_placement_seconds)
 
 
 def _direct_result(ctx: _Context, starts: list[tuple[str, dict[str, list[int]]]],
@@ -882,6 +907,9 @@ def _people_from_lp(ctx: _Context, lp: BoundLp, tried: list[str]
         starts = [("LP", assign_weeks(ctx.inst, kept))] if kept is not None else []
         if ctx.stopped() or moved <= REBUILT_SHARE:
             return starts
+    if ctx.left() < least_placing_seconds(ctx):  # it could not be placed: the limit stands
+        tried.append(f"LP counts not split leaders first: {ctx.left():.1f}s left")
+        return starts
     started = time.monotonic()
     led = split_with_leaders(ctx.inst, lp.groups, counts, ctx.seed)
     tried.append(f"LP counts split leaders first in {time.monotonic() - started:.1f}s")
@@ -1161,8 +1189,8 @@ def _final_split(ctx: _Context, model: LinearModel, cover: CoverageVars,
                                targets=fairness_targets(inst, current))
     if moved or inst.cfg.activities:
         left = until - time.monotonic()
-        if left < DAY_PLACEMENT_SECONDS * (len(inst.dates) + 1):
-            return None  # each day's placement is given that much at least
+        if left < least_placing_seconds(ctx):
+            return None
         try:
             return _placed_result(ctx, shifts, moved, limit=left)
         except NoSolution:
