@@ -426,7 +426,7 @@ def test_aggregate_method_without_lp_falls_back_to_a_greedy_cover(monkeypatch) -
     # no LP values and no safe schedule: the first solution comes from the greedy cover
     monkeypatch.setattr(LpSolver, "solve",
                         lambda self, *a, **k: LpResult("TIME_LIMIT", float("nan"), [], 0.0))
-    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks, lp_deadline: None)
+    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks: None)
     start = date(2026, 2, 2)
     cfg, agents, need = example_center(20, start, 7, seed=8)
     result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
@@ -441,7 +441,7 @@ def test_aggregate_method_with_nothing_found_is_no_solution(monkeypatch) -> None
     from wfm.schedule import solve as solver_module
 
     # no safe schedule and no start from the LP: exit 4 with what was tried, not a crash
-    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks, lp_deadline: None)
+    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks: None)
     monkeypatch.setattr(solver_module, "_improve_from_starts", lambda *a, **k: None)
     start = date(2026, 2, 2)
     cfg, agents, need = example_center(20, start, 7, seed=8)
