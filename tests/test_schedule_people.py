@@ -283,10 +283,10 @@ def test_the_same_shifts_are_not_placed_twice(tmp_path, monkeypatch: pytest.Monk
 
     place, placed = solve_module._place_for_shifts, []
 
-    def recorded(ctx, realized, limit=None, shifts=None):  # noqa: ANN001, ANN202
+    def recorded(ctx, realized, limit=None, shifts=None, *gap):  # noqa: ANN001, ANN202
         if shifts is not None:
             placed.append(tuple(sorted((a, tuple(sorted(k))) for a, k in shifts.items())))
-        return place(ctx, realized, limit, shifts)
+        return place(ctx, realized, limit, shifts, *gap)
 
     monkeypatch.setattr(solve_module, "_place_for_shifts", recorded)
     repaired = solve_module._repaired

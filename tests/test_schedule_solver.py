@@ -426,7 +426,7 @@ def test_aggregate_method_without_lp_falls_back_to_a_greedy_cover(monkeypatch) -
     # no LP values and no safe schedule: the first solution comes from the greedy cover
     monkeypatch.setattr(LpSolver, "solve",
                         lambda self, *a, **k: LpResult("TIME_LIMIT", float("nan"), [], 0.0))
-    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks: None)
+    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks, lp_deadline: None)
     start = date(2026, 2, 2)
     cfg, agents, need = example_center(20, start, 7, seed=8)
     result = solve_and_check(cfg, agents, need, start, 7, method="aggregate",
@@ -441,7 +441,7 @@ def test_aggregate_method_with_nothing_found_is_no_solution(monkeypatch) -> None
     from wfm.schedule import solve as solver_module
 
     # no safe schedule and no start from the LP: exit 4 with what was tried, not a crash
-    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks: None)
+    monkeypatch.setattr(solver_module, "_safe_schedule", lambda ctx, weeks, lp_deadline: None)
     monkeypatch.setattr(solver_module, "_improve_from_starts", lambda *a, **k: None)
     start = date(2026, 2, 2)
     cfg, agents, need = example_center(20, start, 7, seed=8)
@@ -677,7 +677,7 @@ def test_a_start_is_placed_only_with_the_time_its_days_need(
     place_for_shifts, calls = solve_module._place_for_shifts, []
 
     def timed(ctx, *args, **kwargs):  # noqa: ANN001, ANN202
-        calls.append(ctx.elapsed())
+        calls.append(args)
         if len(calls) == 1:  # the safe schedule's placement
             time.sleep(safe_placement_sleep)
         return place_for_shifts(ctx, *args, **kwargs)
@@ -686,6 +686,10 @@ def test_a_start_is_placed_only_with_the_time_its_days_need(
     result = thirty_agents_in_twelve_seconds()
     notes = " ".join(result.notes)
     assert result.wall_seconds <= 12.0
+    # the safe schedule's days to their loose gap, in the LP's time beside it (40% of 12 s
+    # from the start), more than the 2 s that 5% of the limit gives
+    _, limit, _, gap = calls[0]
+    assert gap == solve_module.SAFE_PLACEMENT_GAP and 2.0 < limit <= 4.8
     if safe_placement_sleep:
         assert "no start placed" in notes
         assert result.degraded

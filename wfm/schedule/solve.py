@@ -177,6 +177,10 @@ REPAIR_SHARE = 0.4  # of the time left, at most, to repair a start for the leade
 # of each day's placement of fixed shifts: at 1e-4 one day of the sample center took 14 s
 # of the placement's 18 for 0.5% (bench/results/schedule.md)
 PLACEMENT_GAP = 1e-3
+# of the safe schedule's days, the fallback whose coverage is poor anyway: beside two busy
+# processes the sample center's placement failed in 3.8 s at 1e-3 and was found in 5.2 s
+# at 5e-2 (and in 8.3 s at 1e-3 given 12 s)
+SAFE_PLACEMENT_GAP = 0.05
 RETRY_PLACEMENT_SECONDS = 5.0  # left, at least, to place the first start again
 FALLBACK_RETRY_SHARE = 0.25  # of the repair's time left for its teams not found, with a fallback
 REBUILT_SHARE = 0.5  # of the people's weeks moved by the repair of the LP's group split
@@ -264,7 +268,7 @@ def solve_schedule(cfg: CenterConfig, agents: list[Agent], requirements: pd.Data
         result.notes.insert(0, lp.note())
         result.milestones["lp_seconds"] = lp.seconds
         return result
-    safe = _safe_schedule(ctx, weeks) if weeks else None
+    safe = _safe_schedule(ctx, weeks, bound.deadline) if weeks else None
     return _solve_aggregate(ctx, bound, safe)
 
 
@@ -312,6 +316,7 @@ class CoverageBound:
     lock); `result` waits for it (it stops at its own time limit)."""
 
     def __init__(self, inst: Instance, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds  # monotonic seconds; the LP stops by then
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage-lp")
         self._future: Future[BoundLp] = pool.submit(coverage_lp, inst, seconds)
         pool.shutdown(wait=False)
@@ -418,14 +423,16 @@ def _agent_feasibility(model: LinearModel, inst: Instance, group: Group, diagnos
     return y
 
 
-def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]]) -> ScheduleResult | None:
+def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]], lp_deadline: float,
+                   ) -> ScheduleResult | None:
     """A valid schedule in seconds, before the LP: each agent works its group's checked week.
 
     Agents of a group share every rule, so the week found for one holds for all; breaks
     and queues are placed for coverage. Its coverage is poor (a group's agents all start
     together): it is what a run stopped early falls back on. None if not placed in time.
     Its shifts, which keep the leader rule, are the context's `fallback` for the teams a
-    start's repair does not find, placed or not.
+    start's repair does not find, placed or not. Its days are placed to
+    `SAFE_PLACEMENT_GAP`, until ``lp_deadline`` (monotonic seconds) at most.
     """
     inst = ctx.inst
     shifts = {a.agent_id: list(weeks[g.index]) for g in inst.groups for a in g.agents}
@@ -441,9 +448,11 @@ def _safe_schedule(ctx: _Context, weeks: dict[int, list[int]]) -> ScheduleResult
         # beside two busy processes the sample center's placement below failed in its 2.9 s
         # and, with no team's shifts to fall back on, every start's repair was lost
         ctx.fallback = shifts
-    limit = max(2.0, min(30.0, ctx.left() * 0.05))
+    # 5% of the time at least, and up to the end of the coverage LP, which the solve waits
+    # for after it (beside two busy processes the sample center's 2.9 s were not enough)
+    limit = max(2.0, min(30.0, max(ctx.left() * 0.05, lp_deadline - time.monotonic())))
     started = time.monotonic()
-    placed = _place_for_shifts(ctx, _realized(inst, shifts), limit, shifts)
+    placed = _place_for_shifts(ctx, _realized(inst, shifts), limit, shifts, SAFE_PLACEMENT_GAP)
     if placed is None:
         return None
     ctx.safe_placement_seconds = time.monotonic() - started
@@ -1243,7 +1252,7 @@ def _split_all(ctx: _Context, counts: dict[tuple[int, int], int], quick: bool,
 
 def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
                       limit: float | None = None, shifts: dict[str, list[int]] | None = None,
-                      ) -> tuple[dict, dict] | None:
+                      gap: float = PLACEMENT_GAP) -> tuple[dict, dict] | None:
     """Breaks and queue counts for fixed shifts (agents per class and option in
     ``realized``), each day a MIP to `PLACEMENT_GAP`, keeping the leader rule over
     ``shifts`` when given (None if not in time).
@@ -1268,7 +1277,7 @@ def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
         values[v] = model.lb[v]
     limit = limit if limit is not None else max(2.0, min(60.0, ctx.left() * 0.5))
     placed = place_breaks(LpSolver(model), values, tags, [COVERAGE, PROFICIENCY],
-                          time.monotonic() + limit, PLACEMENT_GAP)
+                          time.monotonic() + limit, gap)
     if placed is None:
         return None
     found = integral(placed)
