@@ -319,7 +319,7 @@ def test_a_team_not_repaired_in_time_takes_the_safe_schedules_shifts_and_the_sta
     place_for_shifts, placements = solve_module._place_for_shifts, []
 
     def safe_not_placed(ctx, *args, **kwargs):  # noqa: ANN001, ANN202
-        placements.append(ctx.elapsed())
+        placements.append(args)
         if len(placements) == 1 and not safe_placed:  # the safe schedule's placement
             return None
         return place_for_shifts(ctx, *args, **kwargs)

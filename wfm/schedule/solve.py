@@ -777,8 +777,9 @@ def least_placing_seconds(ctx: _Context) -> float:
     than a second a day and one more the stages after it end past the limit (on the sample
     center beside two busy processes, started 1 s before it, they returned 12.5 s after
     it). Days placed in less than that leave early: when the safe schedule's placement was
-    timed, twice its time and half a second are enough (30 agents placed theirs in 0.3 s,
-    and their solve of 12 s had stopped with 8.0 s left and the safe schedule).
+    timed, twice its time and half a second are enough (30 agents placed theirs in 1.1 s,
+    and their solve of 12 s had stopped with 8.0 s left and the safe schedule). That
+    placement is to `SAFE_PLACEMENT_GAP`, looser than a start's: the factor covers it.
     """
     per_day = DAY_PLACEMENT_SECONDS * (len(ctx.inst.dates) + 1)
     if ctx.safe_placement_seconds is None:
@@ -1254,7 +1255,7 @@ def _place_for_shifts(ctx: _Context, realized: dict[tuple[int, int], int],
                       limit: float | None = None, shifts: dict[str, list[int]] | None = None,
                       gap: float = PLACEMENT_GAP) -> tuple[dict, dict] | None:
     """Breaks and queue counts for fixed shifts (agents per class and option in
-    ``realized``), each day a MIP to `PLACEMENT_GAP`, keeping the leader rule over
+    ``realized``), each day a MIP to ``gap``, keeping the leader rule over
     ``shifts`` when given (None if not in time).
 
     Deferred and campaign queues are placed as backlog flows, day after day as in the
