@@ -8,6 +8,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_check import DST_MONDAY, MONDAY, ZONE, Plan, make_agents, make_cfg, stamp, valid_plan
@@ -259,6 +260,12 @@ def test_requirements_reader(tmp_path: Path):
         parse_requirements(table.assign(agents_with_shrinkage=[2.5, 3]), cfg)
     with pytest.raises(BadInput, match=r"missing column 'required'"):
         parse_requirements(table.drop(columns="agents_with_shrinkage"), cfg)
+    # a campaign's plan is kept for the schedule's backlog flow, checked like the rest
+    plan = parse_requirements(table.assign(attempts=[10, 12], contacts=[3.5, ""]), cfg)
+    assert plan["attempts"].tolist() == [10.0, 12.0]
+    assert plan["contacts"].iloc[0] == 3.5 and np.isnan(plan["contacts"].iloc[1])
+    with pytest.raises(BadInput, match=r"row 3, column attempts"):
+        parse_requirements(table.assign(attempts=[10, -1], contacts=[3, 3]), cfg)
 
 
 def test_single_repeated_time_resolved_by_order(tmp_path: Path):

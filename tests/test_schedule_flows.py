@@ -202,6 +202,39 @@ def test_blended_agents_protect_inbound_and_outbound_waits_for_a_later_day(metho
     assert work["list_done_by_date"] is True
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("plan", ["with the plan", "without the plan"])
+def test_a_requirements_file_keeps_the_campaign_and_inbound_first(method, plan, tmp_path):
+    """`wfm schedule --requirements` reads the rows `wfm staff` wrote. With the campaign's
+    ``attempts`` and ``contacts`` the campaign is the same backlog flow as from the staff
+    rows (same bound, same cost); without them it is covered per interval, and a blended
+    agent still leaves it for sales where sales is short (the checker's rule; before, read
+    from the file, the campaign lost its flow and the agent stayed on it)."""
+    from wfm.io.files import write_table
+    from wfm.io.inputs import read_requirements
+
+    cfg = make_config()
+    busy = {(0, f"{h:02d}:{m:02d}"): 1 for h in (8, 9) for m in (0, 30)}
+    need = requirements(cfg, 2, sales=busy)
+    written = need if plan == "with the plan" else need.drop(columns=["attempts", "contacts"])
+    write_table(written, tmp_path / "requirements.csv")
+    from_file = horizon_rows(read_requirements(tmp_path / "requirements.csv", cfg), MONDAY, 2)
+    agents = [agent("b1", "sales", "collections")]
+    result, cover = solve(cfg, agents, from_file, 2, method)  # checked, inbound first too
+    sales, outbound = rows_of(cover, "sales"), rows_of(cover, "collect")
+    merged = sales.merge(outbound, on="interval_start", suffixes=("_in", "_out"))
+    below = merged["scheduled_in"] < merged["required_in"]
+    assert (merged.loc[below, "scheduled_out"] == 0).all()
+    assert (sales["shortfall"] == 0).all()
+    if plan == "with the plan":
+        staffed, staffed_cover = solve(cfg, agents, need, 2, method)
+        assert result.coverage_objective == pytest.approx(staffed.coverage_objective)
+        assert result.best_bound == pytest.approx(staffed.best_bound)
+        # one agent: Monday's calling hours answer sales, Tuesday works 12 of the 24
+        assert work_by_day(cfg, cover, result, 2)["worked"] == pytest.approx(12.0)
+        assert work_by_day(cfg, staffed_cover, staffed, 2)["worked"] == pytest.approx(12.0)
+
+
 # ------------------------------------------------------------------ deferred work
 
 @pytest.mark.parametrize("method", METHODS)

@@ -590,8 +590,9 @@ def parse_requirements(table: pd.DataFrame, cfg: CenterConfig, source: str = "re
         out["offered"] = _numbers(table, "offered", source, allow_missing=False)
     if "aht_seconds" in table.columns:
         out["aht_seconds"] = _numbers(table, "aht_seconds", source, allow_missing=True)
-    if "agents_needed" in table.columns:
-        out["agents_needed"] = _numbers(table, "agents_needed", source, allow_missing=True)
+    for column in ("agents_needed", "attempts", "contacts"):
+        if column in table.columns:
+            out[column] = _numbers(table, column, source, allow_missing=True)
     return out.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
 
 

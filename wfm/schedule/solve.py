@@ -102,7 +102,7 @@ from wfm.schedule.extract import (
     schedule_tables,
     scheduled_counts,
 )
-from wfm.schedule.flows import CAMPAIGN, protect_inbound
+from wfm.schedule.flows import protect_inbound
 from wfm.schedule.improve import (
     DAY_PLACEMENT_SECONDS,
     improve,
@@ -1384,8 +1384,13 @@ def _unpaid_share(inst: Instance, row: list[tuple[str, int]], key: int) -> float
 def _inbound_first(inst: Instance, plan: dict[tuple[str, int], list[tuple[str, int]]]) -> int:
     """Blended agents moved, in place, from campaign queues to the live queues of their
     class that are short in the same interval (`flows.protect_inbound` on the plan's
-    counts). Returns the agent-intervals moved."""
-    campaigns = {f.queue for f in inst.flows if f.kind == CAMPAIGN}
+    counts). Returns the agent-intervals moved.
+
+    Every campaign's queue is protected so, worked as a backlog flow or, without a plan's
+    attempts and contacts in the requirements, covered per interval: the checker's
+    ``inbound_first`` holds for both."""
+    campaigns = {q for q, queue_id in enumerate(inst.queue_ids)
+                 if inst.cfg.campaign_for(queue_id) is not None}
     if not campaigns:
         return 0
     work: dict[tuple[int, int, int], int] = defaultdict(int)
