@@ -15,8 +15,10 @@ classes), the rows are
 
 ``A`` is a sum of per-agent shift variables, or a constant when the shifts are fixed
 (`TeamCounts`), so the rows hold in the exact model, the large-roster per-agent model and
-every placement of breaks for fixed shifts; the group-count model (the coverage bound)
-leaves them out, which keeps its bound valid.
+every placement of breaks for fixed shifts. The coverage LP leaves them out; the leader
+rule's LP (`solve.leader_lp`) holds them on group counts, each person's share of their
+group's count on shift (`group_on_shift`), a leader on shift counted as on duty: both
+bounds stay bounds.
 
 `team_schedules` solves, per set of teams linked by shared leaders, a model of their
 people's own rules, the leaders' breaks and the rows above (HiGHS with some shifts held,
@@ -95,6 +97,25 @@ def on_shift_terms(inst: Instance, y: dict[int, int]) -> TeamCounts:
     return found
 
 
+def group_on_shift(inst: Instance, group_vars: dict[tuple[int, int], int]
+                   ) -> dict[str, TeamCounts]:
+    """Per person, per interval, their share of their group's count on shift (the group's
+    option variables over its size): summed over a team's people, the team's count, as
+    the group-count model can say it."""
+    found: dict[str, TeamCounts] = {}
+    for group in inst.groups:
+        counts: TeamCounts = {}
+        for keys in group.options.values():
+            for k in keys:
+                o = inst.options[k]
+                for i in range(o.first_interval, o.first_interval + o.n_intervals):
+                    counts.setdefault(i, ({}, 0.0))[0][group_vars[group.index, k]] = (
+                        1.0 / len(group.agents))
+        for agent in group.agents:
+            found[agent.agent_id] = counts
+    return found
+
+
 def fixed_on_shift(inst: Instance, keys: list[int]) -> TeamCounts:
     """Per interval, 1 where one of a person's fixed shifts covers it."""
     found: TeamCounts = {}
@@ -106,14 +127,21 @@ def fixed_on_shift(inst: Instance, keys: list[int]) -> TeamCounts:
 
 
 def add_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
-                     on_shift: Callable[[str], TeamCounts]) -> None:
+                     on_shift: Callable[[str], TeamCounts],
+                     on_duty: Callable[[list[str], int], dict[int, float]] | None = None,
+                     ) -> None:
     """The leader-on-duty and span-of-control rows (see the module); ``on_shift(agent)``
-    gives an agent's on-shift count per interval."""
+    gives an agent's on-shift count per interval, ``on_duty(people, interval)`` the terms
+    of the people of a list on duty then (default: on duty in their own classes,
+    `CoverageVars.on_duty`)."""
     lead = inst.cfg.leadership
     if lead is None:
         return
     teams = teams_of(inst)
     class_of = agent_classes(inst)
+    if on_duty is None:
+        def on_duty(people: list[str], interval: int) -> dict[int, float]:
+            return _duty(cover, class_of, people, interval)
     interval_day = interval_days(inst)
     tags_of = model_tags(model)
     for team, members in sorted(teams.agents.items()):
@@ -131,16 +159,17 @@ def add_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
         for i, (terms, constant) in sorted(count.items()):
             if not terms and constant <= 0:
                 continue
-            reach = len(terms) + constant
+            # the most people the terms can count (a variable of a group counts up to its size)
+            reach = sum(c * model.ub[v] for v, c in terms.items()) + constant
             if len(terms) > 4:  # the count once, its rows then short
                 on = model.var(0, size, f"on_shift(team={team}, interval={i})")
                 model.add({on: 1.0, **{v: -c for v, c in terms.items()}}, constant, constant,
                           LEADER_COVERAGE)
                 tags_of[on] = (interval_day[i], -1)
                 terms, constant = {on: 1.0}, 0.0
-            leaders = _duty(cover, class_of, first, i)
+            leaders = on_duty(first, i)
             anyone = {**leaders}
-            for v, coef in _duty(cover, class_of, second, i).items():
+            for v, coef in on_duty(second, i).items():
                 anyone[v] = anyone.get(v, 0.0) + coef
             if reach >= need:
                 _add(model, terms, leaders, -(size - need + 1), need - 1 - constant,
