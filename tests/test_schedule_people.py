@@ -522,3 +522,29 @@ def test_the_leader_rules_lp_raises_the_bound_and_stays_below_the_optimum(tmp_pa
         min(with_rule.coverage_bound, large.result.coverage_objective), abs=1e-3)
     notes = " ".join(large.result.notes)
     assert "with the leader rule's rows" in notes and "the leader rule's LP: ipm" in notes
+
+
+def test_the_leader_rules_lp_is_left_out_when_too_little_time_is_left() -> None:
+    """The leader rule's LP follows the coverage LP only with three times its seconds left
+    (on the sample center's 60 s it would not end in time): otherwise it says why."""
+    from wfm.schedule.instance import build_instance
+    from wfm.schedule.solve import CoverageBound
+
+    cfg = center(leadership=LEAD)
+    need = demand(cfg, {d: [("08:00", "18:00", 8)] for d in range(3)})
+    inst = build_instance(cfg, team_off_tuesday(), need, MONDAY, 3)
+    short = CoverageBound(inst, 10, final_deadline=time.monotonic() + 1.0)
+    assert short.result().coverage_bound > 0
+    why = short.leader_result()
+    assert isinstance(why, str) and why.startswith("the leader rule's LP not run"), why
+    roomy = CoverageBound(inst, 10, final_deadline=time.monotonic() + 60.0)
+    assert roomy.leader_result().coverage_bound > roomy.result().coverage_bound
+    assert CoverageBound(replace_leadership(inst), 10, time.monotonic() + 60).leader_result() \
+        is None
+
+
+def replace_leadership(inst):  # noqa: ANN001, ANN201
+    """The instance without a leader rule."""
+    from dataclasses import replace
+
+    return replace(inst, cfg=inst.cfg.model_copy(update={"leadership": None}))
