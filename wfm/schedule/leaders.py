@@ -128,20 +128,20 @@ def fixed_on_shift(inst: Instance, keys: list[int]) -> TeamCounts:
 
 def add_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
                      on_shift: Callable[[str], TeamCounts],
-                     on_duty: Callable[[list[str], int], dict[int, float]] | None = None,
+                     on_duty: Callable[[str, int], dict[int, float]] | None = None,
                      ) -> None:
     """The leader-on-duty and span-of-control rows (see the module); ``on_shift(agent)``
-    gives an agent's on-shift count per interval, ``on_duty(people, interval)`` the terms
-    of the people of a list on duty then (default: on duty in their own classes,
-    `CoverageVars.on_duty`)."""
+    gives an agent's on-shift count per interval, ``on_duty(person, interval)`` the terms
+    of a person on duty then (default: on duty in their own class, `CoverageVars.on_duty`)."""
     lead = inst.cfg.leadership
     if lead is None:
         return
     teams = teams_of(inst)
-    class_of = agent_classes(inst)
     if on_duty is None:
-        def on_duty(people: list[str], interval: int) -> dict[int, float]:
-            return _duty(cover, class_of, people, interval)
+        class_of = agent_classes(inst)
+
+        def on_duty(person: str, interval: int) -> dict[int, float]:
+            return cover.on_duty.get((class_of[person], interval), {})
     interval_day = interval_days(inst)
     tags_of = model_tags(model)
     for team, members in sorted(teams.agents.items()):
@@ -167,9 +167,9 @@ def add_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
                           LEADER_COVERAGE)
                 tags_of[on] = (interval_day[i], -1)
                 terms, constant = {on: 1.0}, 0.0
-            leaders = on_duty(first, i)
+            leaders = _duty(on_duty, first, i)
             anyone = {**leaders}
-            for v, coef in on_duty(second, i).items():
+            for v, coef in _duty(on_duty, second, i).items():
                 anyone[v] = anyone.get(v, 0.0) + coef
             if reach >= need:
                 _add(model, terms, leaders, -(size - need + 1), need - 1 - constant,
@@ -180,11 +180,12 @@ def add_leader_rules(model: LinearModel, inst: Instance, cover: CoverageVars,
                 _add(model, terms, anyone, -span, -constant, SPAN_OF_CONTROL)
 
 
-def _duty(cover: CoverageVars, class_of: dict[str, int], ids: list[str],
+def _duty(on_duty: Callable[[str, int], dict[int, float]], ids: list[str],
           interval: int) -> dict[int, float]:
+    """The terms of the people ``ids`` on duty in ``interval``, summed."""
     found: dict[int, float] = {}
     for person in ids:
-        for v, coef in cover.on_duty.get((class_of[person], interval), {}).items():
+        for v, coef in on_duty(person, interval).items():
             found[v] = found.get(v, 0.0) + coef
     return found
 

@@ -187,14 +187,14 @@ SAFE_PLACEMENT_GAP = 0.05
 RETRY_PLACEMENT_SECONDS = 5.0  # left, at least, to place the first start again
 FALLBACK_RETRY_SHARE = 0.25  # of the repair's time left for its teams not found, with a fallback
 REBUILT_SHARE = 0.5  # of the people's weeks moved by the repair of the LP's group split
-# sets of teams whose repair tells first whether the group split keeps the LP's shape, on
-# rosters of at least PROBE_FROM_SETS sets: at 1,000 agents (42 sets) the whole repair
-# took 51-57 s to move 1,002 of 1,084 weeks, before the split made leaders first
 # the leader rule's LP (`leader_lp`) follows the coverage LP when this many times its
 # seconds are left: 2.2-2.4 times on the sample center (40.0 s against 18.4) and 200
 # synthetic agents (54.0 against 22.5)
 LEADER_LP_FACTOR = 3.0
 LEADER_LP_MARGIN = 0.05  # of the coverage LP's seconds (2 s at least) kept after it
+# sets of teams whose repair tells first whether the group split keeps the LP's shape, on
+# rosters of at least PROBE_FROM_SETS sets: at 1,000 agents (42 sets) the whole repair
+# took 51-57 s to move 1,002 of 1,084 weeks, before the split made leaders first
 PROBE_SETS = 4
 PROBE_FROM_SETS = 12
 #: Why a session is not placed when the search ended before sessions were placed.
@@ -386,15 +386,8 @@ def leader_lp(inst: Instance, seconds: float) -> BoundLp:
     merged = coverage_instance(inst)
     model, cover, _ = _aggregate_model(merged)
     shares = group_on_shift(merged, model.group_vars)  # type: ignore[attr-defined]
-
-    def on_duty(people: list[str], interval: int) -> dict[int, float]:
-        terms: dict[int, float] = {}
-        for person in people:
-            for v, coef in shares.get(person, {}).get(interval, ({}, 0.0))[0].items():
-                terms[v] = terms.get(v, 0.0) + coef
-        return terms
-
-    add_leader_rules(model, merged, cover, lambda a: shares.get(a, {}), on_duty)
+    add_leader_rules(model, merged, cover, lambda a: shares.get(a, {}),
+                     lambda person, i: shares.get(person, {}).get(i, ({}, 0.0))[0])
     lp = LpSolver(model).solve([COVERAGE, MISSED], seconds, "ipm")
     return BoundLp(lp.bound, [], {}, time.monotonic() - started,
                    [f"ipm {lp.status} in {lp.seconds:.1f}s"],
