@@ -436,6 +436,37 @@ def test_aggregate_method_without_lp_falls_back_to_a_greedy_cover(monkeypatch) -
     assert not result.degraded  # there is no safe schedule it could be no better than
 
 
+def test_coverage_lp_keeps_the_point_of_its_best_bound(monkeypatch) -> None:
+    from wfm.schedule.instance import build_instance
+    from wfm.schedule.linear import LpResult, LpSolver
+    from wfm.schedule.solve import coverage_lp
+
+    # the interior point method stops at its limit near the optimum; the first-order
+    # method run after it has a worse bound: its point must not replace the first one
+    real_solve = LpSolver.solve
+    points: dict[str, list[float]] = {}
+
+    def solve(self, components, time_limit_seconds=None, method="ipm"):  # noqa: ANN001, ANN202
+        found = real_solve(self, components, None, "ipm")
+        if method == "ipm":
+            points[method] = found.values
+            return LpResult("TIME_LIMIT", found.objective, found.values, 0.0, found.bound,
+                            method)
+        points[method] = [value * 0.5 for value in found.values]
+        return LpResult("TIME_LIMIT", found.objective * 0.5, points[method], 0.0,
+                        found.bound - 1.0, method)
+
+    monkeypatch.setattr(LpSolver, "solve", solve)
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(20, start, 7, seed=8)
+    lp = coverage_lp(build_instance(cfg, agents, need, start, 7), 30.0)
+    assert [entry.split()[:2] for entry in lp.tried] == [["ipm", "TIME_LIMIT"],
+                                                         ["pdlp", "TIME_LIMIT"]]
+    assert sum(points["ipm"]) > 0 and points["ipm"] != points["pdlp"]
+    assert lp.values == points["ipm"]
+    assert lp.bound > 0
+
+
 def test_aggregate_method_with_nothing_found_is_no_solution(monkeypatch) -> None:
     from wfm.errors import NoSolution
     from wfm.schedule import solve as solver_module
