@@ -164,10 +164,11 @@ COVERAGE_LP_SHARE = 0.4  # of the time limit, at most, for the coverage LP
 PEOPLE_LP_SHARE = 0.5
 ROUNDING_SHARE = 0.25  # of the time left, at most, to round the LP's counts
 ROUNDING_SECONDS = 60.0  # at most, to round the LP's counts
-# of the LP's time for the interior point method, before PDLP: the sample center's IPM
-# converged in 16.9-17.4 s alone and 18.7 s beside the safe schedule's placement, and at
-# 0.7 (18.8 s) it stopped short in some runs, its PDLP then 7.5 s without converging
-IPM_SHARE = 0.85
+# of the LP's time for the interior point method, before PDLP: all of it, PDLP running
+# only when the interior point method fails before its limit. The sample center's IPM
+# converges in 21-25 s (54-58 iterations) and was stopped short at 0.85 of the 30 s,
+# where PDLP never converged in the rest (bound -1.7e6 after 5 s against 2.06e5)
+IPM_SHARE = 1.0
 HARD_COMPONENTS = [COVERAGE, PROFICIENCY, PAID_HOURS, MISSED]
 PLACEMENT_SHARE = 0.2  # of the time limit kept to place off-phone activities (large rosters)
 ON_PLAN_SHARE = 0.05  # of it, at most, kept when they are placed on the schedule's plan
