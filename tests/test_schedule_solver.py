@@ -467,6 +467,36 @@ def test_coverage_lp_keeps_the_point_of_its_best_bound(monkeypatch) -> None:
     assert lp.bound > 0
 
 
+def test_coverage_lp_gives_the_next_method_only_time_the_first_left(monkeypatch) -> None:
+    import time as clock
+
+    from wfm.schedule.instance import build_instance
+    from wfm.schedule.linear import LpResult, LpSolver
+    from wfm.schedule.solve import coverage_lp
+
+    # the interior point method is given all the LP's seconds and uses them: PDLP is not
+    # run after it; one that fails at once leaves PDLP the rest
+    asked: list[tuple[str, float]] = []
+
+    def solve(self, components, time_limit_seconds=None, method="ipm"):  # noqa: ANN001, ANN202
+        asked.append((method, time_limit_seconds))
+        if method == "ipm" and used_up:
+            clock.sleep(time_limit_seconds)
+        return LpResult("TIME_LIMIT" if used_up else "NOT_SOLVED", float("nan"), [], 0.0)
+
+    monkeypatch.setattr(LpSolver, "solve", solve)
+    start = date(2026, 2, 2)
+    cfg, agents, need = example_center(20, start, 7, seed=8)
+    inst = build_instance(cfg, agents, need, start, 7)
+    used_up = True
+    lp = coverage_lp(inst, 3.0)
+    assert [m for m, _ in asked] == ["ipm"] and asked[0][1] > 2.0
+    assert lp.tried[-1] == "pdlp not run (no time left)"
+    used_up, asked[:] = False, []
+    coverage_lp(inst, 3.0)
+    assert [m for m, _ in asked] == ["ipm", "pdlp"] and asked[1][1] > 2.0
+
+
 def test_aggregate_method_with_nothing_found_is_no_solution(monkeypatch) -> None:
     from wfm.errors import NoSolution
     from wfm.schedule import solve as solver_module

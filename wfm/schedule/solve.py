@@ -164,11 +164,6 @@ COVERAGE_LP_SHARE = 0.4  # of the time limit, at most, for the coverage LP
 PEOPLE_LP_SHARE = 0.5
 ROUNDING_SHARE = 0.25  # of the time left, at most, to round the LP's counts
 ROUNDING_SECONDS = 60.0  # at most, to round the LP's counts
-# of the LP's time for the interior point method, before PDLP: all of it, PDLP running
-# only when the interior point method fails before its limit. The sample center's IPM
-# converges in 21-25 s (54-58 iterations) and was stopped short at 0.85 of the 30 s,
-# where PDLP never converged in the rest (bound -1.7e6 after 5 s against 2.06e5)
-IPM_SHARE = 1.0
 HARD_COMPONENTS = [COVERAGE, PROFICIENCY, PAID_HOURS, MISSED]
 PLACEMENT_SHARE = 0.2  # of the time limit kept to place off-phone activities (large rosters)
 ON_PLAN_SHARE = 0.05  # of it, at most, kept when they are placed on the schedule's plan
@@ -398,7 +393,7 @@ def leader_lp(inst: Instance, seconds: float) -> BoundLp:
 def coverage_lp(inst: Instance, seconds: float,
                 methods: tuple[str, ...] = LP_METHODS) -> BoundLp:
     """Solve the coverage LP on the merged classes within ``seconds``: each method of
-    ``methods`` in turn until one converges (the first gets `IPM_SHARE` of the time).
+    ``methods`` in turn, with all the time left, until one converges.
     Keeps the best bound and the point of the method that gave it (the first point found
     when no method gave a bound)."""
     started = time.monotonic()
@@ -412,13 +407,15 @@ def coverage_lp(inst: Instance, seconds: float,
         terms += ", leaders' queue time per class and day at most their share of it"
     found = BoundLp(-np.inf, [], model.group_vars, 0.0,  # type: ignore[attr-defined]
                     terms=terms, groups=counting.groups)
-    for position, method in enumerate(methods):
+    # the next method runs only when one fails before its limit: after an interior point
+    # method stopped short, PDLP never converged in the rest (the sample center's IPM
+    # needs 21-25 s of its 30 s; PDLP's bound after 5 s -1.7e6 against its 2.06e5)
+    for method in methods:
         left = deadline - time.monotonic()
         if left < 0.2:
             found.tried.append(f"{method} not run (no time left)")
             break
-        share = left * IPM_SHARE if position < len(methods) - 1 else left
-        lp = solver.solve([COVERAGE, MISSED], share, method)
+        lp = solver.solve([COVERAGE, MISSED], left, method)
         found.tried.append(f"{method} {lp.status} in {lp.seconds:.1f}s")
         # a later method's point replaces the kept one only with a better bound: PDLP's
         # iterate after the interior point method's time ran out is far from optimal
